@@ -1,0 +1,64 @@
+# oapigen: every target sets up what it needs (the venv, packages) on first use.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+SPEC ?= specs/example.yaml
+OUT ?= generated
+SHARED ?= ../shared
+PYTEST_ARGS ?=
+
+.PHONY: help venv generate check test test-fast specs lint golden conformance bench clean
+
+help:
+	@echo "make generate [SPEC=specs/openai-2.3.0.yaml]  generate generated/<package>/"
+	@echo "make test | test-fast | lint | check | specs | golden | conformance | bench"
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Writes $(OUT)/<package>/ and makes the package importable from the venv without an
+# install step (a .pth file pointing at the generated project).
+generate: $(STAMP)
+	$(PY) -m generator $(SPEC) --output $(OUT)
+	@$(PY) -c 'import sys, site, pathlib; out = pathlib.Path("$(OUT)").resolve(); \
+	  sp = pathlib.Path(site.getsitepackages()[0]); \
+	  dirs = sorted(str(p) for p in out.iterdir() if (p / "pyproject.toml").is_file()); \
+	  (sp / "oapigen_generated.pth").write_text("".join(d + "\n" for d in dirs))'
+
+check: $(STAMP)
+	$(PY) -m generator $(SPEC) --output $(OUT) --check
+
+specs:
+	@test -d $(SHARED)/specs || { echo "no $(SHARED)/specs: put the OpenAI specs there or pass SHARED=..."; exit 2; }
+	cp $(SHARED)/specs/openai-*.yaml specs/
+	@ls specs/openai-*.yaml
+
+test: $(STAMP)
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow" -x $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(PY) -m black --check --quiet generator templates/runtime tests bench
+	$(PY) -m mypy --strict generator
+	$(PY) -m mypy --strict templates/runtime
+
+golden: $(STAMP)
+	$(PY) -m tests.golden.refresh
+
+conformance: $(STAMP)
+	$(PY) -m pytest -q tests/conformance $(PYTEST_ARGS)
+
+bench: $(STAMP)
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(OUT)/*/ .mypy_cache .pytest_cache

@@ -1,0 +1,10 @@
+"""Stage 1: spec file(s) -> an immutable Document with a source map.
+
+YAML 1.2 (libyaml) or JSON, `$ref`s across files checked at load, bundling into one
+document whose refs are all local, and (file, line) for any pointer on demand.
+"""
+
+from .document import Document, load
+from .pointer import escape, split_pointer, to_pointer, to_ref
+
+__all__ = ["Document", "escape", "load", "split_pointer", "to_pointer", "to_ref"]

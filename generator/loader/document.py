@@ -1,0 +1,141 @@
+"""`load(path) -> Document`: the loader's public face."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Diagnostic, GeneratorError, error
+from .bundle import Bundle, Bundler, Origin
+from .parse import SourceFile, read_source
+from .pointer import Missing, lookup, split_pointer, type_name
+from .refs import FileSet
+
+
+class _Lazy:
+    """Mutable caches behind the frozen Document."""
+
+    def __init__(self, files: FileSet, bundler: Bundler | None) -> None:
+        self.files = files
+        self.bundler = bundler
+        self.bundle: Bundle | None = None
+        self.resolved: dict[str, Any] = {}
+
+
+@dataclass(frozen=True, eq=False)
+class Document:
+    """A loaded spec. `root` is the root file's data as loaded: never mutate it (YAML
+    aliases make several places share one object)."""
+
+    path: Path
+    root: Mapping[str, Any]
+    warnings: list[Diagnostic]
+    _lazy: _Lazy = field(repr=False)
+
+    def bundled(self) -> dict[str, Any]:
+        """The root with every ref local (see bundle.py); built once, then cached.
+
+        Shared with the loaded data wherever nothing changed: treat it as read-only.
+        """
+        return self._bundle().document
+
+    def resolve(self, ref: str) -> Any:
+        """The node a local ref names in the bundled document, following refs that are
+        only `{"$ref": ...}` to the node that defines something."""
+        cached = self._lazy.resolved.get(ref)
+        if cached is not None:
+            return cached
+        document = self.bundled()
+        seen: list[str] = []
+        current = ref
+        while True:
+            if not current.startswith("#"):
+                raise self._error(
+                    "E102", current, f"{current!r} is not a local reference"
+                )
+            node, _ = lookup(document, current, decoded_first=True)
+            if isinstance(node, Missing):
+                raise self._error(
+                    "E102", current, f"$ref target not found: {node.reason}"
+                )
+            if not (isinstance(node, dict) and len(node) == 1 and "$ref" in node):
+                break
+            seen.append(current)
+            current = node["$ref"]
+            if not isinstance(current, str):
+                raise self._error("E102", seen[-1], f"$ref is {type_name(current)}")
+            if current in seen:
+                chain = " -> ".join([*seen, current])
+                raise self._error("E105", ref, f"reference cycle: {chain}")
+        self._lazy.resolved[ref] = node
+        return node
+
+    def locate(self, pointer: str) -> tuple[str, int | None]:
+        """(file as the user named it, 1-based line) of a pointer of the bundled
+        document; nodes copied from other files are located in those files. A pointer
+        that does not exist gets the line of its deepest existing ancestor."""
+        segments = self._segments(pointer)
+        source, inner = self._origin(segments)
+        return source.name, source.line_of(inner)
+
+    def _segments(self, pointer: str) -> tuple[str, ...]:
+        node, segments = lookup(self.bundled(), pointer, decoded_first=False)
+        if not isinstance(node, Missing):
+            return segments
+        return split_pointer(pointer, percent_decode=False) or ()
+
+    def _origin(self, segments: tuple[str, ...]) -> Origin:
+        origins = self._bundle().origins
+        for depth in range(len(segments), 0, -1):
+            found = origins.get(segments[:depth])
+            if found is not None:
+                source, base = found
+                return source, (*base, *segments[depth:])
+        return self._lazy.files.root, segments
+
+    def _bundle(self) -> Bundle:
+        lazy = self._lazy
+        if lazy.bundle is None:
+            if lazy.bundler is None:
+                lazy.bundle = Bundle(dict(self.root), {})
+            else:
+                lazy.bundle = lazy.bundler.bundle()
+        return lazy.bundle
+
+    def _error(self, code: str, pointer: str, message: str) -> GeneratorError:
+        file, line = self.locate(pointer)
+        return GeneratorError([error(code, file, line, pointer, message)])
+
+
+def load(path: Path) -> Document:
+    """Load a spec and everything its refs reach; GeneratorError on any error."""
+    name = str(path)
+    root = read_source(path, name)
+    if isinstance(root, Diagnostic):
+        raise GeneratorError([root])
+    if not isinstance(root.data, dict):
+        raise GeneratorError([_not_a_mapping(root)])
+    files = FileSet(root, path)
+    files.check()
+    if files.diagnostics:
+        raise GeneratorError(files.diagnostics)
+    bundler = None
+    if files.has_file_refs:
+        bundler = Bundler(files)
+        bundler.collect()
+        if bundler.diagnostics:
+            raise GeneratorError(bundler.diagnostics)
+    return Document(path, root.data, files.warnings, _Lazy(files, bundler))
+
+
+def _not_a_mapping(root: SourceFile) -> Diagnostic:
+    found = "an empty document" if root.data is None else type_name(root.data)
+    return error(
+        "E101",
+        root.name,
+        root.line_of(()),
+        "#",
+        f"an OpenAPI document must be a mapping at the top, found {found}",
+    )

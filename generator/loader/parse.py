@@ -1,0 +1,117 @@
+"""One file: bytes -> plain data (YAML 1.2 or JSON, decided by content) + its line index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..diagnostics import Diagnostic, error
+from .lines import JsonLines, LineIndex, YamlLines
+from .yaml12 import load_yaml
+
+_YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class SourceFile:
+    """A loaded file. `name` is the path as the user named it (diagnostics show it)."""
+
+    name: str
+    data: Any
+    lines: LineIndex
+    # (mapping object, key, line or None) of every duplicate key: later one won
+    duplicates: list[tuple[dict[str, Any], str, int | None]] = field(
+        default_factory=list
+    )
+
+    def line_of(self, segments: tuple[str, ...]) -> int | None:
+        return self.lines.line_of(segments)
+
+
+def read_source(path: Path, name: str) -> SourceFile | Diagnostic:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return error("E103", name, None, "#", "file not found")
+    except OSError as exc:
+        return error("E103", name, None, "#", f"cannot read the file: {exc.strerror}")
+    return parse_source(raw, name, path.suffix.lower())
+
+
+def parse_source(raw: bytes, name: str, suffix: str) -> SourceFile | Diagnostic:
+    """JSON when the content looks like JSON and parses as JSON; YAML otherwise (JSON is
+    YAML too, so `{a: 1}` in a .json file still loads)."""
+    json_error: json.JSONDecodeError | None = None
+    if _looks_like_json(raw) or suffix == ".json":
+        pairs: list[tuple[dict[str, Any], str]] = []
+        try:
+            data = json.loads(raw, object_pairs_hook=_pairs_hook(pairs))
+        except json.JSONDecodeError as exc:
+            json_error = exc
+        except UnicodeDecodeError as exc:
+            return error("E101", name, None, "#", f"not valid text: {exc.reason}")
+        else:
+            # Lines of JSON duplicates are looked up once their pointers are known.
+            unlined: list[tuple[dict[str, Any], str, int | None]]
+            unlined = [(mapping, key, None) for mapping, key in pairs]
+            return SourceFile(name, data, JsonLines(raw), unlined)
+    try:
+        data, lined = load_yaml(raw)
+    except yaml.YAMLError as exc:
+        if json_error is not None and suffix not in _YAML_SUFFIXES:
+            return _json_diagnostic(json_error, name)
+        return _yaml_diagnostic(exc, name)
+    return SourceFile(name, data, YamlLines(raw), list(lined))
+
+
+def _looks_like_json(raw: bytes) -> bool:
+    head = raw[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"{", b"[")
+
+
+def _pairs_hook(
+    duplicates: list[tuple[dict[str, Any], str]],
+) -> Any:
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        mapping = dict(pairs)
+        if len(mapping) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    duplicates.append((mapping, key))
+                seen.add(key)
+        return mapping
+
+    return hook
+
+
+def _json_diagnostic(exc: json.JSONDecodeError, name: str) -> Diagnostic:
+    return error(
+        "E101", name, exc.lineno, "#", f"invalid JSON: {exc.msg} (column {exc.colno})"
+    )
+
+
+def _yaml_diagnostic(exc: yaml.YAMLError, name: str) -> Diagnostic:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        mark = exc.problem_mark
+        if exc.context == "expected a single document in the stream":
+            message = (
+                "more than one YAML document in the file (an OpenAPI file holds one)"
+            )
+        else:
+            message = f"invalid YAML: {_one_line(exc.problem or exc.context or '')}"
+            if exc.context and exc.problem and exc.context_mark is not None:
+                context = _one_line(exc.context)
+                message += f" ({context}, line {exc.context_mark.line + 1})"
+        return error(
+            "E101", name, mark.line + 1, "#", f"{message} (column {mark.column + 1})"
+        )
+    return error("E101", name, None, "#", f"invalid YAML: {_one_line(str(exc))}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())

@@ -1,0 +1,170 @@
+"""Document -> IR: the planner decides everything templates will print."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from .. import ir
+from ..diagnostics import Diagnostic, GeneratorError, error
+from ..naming import CLIENT_RESERVED, package_name, pascal, snake
+from ..naming import env_prefix as make_env_prefix
+from .models import ModelsResult, generate_models
+from .operations import COMPONENT, OperationBuilder, OperationCollector, RawOperation
+from .schemas import SchemaPreparer
+from .types import TypeHints
+
+RESOURCE_RESERVED = frozenset({"with_raw_response"})
+
+
+class LoadedDocument(Protocol):
+    def bundled(self) -> dict[str, Any]: ...
+
+    def resolve(self, ref: str) -> Any: ...
+
+    def locate(self, pointer: str) -> tuple[str, int | None]: ...
+
+
+def plan(
+    doc: LoadedDocument, *, spec_name: str, header: str, package: str | None = None
+) -> tuple[ir.Api, list[Diagnostic]]:
+    root = doc.bundled()
+    info = root.get("info") if isinstance(root.get("info"), Mapping) else {}
+    title = str(info.get("title") or "API")
+    version = str(info.get("version") or "0.0.0")
+    pkg = package or package_name(title)
+    if not pkg.isidentifier() or pkg.startswith("_"):
+        raise GeneratorError([error("E401", spec_name, None, "#/info/title", f"package name {pkg!r} is not a valid Python package name", "pass --package NAME")])
+    components = root.get("components") if isinstance(root.get("components"), Mapping) else {}
+    schemas = components.get("schemas") if isinstance(components.get("schemas"), Mapping) else {}
+
+    collector = OperationCollector(root, doc.resolve, doc.locate, set(schemas))
+    raws = collector.collect()
+    hoisted = {name: schema for raw in raws for name, schema in raw.hoisted.items()}
+    hoisted_at = {name: raw.pointer for raw in raws for name in raw.hoisted}
+
+    def resolve(ref: str) -> Any:
+        if ref.startswith(COMPONENT) and ref[len(COMPONENT) :] in hoisted:
+            return hoisted[ref[len(COMPONENT) :]]
+        return doc.resolve(ref)
+
+    preparer = SchemaPreparer(resolve, doc.locate)
+    prepared = preparer.prepare(schemas, COMPONENT.rstrip("/"))
+    for name, schema in hoisted.items():
+        prepared[name] = preparer.schema(schema, hoisted_at[name])
+
+    models = generate_models(prepared, package=pkg, header=header, title=title, spec_file=spec_name)
+    class_of = {c.source_ref: c.class_name for c in models.classes}
+    hints = TypeHints(resolve, {ref: name for ref, name in class_of.items() if ref.count("/") == 3})
+    builder = OperationBuilder(resolve, class_of, hints, doc.locate)
+    resources = _resources(raws, builder)
+
+    diagnostics = [*collector.diagnostics, *preparer.diagnostics, *builder.diagnostics]
+    api = ir.Api(
+        title=title,
+        version=version,
+        description=str(info.get("description") or "").strip(),
+        package=pkg,
+        env_prefix=make_env_prefix(title),
+        default_base_url=_base_url(root),
+        auth=_auth(root),
+        spec_name=spec_name,
+        resources=resources,
+        models=tuple(ir.Model(c.class_name, c.module, c.source_ref) for c in _unique_classes(models)),
+        model_sources=models.sources,
+    )
+    return api, diagnostics
+
+
+def _unique_classes(models: ModelsResult) -> list[Any]:
+    seen: dict[str, Any] = {}
+    for cls in models.classes:
+        seen.setdefault(cls.class_name, cls)
+    return sorted(seen.values(), key=lambda c: c.class_name)
+
+
+def _resources(raws: list[RawOperation], builder: OperationBuilder) -> tuple[ir.Resource, ...]:
+    groups: dict[str, list[RawOperation]] = {}
+    labels: dict[str, str] = {}
+    for raw in raws:
+        attr = snake(raw.resource)
+        if attr in CLIENT_RESERVED or not attr.isidentifier() or attr.startswith("_"):
+            attr = f"{attr.strip('_') or 'default'}_"
+        groups.setdefault(attr, []).append(raw)
+        labels.setdefault(attr, raw.resource)
+    resources = []
+    for attr in sorted(groups):
+        ops = []
+        taken: set[str] = set(RESOURCE_RESERVED)
+        for raw in sorted(groups[attr], key=lambda r: r.operation_id):
+            name = snake(raw.operation_id)
+            if not name.isidentifier() or name in taken or name.startswith("_"):
+                base, n = f"{name.strip('_') or 'call'}_", 2
+                name = base
+                while name in taken:
+                    name, n = f"{base}{n}", n + 1
+            taken.add(name)
+            ops.append((raw, name))
+        built = [builder.build(raw, name) for raw, name in ops]
+        # keep the spec's order of operations in the resource (stable, and how users read it)
+        order = {id(raw): i for i, raw in enumerate(groups[attr])}
+        pairs = sorted(zip(ops, built), key=lambda pair: order[id(pair[0][0])])
+        final = []
+        names = {op.method_name for op in built}
+        for _, op in pairs:
+            if op.pagination and f"{op.method_name}_iter" in names:
+                op = _without_pagination(op)
+            final.append(op)
+        resources.append(
+            ir.Resource(attr=attr, module=attr.rstrip("_") or "default", class_name=f"{pascal(labels[attr])}Resource", operations=tuple(final))
+        )
+    return tuple(resources)
+
+
+def _without_pagination(op: ir.Operation) -> ir.Operation:
+    from dataclasses import replace
+
+    return replace(op, pagination=None)
+
+
+def _base_url(root: Mapping[str, Any]) -> str:
+    servers = root.get("servers")
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], Mapping):
+        return ""
+    url = str(servers[0].get("url") or "")
+    variables = servers[0].get("variables")
+    if isinstance(variables, Mapping):
+        for name, spec in variables.items():
+            if isinstance(spec, Mapping) and "default" in spec:
+                url = url.replace("{" + str(name) + "}", str(spec["default"]))
+    return url.rstrip("/")
+
+
+def _auth(root: Mapping[str, Any]) -> ir.Auth:
+    components = root.get("components") if isinstance(root.get("components"), Mapping) else {}
+    schemes = components.get("securitySchemes")
+    if not isinstance(schemes, Mapping) or not schemes:
+        return ir.Auth()
+    chosen = None
+    security = root.get("security")
+    if isinstance(security, list):
+        for requirement in security:
+            if isinstance(requirement, Mapping):
+                chosen = next((schemes.get(name) for name in requirement if name in schemes), None)
+                if chosen is not None:
+                    break
+    if chosen is None:
+        chosen = next(iter(schemes.values()))
+    if not isinstance(chosen, Mapping):
+        return ir.Auth()
+    kind = chosen.get("type")
+    if kind == "http" and str(chosen.get("scheme", "")).lower() == "basic":
+        return ir.Auth(kind="basic")
+    if kind == "apiKey":
+        where = chosen.get("in")
+        name = str(chosen.get("name") or "Authorization")
+        if where == "query":
+            return ir.Auth(kind="query", name=name)
+        if where == "header":
+            return ir.Auth(kind="header", name=name)
+    return ir.Auth()

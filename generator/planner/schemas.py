@@ -1,0 +1,190 @@
+"""Prepare the schemas handed to datamodel-code-generator.
+
+The loaded document is never mutated (YAML aliases share objects); `prepare` returns a
+copy-on-write version of `components.schemas` in which:
+- `default`s are dropped (the client never sends them; see `_check_default`), with a warning
+  where the spec's default does not even match its type (`default: inf` on an integer);
+- `required` naming a property that does not exist is repaired with a warning;
+- `additionalProperties: false` is dropped, so responses stay forward compatible (unknown
+  fields are kept) - requests are still exact, as their arguments are spelled out;
+- string formats that would need extra packages or rewrite values become plain strings;
+- object unions whose variants each carry a one-value enum tag (`type`, `role`, `object`...)
+  get an explicit `discriminator`, so pydantic picks the variant by tag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ..diagnostics import Diagnostic, warning
+
+TAG_PREFERENCE = ("type", "role", "object", "event", "kind")
+# Formats pydantic would map to types that need extra packages (email-validator) or that
+# rewrite the value when sent back (AnyUrl adds a trailing slash): kept as plain strings.
+PLAIN_STRING_FORMATS = frozenset(
+    {"email", "idn-email", "uri", "uri-reference", "iri", "iri-reference", "uri-template"}
+)
+_TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: isinstance(v, (int, float)) and not isinstance(v, bool),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "array": lambda v: isinstance(v, list),
+    "object": lambda v: isinstance(v, dict),
+}
+_CHILD_MAPS = ("properties", "patternProperties")
+_CHILD_LISTS = ("allOf", "oneOf", "anyOf")
+_CHILD_SCHEMAS = ("items", "additionalProperties", "not")
+
+Locate = Callable[[str], tuple[str, int | None]]
+
+
+class SchemaPreparer:
+    def __init__(self, resolve: Callable[[str], Any], locate: Locate) -> None:
+        self._resolve = resolve
+        self._locate = locate
+        self.diagnostics: list[Diagnostic] = []
+
+    def prepare(self, schemas: Mapping[str, Any], base: str) -> dict[str, Any]:
+        return {
+            name: self._schema(schema, f"{base}/{_escape(name)}")
+            for name, schema in schemas.items()
+        }
+
+    def schema(self, schema: Any, pointer: str) -> Any:
+        return self._schema(schema, pointer)
+
+    def _warn(self, code: str, pointer: str, message: str, hint: str = "") -> None:
+        file, line = self._locate(pointer)
+        self.diagnostics.append(warning(code, file, line, pointer, message, hint))
+
+    def _schema(self, schema: Any, pointer: str) -> Any:
+        if not isinstance(schema, Mapping) or "$ref" in schema and len(schema) == 1:
+            return schema
+        out: dict[str, Any] | None = None
+
+        def put(key: str, value: Any) -> None:
+            nonlocal out
+            if out is None:
+                out = dict(schema)
+            out[key] = value
+
+        def drop(key: str) -> None:
+            nonlocal out
+            if out is None:
+                out = dict(schema)
+            out.pop(key, None)
+
+        for key in _CHILD_MAPS:
+            children = schema.get(key)
+            if isinstance(children, Mapping):
+                new = {
+                    k: self._schema(v, f"{pointer}/{key}/{_escape(k)}")
+                    for k, v in children.items()
+                }
+                if any(new[k] is not children[k] for k in children):
+                    put(key, new)
+        for key in _CHILD_LISTS:
+            children = schema.get(key)
+            if isinstance(children, list):
+                new_list = [self._schema(v, f"{pointer}/{key}/{i}") for i, v in enumerate(children)]
+                if any(a is not b for a, b in zip(new_list, children)):
+                    put(key, new_list)
+        for key in _CHILD_SCHEMAS:
+            child = schema.get(key)
+            if isinstance(child, Mapping):
+                new_child = self._schema(child, f"{pointer}/{key}")
+                if new_child is not child:
+                    put(key, new_child)
+
+        if schema.get("additionalProperties") is False:
+            drop("additionalProperties")
+        if schema.get("format") in PLAIN_STRING_FORMATS:
+            drop("format")
+        self._check_default(schema, pointer, drop)
+        self._check_required(schema, pointer, put)
+        discriminator = self._implicit_discriminator(schema)
+        if discriminator is not None:
+            put("discriminator", discriminator)
+        return schema if out is None else out
+
+    def _check_default(self, schema: Mapping[str, Any], pointer: str, drop: Callable[[str], None]) -> None:
+        if "default" not in schema:
+            return
+        # Defaults are the server's business: the client never sends them, and a model field
+        # defaulting to the spec's value would invent data the server did not send. They are
+        # also where real specs go wrong (`default: inf` on an integer), and where
+        # datamodel-code-generator does (a union's default copied into every variant, list
+        # defaults mypy types as list[str]). So every default goes; a wrong one is reported.
+        value, kind = schema["default"], schema.get("type")
+        if value is not None and isinstance(kind, str) and kind in _TYPE_CHECKS:
+            if not _TYPE_CHECKS[kind](value):
+                self._warn(
+                    "W201",
+                    f"{pointer}/default",
+                    f"default {value!r} is not of type {kind}; ignored",
+                    "the generated client never sends defaults, so nothing is lost",
+                )
+        drop("default")
+
+    def _check_required(self, schema: Mapping[str, Any], pointer: str, put: Callable[[str, Any], None]) -> None:
+        required, properties = schema.get("required"), schema.get("properties")
+        if not isinstance(required, list) or not isinstance(properties, Mapping):
+            return
+        if any(k in schema for k in ("allOf", "oneOf", "anyOf", "additionalProperties")):
+            return  # the property may come from elsewhere
+        missing = [name for name in required if name not in properties]
+        if missing:
+            for name in missing:
+                self._warn(
+                    "W202",
+                    f"{pointer}/required",
+                    f"required property {name!r} is not defined in properties; ignored",
+                )
+            put("required", [name for name in required if name in properties])
+
+    def _implicit_discriminator(self, schema: Mapping[str, Any]) -> dict[str, Any] | None:
+        if "discriminator" in schema:
+            return None
+        variants = schema.get("oneOf") or schema.get("anyOf")
+        if not isinstance(variants, list) or len(variants) < 2:
+            return None
+        refs = [v.get("$ref") if isinstance(v, Mapping) else None for v in variants]
+        if not all(isinstance(r, str) for r in refs) or len(set(refs)) != len(refs):
+            return None
+        targets = [self._resolve(r) for r in refs if isinstance(r, str)]
+        for tag in _tag_candidates(targets):
+            values = [_single_enum(t, tag) for t in targets]
+            if all(v is not None for v in values) and len(set(values)) == len(values):
+                return {"propertyName": tag, "mapping": {str(v): r for v, r in zip(values, refs)}}
+        return None
+
+
+def _tag_candidates(targets: list[Any]) -> list[str]:
+    if not targets or not all(isinstance(t, Mapping) for t in targets):
+        return []
+    common = None
+    for target in targets:
+        props = target.get("properties")
+        required = target.get("required")
+        if not isinstance(props, Mapping) or not isinstance(required, list):
+            return []
+        names = {name for name in props if name in required}
+        common = names if common is None else common & names
+    found = sorted(common or ())
+    return sorted(found, key=lambda n: (TAG_PREFERENCE.index(n) if n in TAG_PREFERENCE else len(TAG_PREFERENCE), n))
+
+
+def _single_enum(target: Mapping[str, Any], tag: str) -> str | None:
+    prop = target["properties"][tag]
+    if not isinstance(prop, Mapping):
+        return None
+    enum = prop.get("enum")
+    if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], str):
+        return enum[0]
+    return None
+
+
+def _escape(segment: str) -> str:
+    return segment.replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,18 @@
+"""Base classes of the generated resources: they only hold the client they call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._client import AsyncAPIClient, SyncAPIClient
+
+
+class SyncAPIResource:
+    def __init__(self, client: SyncAPIClient) -> None:
+        self._client = client
+
+
+class AsyncAPIResource:
+    def __init__(self, client: AsyncAPIClient) -> None:
+        self._client = client

@@ -1,0 +1,424 @@
+"""A small threaded HTTP/1.1 server on 127.0.0.1 for payload tests (SSE, multipart,
+binary, pagination), driven by real httpx clients.
+
+    with PayloadServer() as server:
+        httpx.post(server.url + "/sse", json={"pieces": ["data: 1\\n\\n"]})
+
+Routes:
+- `POST /sse`: JSON `{"pieces": [str, ...], "delay": s, "repeat": {"piece": str,
+  "count": n, "delay": s}, "tag": str}`; writes each piece as its own HTTP chunk
+  (`text/event-stream`), then `repeat.piece` up to `count` times; with `"abort": true`
+  it then hangs up mid-body. How it ended is recorded in `server.stream_outcomes[tag]`
+  ("completed" | "aborted" | "disconnected": the client hung up first), and
+  `server.stream_event(tag)` is set once that is known.
+- `POST /multipart`: parses a `multipart/form-data` body as it arrives (Content-Length
+  or chunked) and answers JSON `{"parts": [{"name", "filename", "content_type",
+  "size", "sha256", "text"}], "request_content_type", "transfer_encoding"}`; "text" is
+  the part decoded as UTF-8 when it is at most 64 KiB.
+- `GET /binary?size=N&type=&abort_at=M`: N bytes of `binary_payload(N)` with
+  Content-Length, written as generated (never held whole in memory); with `abort_at`
+  it hangs up after M bytes.
+- `GET /pages?after=&limit=&total=&last_id=0|1`: cursor pages over items `item-0..`
+  (`{"object": "list", "data": [...], "has_more", "last_id"}`).
+Every request is logged in `server.requests` (method, path, query). The server
+answers 503 after `max_requests` requests and its sockets time out after `timeout` s.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+__all__ = ["PayloadServer", "binary_payload", "binary_payload_sha256"]
+
+_BLOCK = bytes(range(256)) * 256  # 64 KiB
+_TEXT_LIMIT = 64 * 1024
+
+
+def binary_payload(size: int) -> Iterator[bytes]:
+    """Deterministic, non-periodic-per-block bytes: block k is _BLOCK rotated by k."""
+    index = 0
+    while size > 0:
+        shift = (index * 7) % 256
+        block = _BLOCK[shift:] + _BLOCK[:shift]
+        piece = block[:size]
+        size -= len(piece)
+        index += 1
+        yield piece
+
+
+def binary_payload_sha256(size: int) -> str:
+    digest = hashlib.sha256()
+    for piece in binary_payload(size):
+        digest.update(piece)
+    return digest.hexdigest()
+
+
+class _Part:
+    def __init__(self, headers: dict[str, str]) -> None:
+        disposition = headers.get("content-disposition", "")
+        params = _disposition_params(disposition)
+        self.name = params.get("name")
+        self.filename = params.get("filename")
+        self.content_type = headers.get("content-type")
+        self.size = 0
+        self.digest = hashlib.sha256()
+        self.head = bytearray()
+
+    def write(self, data: bytes) -> None:
+        self.size += len(data)
+        self.digest.update(data)
+        if len(self.head) <= _TEXT_LIMIT:
+            self.head += data[: _TEXT_LIMIT + 1 - len(self.head)]
+
+    def summary(self) -> dict[str, Any]:
+        text = None
+        if len(self.head) <= _TEXT_LIMIT:
+            text = bytes(self.head).decode("utf-8", "replace")
+        return {
+            "name": self.name,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.digest.hexdigest(),
+            "text": text,
+        }
+
+
+_PARAM = re.compile(r';\s*([A-Za-z0-9_*-]+)="((?:[^"\\]|\\.)*)"')
+
+
+def _disposition_params(value: str) -> dict[str, str]:
+    params = {}
+    for key, raw in _PARAM.findall(value):
+        # httpx escapes per the HTML5 form encoding: '"' as %22, backslash doubled.
+        params[key.lower()] = raw.replace("%22", '"').replace("\\\\", "\\")
+    return params
+
+
+class MultipartParser:
+    """Incremental multipart/form-data parser: memory stays at one chunk plus a tail."""
+
+    def __init__(self, boundary: bytes) -> None:
+        self._delimiter = b"\r\n--" + boundary
+        # A leading CRLF lets the first delimiter match like every later one.
+        self._buffer = bytearray(b"\r\n")
+        self._state = "preamble"
+        self._part: _Part | None = None
+        self.parts: list[_Part] = []
+
+    @property
+    def complete(self) -> bool:
+        return self._state == "epilogue"
+
+    def feed(self, data: bytes) -> None:
+        self._buffer += data
+        while self._step():
+            pass
+
+    def _step(self) -> bool:
+        buffer = self._buffer
+        delimiter = self._delimiter
+        if self._state == "epilogue":
+            buffer.clear()
+            return False
+        if self._state in ("preamble", "body"):
+            found = buffer.find(delimiter)
+            if found < 0:
+                keep = len(delimiter) - 1
+                if len(buffer) > keep:
+                    if self._part is not None:
+                        self._part.write(bytes(buffer[: len(buffer) - keep]))
+                    del buffer[: len(buffer) - keep]
+                return False
+            if self._part is not None:
+                self._part.write(bytes(buffer[:found]))
+                self.parts.append(self._part)
+                self._part = None
+            del buffer[: found + len(delimiter)]
+            self._state = "after-delimiter"
+            return True
+        if self._state == "after-delimiter":
+            if len(buffer) < 2:
+                return False
+            if buffer[:2] == b"--":
+                self._state = "epilogue"
+                return True
+            line_end = buffer.find(b"\r\n")
+            if line_end < 0:
+                return False
+            del buffer[: line_end + 2]
+            self._state = "headers"
+            return True
+        # headers
+        if buffer[:2] == b"\r\n":
+            end, skip = 0, 2
+        else:
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > 16384:
+                    raise ValueError("multipart part headers too long")
+                return False
+            skip = 4
+        headers: dict[str, str] = {}
+        for line in bytes(buffer[:end]).decode("utf-8").split("\r\n"):
+            if line:
+                key, _, value = line.partition(":")
+                headers[key.strip().lower()] = value.strip()
+        del buffer[: end + skip]
+        self._part = _Part(headers)
+        self._state = "body"
+        return True
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output quiet
+
+    def setup(self) -> None:
+        self.timeout = self.server.owner.timeout
+        super().setup()
+
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    def do_POST(self) -> None:
+        self._dispatch()
+
+    def _dispatch(self) -> None:
+        owner = self.server.owner
+        url = urlsplit(self.path)
+        query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+        with owner.lock:
+            owner.requests.append(
+                {"method": self.command, "path": url.path, "query": query}
+            )
+            over_limit = len(owner.requests) > owner.max_requests
+        if over_limit:
+            self._drain_body()
+            self._send_json(503, {"error": {"message": "request limit reached"}})
+            return
+        route = {
+            ("POST", "/sse"): self._sse,
+            ("POST", "/multipart"): self._multipart,
+            ("GET", "/binary"): self._binary,
+            ("GET", "/pages"): self._pages,
+        }.get((self.command, url.path))
+        if route is None:
+            self._drain_body()
+            self._send_json(404, {"error": {"message": f"no route {url.path}"}})
+            return
+        route(query)
+
+    # request bodies
+
+    def _iter_body(self) -> Iterator[bytes]:
+        if self.headers.get("transfer-encoding", "").lower() == "chunked":
+            while True:
+                size_line = self.rfile.readline(1024)
+                size = int(size_line.split(b";")[0].strip(), 16)
+                if size == 0:
+                    while self.rfile.readline(1024) not in (b"\r\n", b"\n", b""):
+                        pass  # trailers
+                    return
+                remaining = size
+                while remaining:
+                    data = self.rfile.read(min(remaining, 65536))
+                    if not data:
+                        raise ConnectionError("body ended early")
+                    remaining -= len(data)
+                    yield data
+                self.rfile.readline(1024)  # CRLF after the chunk
+        else:
+            remaining = int(self.headers.get("content-length") or 0)
+            while remaining:
+                data = self.rfile.read(min(remaining, 65536))
+                if not data:
+                    raise ConnectionError("body ended early")
+                remaining -= len(data)
+                yield data
+
+    def _drain_body(self) -> None:
+        for _ in self._iter_body():
+            pass
+
+    def _read_json(self) -> Any:
+        return json.loads(b"".join(self._iter_body()) or b"{}")
+
+    # responses
+
+    def _send_json(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+    # routes
+
+    def _sse(self, query: dict[str, str]) -> None:
+        script = self._read_json()
+        owner = self.server.owner
+        tag = str(script.get("tag", ""))
+        done = owner.stream_event(tag)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache")
+        self.end_headers()
+        delay = float(script.get("delay", 0))
+        repeat = script.get("repeat") or {}
+        outcome = "completed"
+        try:
+            for piece in script.get("pieces", []):
+                self._write_chunk(piece.encode())
+                if delay:
+                    time.sleep(delay)
+            for _ in range(int(repeat.get("count", 0))):
+                if owner.stopping.is_set():
+                    break
+                self._write_chunk(repeat["piece"].encode())
+                time.sleep(float(repeat.get("delay", 0.01)))
+            if script.get("abort"):
+                outcome = "aborted"  # hang up without the final chunk
+                self.close_connection = True
+            else:
+                self._write_chunk(b"")
+        except (BrokenPipeError, ConnectionResetError, TimeoutError):
+            outcome = "disconnected"
+            self.close_connection = True
+        owner.stream_outcomes[tag] = outcome
+        done.set()
+
+    def _multipart(self, query: dict[str, str]) -> None:
+        content_type = self.headers.get("content-type", "")
+        match = re.search(r'boundary="?([^";]+)"?', content_type)
+        if not content_type.startswith("multipart/form-data") or match is None:
+            self._drain_body()
+            self._send_json(400, {"error": {"message": "not multipart/form-data"}})
+            return
+        parser = MultipartParser(match.group(1).encode("latin-1"))
+        for data in self._iter_body():
+            parser.feed(data)
+        if not parser.complete:
+            self._send_json(400, {"error": {"message": "multipart body incomplete"}})
+            return
+        self._send_json(
+            200,
+            {
+                "parts": [part.summary() for part in parser.parts],
+                "request_content_type": content_type,
+                "transfer_encoding": self.headers.get("transfer-encoding"),
+                "content_length": self.headers.get("content-length"),
+            },
+        )
+
+    def _binary(self, query: dict[str, str]) -> None:
+        size = int(query.get("size", "0"))
+        abort_at = int(query.get("abort_at", str(size)))
+        self.send_response(200)
+        self.send_header("Content-Type", query.get("type", "application/octet-stream"))
+        self.send_header("Content-Length", str(size))
+        self.end_headers()
+        sent = 0
+        try:
+            for piece in binary_payload(size):
+                piece = piece[: abort_at - sent]
+                self.wfile.write(piece)
+                sent += len(piece)
+                if sent >= abort_at:
+                    break
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        if sent < size:
+            self.close_connection = True  # hang up short of Content-Length
+
+    def _pages(self, query: dict[str, str]) -> None:
+        total = int(query.get("total", "7"))
+        limit = int(query.get("limit", "3"))
+        ids = [f"item-{index}" for index in range(total)]
+        after = query.get("after")
+        start = ids.index(after) + 1 if after in ids else 0
+        page = ids[start : start + limit]
+        body: dict[str, Any] = {
+            "object": "list",
+            "data": [{"id": item, "object": "item"} for item in page],
+            "has_more": start + limit < total,
+        }
+        if query.get("last_id", "1") == "1":
+            body["first_id"] = page[0] if page else None
+            body["last_id"] = page[-1] if page else None
+        self._send_json(200, body)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    owner: PayloadServer
+
+
+class PayloadServer:
+    """The server on an ephemeral 127.0.0.1 port, in a daemon thread; stop() ends it."""
+
+    def __init__(self, *, max_requests: int = 200, timeout: float = 30.0) -> None:
+        self.max_requests = max_requests
+        self.timeout = timeout
+        self.lock = threading.Lock()
+        self.requests: list[dict[str, Any]] = []
+        self.stream_outcomes: dict[str, str] = {}
+        self.stopping = threading.Event()
+        self._stream_done: dict[str, threading.Event] = {}
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        self._httpd.owner = self
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="payload-server",
+            daemon=True,
+        )
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def stream_event(self, tag: str) -> threading.Event:
+        """Set once the /sse request tagged `tag` has ended (see `stream_outcomes`)."""
+        with self.lock:
+            return self._stream_done.setdefault(tag, threading.Event())
+
+    def start(self) -> PayloadServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._httpd.shutdown()
+        self._httpd.server_close()
+        self._thread.join(timeout=5)
+
+    def __enter__(self) -> PayloadServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
