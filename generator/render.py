@@ -300,14 +300,15 @@ def _environment() -> jinja2.Environment:
 
 
 def render(api: ir.Api) -> dict[str, str]:
+    """Every file of the generated project, runtime included."""
     env = _environment()
     header = header_line(api.spec_name)
     pkg = api.package
     files: dict[str, str] = {}
     context = {"api": api, "header": header}
 
-    def put(path: str, template: str, **extra: object) -> None:
-        files[path] = env.get_template(template).render(**context, **extra)
+    def put(path: str, template: str) -> None:
+        files[path] = env.get_template(template).render(**context)
 
     put("pyproject.toml", "pyproject.toml.jinja")
     put("README.md", "README.md.jinja")
@@ -318,11 +319,23 @@ def render(api: ir.Api) -> dict[str, str]:
     put(f"{pkg}/models/__init__.py", "models_init.py.jinja")
     put(f"{pkg}/models/_base.py", "models_base.py.jinja")
     files[f"{pkg}/py.typed"] = header + "\n"
+    files.update(render_resources(api, env))
+    for module, source in api.model_sources.items():
+        files[f"{pkg}/models/{module.replace('.', '/')}.py"] = source
+    files.update(runtime_files(api))
+    return files
+
+
+def render_resources(api: ir.Api, env: jinja2.Environment | None = None) -> dict[str, str]:
+    """One module per resource: the part of the surface that needs only class names."""
+    env = env or _environment()
+    template = env.get_template("resource.py.jinja")
+    header = header_line(api.spec_name)
+    files = {}
     for resource in api.resources:
         aliases = type_aliases(resource)
-        sync, asynchronous = SurfaceBuilder(False, aliases), SurfaceBuilder(True, aliases)
         flavours = []
-        for builder in (sync, asynchronous):
+        for builder in (SurfaceBuilder(False, aliases), SurfaceBuilder(True, aliases)):
             methods = []
             for op in resource.operations:
                 methods.append(builder.method(op))
@@ -330,20 +343,24 @@ def render(api: ir.Api) -> dict[str, str]:
                 if extra is not None:
                     methods.append(extra)
             flavours.append(methods)
-        put(
-            f"{pkg}/resources/{resource.module}.py",
-            "resource.py.jinja",
+        files[f"{api.package}/resources/{resource.module}.py"] = template.render(
+            api=api,
+            header=header,
             resource=resource,
             aliases=sorted(aliases.items(), key=lambda item: item[1]),
             sync_methods=flavours[0],
             async_methods=flavours[1],
         )
-    for module, source in api.model_sources.items():
-        files[f"{pkg}/models/{module.replace('.', '/')}.py"] = source
-    for path in sorted(RUNTIME.glob("*.py")):
-        text = path.read_text(encoding="utf-8")
-        files[f"{pkg}/_runtime/{path.name}"] = f"{header}\n{text}"
     return files
 
 
-__all__ = ["render", "header_line", "docstring", "py_literal"]
+def runtime_files(api: ir.Api) -> dict[str, str]:
+    """The runtime, copied byte for byte after the header line (already black-formatted)."""
+    header = header_line(api.spec_name)
+    return {
+        f"{api.package}/_runtime/{path.name}": f"{header}\n{path.read_text(encoding='utf-8')}"
+        for path in sorted(RUNTIME.glob("*.py"))
+    }
+
+
+__all__ = ["render", "render_resources", "runtime_files", "header_line", "docstring", "py_literal"]

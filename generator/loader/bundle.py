@@ -69,7 +69,7 @@ class Bundler:
 
     def collect(self) -> None:
         """Find every node bundling copies (at load time: it reports inline cycles)."""
-        self._collect(self._root, self._root.data, DOCUMENT, ())
+        self._collect(self._root, self._root.data, DOCUMENT, (), ())
 
     def bundle(self) -> Bundle:
         self._name_copies()
@@ -101,9 +101,10 @@ class Bundler:
         source: SourceFile,
         node: Any,
         kind: str,
+        base: tuple[str, ...],
         inlining: tuple[tuple[str, tuple[str, ...]], ...],
     ) -> None:
-        for site in ref_sites(node, kind):
+        for site in ref_sites(node, kind, base):
             target = self._files.follow(source, site)
             if not isinstance(target, Target) or target.file is self._root:
                 continue
@@ -113,15 +114,22 @@ class Bundler:
                 if key not in self._copies:
                     copy = _Copy(target.file, target.segments, section, target.node)
                     self._copies[key] = copy
+                    kind_there = KIND_OF_SECTION[section]
                     self._collect(
-                        target.file, target.node, KIND_OF_SECTION[section], ()
+                        target.file, target.node, kind_there, target.segments, ()
                     )
                 continue
             inline_key = (target.file.name, target.segments)
             if inline_key in inlining:
                 self._report_inline_cycle(source, site)
                 continue
-            self._collect(target.file, target.node, site.kind, (*inlining, inline_key))
+            self._collect(
+                target.file,
+                target.node,
+                site.kind,
+                target.segments,
+                (*inlining, inline_key),
+            )
 
     def _report_inline_cycle(self, source: SourceFile, site: RefSite) -> None:
         self.diagnostics.append(
@@ -193,6 +201,8 @@ class Bundler:
             return node if out_list is None else out_list
         out: dict[str, Any] | None = None
         if "$ref" in node and is_object(kind):
+            # (the site's path is a bundled one; it only matters for diagnostics,
+            # and load() already reported every reference that has one)
             site = RefSite(tuple(path), node["$ref"], kind, node)
             target = self._target(source, site)
             if (

@@ -57,9 +57,8 @@ class Document:
                 )
             node, _ = lookup(document, current, decoded_first=True)
             if isinstance(node, Missing):
-                raise self._error(
-                    "E102", current, f"$ref target not found: {node.reason}"
-                )
+                message = f"$ref target {current!r} not found: {node.reason}"
+                raise self._error("E102", current, message)
             if not (isinstance(node, dict) and len(node) == 1 and "$ref" in node):
                 break
             seen.append(current)
@@ -111,6 +110,15 @@ class Document:
 
 def load(path: Path) -> Document:
     """Load a spec and everything its refs reach; GeneratorError on any error."""
+    path = Path(path)
+    try:
+        return _load(path)
+    except RecursionError:
+        message = "the document is nested too deeply to process"
+        raise GeneratorError([error("E101", str(path), None, "#", message)]) from None
+
+
+def _load(path: Path) -> Document:
     name = str(path)
     root = read_source(path, name)
     if isinstance(root, Diagnostic):

@@ -21,7 +21,7 @@ DATA = "data"
 DISCRIMINATOR = "discriminator"
 _MAP = "map:"
 _LIST = "list:"
-_SCHEMA_LIST = "schemas"  # `items` (a schema, or a list of them in old drafts)
+_SCHEMA_OR_LIST = "schemaOrList"  # `items`: a schema, or a list of them (old drafts)
 
 SECTION_OF_KIND = {
     "schema": "schemas",
@@ -43,8 +43,12 @@ _OPERATION = {
     "callbacks": _MAP + "callback",
 }
 _CONTENT = _MAP + "mediaType"
-_PARAMETER = {"schema": SCHEMA, "content": _CONTENT, "example": DATA}
-_PARAMETER["examples"] = _MAP + "example"
+_PARAMETER = {
+    "schema": SCHEMA,
+    "content": _CONTENT,
+    "example": DATA,
+    "examples": _MAP + "example",
+}
 
 _CHILDREN: dict[str, dict[str, str]] = {
     DOCUMENT: {
@@ -57,12 +61,10 @@ _CHILDREN: dict[str, dict[str, str]] = {
         "pathItems": _MAP + "pathItem",
     },
     "pathItem": {
-        **{
-            method: "operation"
-            for method in ("get", "put", "post", "delete", "options", "head")
-        },
-        "patch": "operation",
-        "trace": "operation",
+        **dict.fromkeys(
+            ("get", "put", "post", "delete", "options", "head", "patch", "trace"),
+            "operation",
+        ),
         "parameters": _LIST + "parameter",
     },
     "operation": _OPERATION,
@@ -85,20 +87,14 @@ _CHILDREN: dict[str, dict[str, str]] = {
     "link": {"parameters": DATA, "requestBody": DATA},
     "securityScheme": {},
     SCHEMA: {
-        **{
-            key: _MAP + SCHEMA
-            for key in (
-                "properties",
-                "patternProperties",
-                "$defs",
-                "definitions",
-                "dependentSchemas",
-            )
-        },
-        **{key: _LIST + SCHEMA for key in ("allOf", "anyOf", "oneOf", "prefixItems")},
-        **{
-            key: SCHEMA
-            for key in (
+        **dict.fromkeys(
+            ("properties", "patternProperties", "$defs", "definitions"),
+            _MAP + SCHEMA,
+        ),
+        "dependentSchemas": _MAP + SCHEMA,
+        **dict.fromkeys(("allOf", "anyOf", "oneOf", "prefixItems"), _LIST + SCHEMA),
+        **dict.fromkeys(
+            (
                 "additionalProperties",
                 "additionalItems",
                 "not",
@@ -110,11 +106,12 @@ _CHILDREN: dict[str, dict[str, str]] = {
                 "unevaluatedItems",
                 "unevaluatedProperties",
                 "contentSchema",
-            )
-        },
-        "items": _SCHEMA_LIST,
+            ),
+            SCHEMA,
+        ),
+        "items": _SCHEMA_OR_LIST,
         "discriminator": DISCRIMINATOR,
-        **{key: DATA for key in ("example", "examples", "default", "enum", "const")},
+        **dict.fromkeys(("example", "examples", "default", "enum", "const"), DATA),
     },
 }
 # Maps that are OpenAPI objects themselves: their `x-` keys are extensions.
@@ -133,13 +130,13 @@ def child_kind(kind: str, key: str, value: Any) -> str:
         return UNKNOWN if key.startswith("x-") else _EXTENSIBLE_MAPS[kind]
     if kind == DATA:
         return DATA
-    if kind == _SCHEMA_LIST:
+    if kind == _SCHEMA_OR_LIST:
         return SCHEMA
     children = _CHILDREN.get(kind)
     if children is None:
         return UNKNOWN
     found = children.get(key)
-    if found == _SCHEMA_LIST:
+    if found == _SCHEMA_OR_LIST:
         return _LIST + SCHEMA if isinstance(value, list) else SCHEMA
     return UNKNOWN if found is None else found
 
@@ -198,12 +195,10 @@ class RecursiveData(Exception):
         self.path = path
 
 
-def ref_sites(data: Any, kind: str) -> Iterator[RefSite]:
-    """Every reference in `data` (a node of `kind`), in document order.
-
-    Literal data is walked too, only to reject data that contains itself.
-    """
-    path: list[str] = []
+def ref_sites(data: Any, kind: str, base: tuple[str, ...] = ()) -> Iterator[RefSite]:
+    """Every reference in `data` (a node of `kind` at `base` in its file), in document
+    order. Literal data is walked too, only to reject data that contains itself."""
+    path: list[str] = list(base)
     active: set[int] = set()
 
     def visit(node: Any, node_kind: str) -> Iterator[RefSite]:

@@ -99,7 +99,7 @@ class FileSet:
             if isinstance(opened, Diagnostic):
                 if opened.code != "E103":
                     return None
-                return problem("E103", f"$ref {ref!r}: file {opened.file!r} not found")
+                return problem("E103", f"$ref {ref!r}: {opened.file}: {opened.message}")
             target_file = opened
         node, segments = lookup(target_file.data, parts.fragment, decoded_first=True)
         if isinstance(node, Missing):

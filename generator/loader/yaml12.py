@@ -17,7 +17,14 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from yaml.composer import Composer
+from yaml.composer import Composer, ComposerError
+from yaml.error import Mark
+from yaml.events import (
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+)
 from yaml.constructor import ConstructorError
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
@@ -89,12 +96,48 @@ if HAVE_LIBYAML:
 
 def compose_yaml(data: bytes, *, libyaml: bool = HAVE_LIBYAML) -> Node | None:
     """The node tree (with line marks) of a single-document stream; yaml.YAMLError."""
-    composer: PyComposer | CComposer = (
-        CComposer(data) if libyaml and HAVE_LIBYAML else PyComposer(data)
-    )
+    if _may_nest_deeper_than(data, _MAX_DEPTH):
+        _check_depth(_composer(data, libyaml))
+    composer = _composer(data, libyaml)
     try:
         node: Node | None = composer.get_single_node()
         return node
+    finally:
+        composer.dispose()
+
+
+def _composer(data: bytes, libyaml: bool) -> PyComposer | CComposer:
+    return CComposer(data) if libyaml and HAVE_LIBYAML else PyComposer(data)
+
+
+# libyaml's composer recurses in C once per nesting level and overflows the C stack
+# (a segfault, not an exception) somewhere past 20,000 levels; no spec nests that deep.
+_MAX_DEPTH = 10_000
+
+
+def _may_nest_deeper_than(data: bytes, depth: int) -> bool:
+    """Cheap bound: a level is a flow bracket or at least one more column of indent."""
+    flow = data.count(b"[") + data.count(b"{")
+    return flow + max(map(len, data.splitlines()), default=0) > depth
+
+
+def _check_depth(composer: PyComposer | CComposer) -> None:
+    """Walk the event stream (no recursion) and reject excessive nesting."""
+    depth = 0
+    try:
+        while (event := composer.get_event()) is not None:
+            if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
+                depth += 1
+                if depth > _MAX_DEPTH and event.start_mark is not None:
+                    where = event.start_mark
+                    raise ComposerError(
+                        None,
+                        None,
+                        f"the document nests more than {_MAX_DEPTH} levels deep",
+                        Mark("", 0, where.line, where.column, None, 0),
+                    )
+            elif isinstance(event, (SequenceEndEvent, MappingEndEvent)):
+                depth -= 1
     finally:
         composer.dispose()
 
@@ -178,7 +221,8 @@ class _Builder:
             self._built[id(node)] = (
                 items  # registered first: recursive data stays finite
             )
-            items.extend([self.build(child) for child in node.value])
+            for child in node.value:  # a loop, not a comprehension: one frame a level
+                items.append(self.build(child))
             return items
         if isinstance(node, MappingNode) and node.tag == _MAP:
             mapping: dict[str, Any] = {}

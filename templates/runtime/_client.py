@@ -300,9 +300,10 @@ class _BaseClient(Generic[_HttpT]):
             default_headers=headers,
             http_client=self._http,
         )
-        for hook in ("_sleep", "_jitter"):  # keep test hooks set on this instance
-            if hook in self.__dict__:
-                copy.__dict__[hook] = self.__dict__[hook]
+        # Share what belongs to the pool (its gate) and test hooks set on this client.
+        for name in ("_gate", "_sleep", "_jitter"):
+            if name in self.__dict__:
+                copy.__dict__[name] = self.__dict__[name]
         return copy
 
     # -- building requests ----------------------------------------------------
@@ -693,7 +694,14 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
 class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
     """Base of a generated `AsyncClient`."""
 
+    # Bounds the requests handed to our own pool at once. httpcore's pool does work
+    # proportional to (queued requests x connections) on every state change, so
+    # 1,000 concurrent calls queued inside it stall the event loop for seconds; they
+    # wait on this semaphore instead (None for a user's http_client).
+    _gate: asyncio.Semaphore | None = None
+
     def _make_http_client(self) -> httpx.AsyncClient:
+        self._gate = asyncio.Semaphore(DEFAULT_CONNECTION_LIMITS.max_connections or 100)
         return httpx.AsyncClient(
             timeout=self.timeout,
             limits=DEFAULT_CONNECTION_LIMITS,
@@ -865,7 +873,13 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
         while True:
             started = time.perf_counter()
             try:
-                response = await self._http.send(request, stream=prepared.stream)
+                if self._gate is None:
+                    response = await self._http.send(request, stream=prepared.stream)
+                else:
+                    async with self._gate:  # released once the headers are in
+                        response = await self._http.send(
+                            request, stream=prepared.stream
+                        )
             except httpx.HTTPError as exc:
                 error = self._transport_error(exc, request)
                 retryable = isinstance(exc, httpx.TransportError)

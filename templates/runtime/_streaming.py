@@ -64,9 +64,8 @@ class SSEDecoder:
     def __init__(self) -> None:
         self._buffer = bytearray()
         self._scanned = 0  # bytes at the start of _buffer known to hold no line break
-        self._skip_lf = (
-            False  # a chunk ended in CR: an LF starting the next belongs to it
-        )
+        # The last chunk ended in CR: an LF starting the next one belongs to it.
+        self._skip_lf = False
         self._first_line = True
         self._event: str | None = None
         self._data: list[str] = []
@@ -274,7 +273,13 @@ class Stream(Generic[T]):
     def close(self) -> None:
         """Stop iterating and close the connection (idempotent)."""
         if not self.response.is_closed and self._logger is not None:
-            self._logger.debug("closing stream of %s before its end", self.response.url)
+            # The path only: a query string may carry an API key.
+            request = self.response.request
+            self._logger.debug(
+                "closing stream of %s %s before its end",
+                request.method,
+                request.url.path,
+            )
         self._iterator.close()
         self.response.close()
 
@@ -335,7 +340,13 @@ class AsyncStream(Generic[T]):
     async def aclose(self) -> None:
         """Stop iterating and close the connection (idempotent)."""
         if not self.response.is_closed and self._logger is not None:
-            self._logger.debug("closing stream of %s before its end", self.response.url)
+            # The path only: a query string may carry an API key.
+            request = self.response.request
+            self._logger.debug(
+                "closing stream of %s %s before its end",
+                request.method,
+                request.url.path,
+            )
         await self._iterator.aclose()
         await self.response.aclose()
 

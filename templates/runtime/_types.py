@@ -55,8 +55,10 @@ TimeoutTypes = Union[float, httpx.Timeout, None]
 
 DEFAULT_TIMEOUT: Final = httpx.Timeout(600.0, connect=5.0)
 DEFAULT_MAX_RETRIES: Final = 2
+# Keep-alive as large as the pool: a smaller one closes connections that a burst
+# of calls would reuse a moment later.
 DEFAULT_CONNECTION_LIMITS: Final = httpx.Limits(
-    max_connections=100, max_keepalive_connections=20
+    max_connections=100, max_keepalive_connections=100
 )
 
 FileContent = Union[bytes, os.PathLike[str], IO[bytes]]

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from oag_runtime import (
+    AsyncAPIClient,
+    ClientConfig,
+    Operation,
+    SyncAPIClient,
+)
 from oag_runtime._binary import AsyncBinaryResponse, BinaryResponse
 from oag_runtime._errors import APIConnectionError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from servers.payloads import (  # noqa: E402
+from servers.payloads import (
     PayloadServer,
     binary_payload,
     binary_payload_sha256,
@@ -192,3 +196,44 @@ async def test_async_context_manager_and_errors(
     with pytest.raises(APIConnectionError):
         async for _ in broken.aiter_bytes():
             pass
+
+
+# through the runtime client (request with a hand-written binary Operation)
+
+CONFIG = ClientConfig(
+    package="payloadtest", version="0.1.0", env_prefix="", default_base_url=""
+)
+DOWNLOAD_OP = Operation("downloadFile", "get", "/binary", response="binary")
+
+
+class PayloadClient(SyncAPIClient):
+    _config = CONFIG
+
+
+class AsyncPayloadClient(AsyncAPIClient):
+    _config = CONFIG
+
+
+def test_client_binary_request(tmp_path: Path, server: PayloadServer) -> None:
+    with PayloadClient(base_url=server.url, max_retries=0) as api:
+        binary = api.request(DOWNLOAD_OP, BinaryResponse, query={"size": SIZE})
+        assert isinstance(binary, BinaryResponse)
+        assert binary.response.is_stream_consumed is False
+        binary.write_to_file(tmp_path / "out.bin")
+        with api.request(DOWNLOAD_OP, BinaryResponse, query={"size": 10}) as small:
+            assert small.content == payload(10)
+    data = (tmp_path / "out.bin").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == binary_payload_sha256(SIZE)
+
+
+async def test_async_client_binary_request(
+    tmp_path: Path, server: PayloadServer
+) -> None:
+    async with AsyncPayloadClient(base_url=server.url, max_retries=0) as api:
+        binary = await api.request(
+            DOWNLOAD_OP, AsyncBinaryResponse, query={"size": SIZE}
+        )
+        assert isinstance(binary, AsyncBinaryResponse)
+        await binary.write_to_file(tmp_path / "out.bin")
+    data = (tmp_path / "out.bin").read_bytes()
+    assert hashlib.sha256(data).hexdigest() == binary_payload_sha256(SIZE)

@@ -3,26 +3,33 @@ that parses the multipart body and echoes each part's size and SHA-256."""
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import io
 import json
+import mimetypes
 import os
-import sys
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, cast
+from typing import IO, Any, cast
 
 import httpx
 import pydantic
 import pytest
 
+from oag_runtime import (
+    AsyncAPIClient,
+    ClientConfig,
+    InternalServerError,
+    Operation,
+    SyncAPIClient,
+)
 from oag_runtime._multipart import LazyFile, UnsizedStream, build_multipart
 from oag_runtime._types import NOT_GIVEN
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from servers.payloads import PayloadServer  # noqa: E402
+from servers.payloads import PayloadServer
 
 # Text that looks like multipart framing: delimiters, a closing delimiter, CRLFs.
 BOUNDARY_LIKE = (
@@ -76,6 +83,22 @@ def upload(
     return cast(dict[str, Any], response.json())
 
 
+@contextlib.contextmanager
+def pipe_of(content: bytes) -> Iterator[IO[bytes]]:
+    """The read end of a pipe a thread fills with `content` (more than its buffer)."""
+    read_end, write_end = os.pipe()
+    with open(read_end, "rb") as reader, open(write_end, "wb") as writer:
+
+        def feed() -> None:
+            writer.write(content)
+            writer.close()
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        yield reader
+        feeder.join(5)
+
+
 # field encoding
 
 
@@ -102,7 +125,7 @@ def test_form_field_encoding() -> None:
         "tools": [{"type": "x"}, {"type": "y"}],
         "include[]": ["logprobs", "segments"],
         "flags": [1, False],
-        "options": Options(top_k=2),
+        "options": Options.model_validate({"topK": 2}),
         "skipped": NOT_GIVEN,
         "also_skipped": None,
     }
@@ -299,20 +322,10 @@ def test_unseekable_stream_upload_is_chunked(
     client: httpx.Client, server: PayloadServer
 ) -> None:
     content = os.urandom(200_000)
-    read_end, write_end = os.pipe()
-    with open(read_end, "rb") as pipe:
-        with open(write_end, "wb") as writer:
-            # The pipe buffer is 64 KiB: feed it from a thread while httpx reads.
-            feeder = threading.Thread(
-                target=lambda: (writer.write(content), writer.close())
-            )
-            feeder.start()
-            form, files, replayable = build_multipart(
-                {"file": pipe}, frozenset({"file"})
-            )
-            assert not replayable
-            response = client.post(server.url + "/multipart", **as_httpx(form, files))
-            feeder.join(5)
+    with pipe_of(content) as pipe:
+        form, files, replayable = build_multipart({"file": pipe}, frozenset({"file"}))
+        assert not replayable
+        response = client.post(server.url + "/multipart", **as_httpx(form, files))
     echo = response.json()
     assert echo["transfer_encoding"] == "chunked"
     assert echo["parts"][0]["sha256"] == sha256(content)
@@ -370,3 +383,95 @@ def test_server_parser_detects_corruption(
         headers={"Content-Type": "multipart/form-data; boundary=b"},
     )
     assert json.loads(response.text)["parts"][0]["text"] == "value"
+
+
+# through the runtime client (request with a hand-written multipart Operation)
+
+CONFIG = ClientConfig(
+    package="payloadtest", version="0.1.0", env_prefix="", default_base_url=""
+)
+UPLOAD_OP = Operation(
+    "createUpload",
+    "post",
+    "/multipart",
+    body="multipart",
+    file_fields=frozenset({"file", "files"}),
+)
+
+
+class PayloadClient(SyncAPIClient):
+    _config = CONFIG
+
+
+class AsyncPayloadClient(AsyncAPIClient):
+    _config = CONFIG
+
+
+def test_client_multipart_request(tmp_path: Path, server: PayloadServer) -> None:
+    content = os.urandom(250_000) + BOUNDARY_LIKE
+    (tmp_path / "train.jsonl").write_bytes(content)
+    body = {
+        "file": tmp_path / "train.jsonl",
+        "files": [b"one", ("two.txt", b"two", "text/plain")],
+        "purpose": "fine-tune",
+        "metadata": {"k": "v"},
+        "suffix": NOT_GIVEN,
+    }
+    with PayloadClient(base_url=server.url, max_retries=0) as api:
+        echo: Any = api.request(UPLOAD_OP, object, body=body, extra_body={"x": 1})
+    assert [(p["name"], p["filename"], p["sha256"]) for p in echo["parts"]] == [
+        ("purpose", None, sha256(b"fine-tune")),
+        ("metadata", None, sha256(b'{"k":"v"}')),
+        ("x", None, sha256(b"1")),
+        ("file", "train.jsonl", sha256(content)),
+        ("files", "upload", sha256(b"one")),
+        ("files", "two.txt", sha256(b"two")),
+    ]
+
+
+def test_client_retry_replays_a_path_but_not_a_pipe(
+    tmp_path: Path, server: PayloadServer
+) -> None:
+    content = os.urandom(300_000)
+    (tmp_path / "retry.bin").write_bytes(content)
+    with PayloadClient(base_url=server.url, max_retries=2) as api:
+        with pytest.raises(InternalServerError):
+            api.request(
+                UPLOAD_OP,
+                object,
+                query={"status": 500, "tag": "path"},
+                body={"file": tmp_path / "retry.bin"},
+            )
+        with pipe_of(content) as pipe:
+            with pytest.raises(InternalServerError):
+                api.request(
+                    UPLOAD_OP,
+                    object,
+                    query={"status": 500, "tag": "pipe"},
+                    body={"file": pipe},
+                )
+
+    def digests(tag: str) -> list[str]:
+        return [
+            upload["parts"][0]["sha256"]
+            for upload in server.uploads
+            if upload["query"].get("tag") == tag
+        ]
+
+    assert digests("path") == [sha256(content)] * 3  # re-read from disk each attempt
+    assert digests("pipe") == [sha256(content)]  # a one-pass stream is sent once
+
+
+async def test_async_client_multipart_request(
+    tmp_path: Path, server: PayloadServer
+) -> None:
+    content = os.urandom(100_000)
+    (tmp_path / "a.wav").write_bytes(content)
+    async with AsyncPayloadClient(base_url=server.url, max_retries=0) as api:
+        echo: Any = await api.request(
+            UPLOAD_OP, object, body={"file": tmp_path / "a.wav", "model": "m"}
+        )
+    assert [(p["name"], p["content_type"], p["sha256"]) for p in echo["parts"]] == [
+        ("model", None, sha256(b"m")),
+        ("file", mimetypes.guess_type("a.wav")[0], sha256(content)),
+    ]

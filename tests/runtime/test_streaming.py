@@ -5,21 +5,24 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pydantic
 import pytest
 
+from oag_runtime import (
+    AsyncAPIClient,
+    ClientConfig,
+    Operation,
+    SyncAPIClient,
+)
 from oag_runtime._errors import APIConnectionError, APIError, APIResponseValidationError
 from oag_runtime._streaming import AsyncStream, ServerSentEvent, Stream
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from servers.payloads import PayloadServer  # noqa: E402
+from servers.payloads import PayloadServer
 
 
 class Chunk(pydantic.BaseModel):
@@ -103,7 +106,8 @@ def test_schema_drift_never_raises(client: httpx.Client, server: PayloadServer) 
     drifted = {"id": "chunk-0", "index": "not-a-number", "delta": "x", "new_field": [1]}
     pieces = [f"data: {json.dumps(drifted)}\n\n", chunk_event(1), "data: [DONE]\n\n"]
     chunks = list(Stream(open_sse(client, server, pieces=pieces), Chunk))
-    assert chunks[0].index == "not-a-number"  # kept raw, not raised
+    raw_index: object = chunks[0].index
+    assert raw_index == "not-a-number"  # kept raw, not raised
     assert chunks[0].id == "chunk-0" and chunks[0].model_extra == {"new_field": [1]}
     assert chunks[1] == Chunk(id="chunk-1", index=1, delta="d1")
 
@@ -321,3 +325,64 @@ async def test_async_connection_lost(
     with pytest.raises(APIConnectionError):
         async for _ in stream:
             pass
+
+
+# through the runtime client (request / request_stream with a hand-written Operation)
+
+CONFIG = ClientConfig(
+    package="payloadtest", version="0.1.0", env_prefix="", default_base_url=""
+)
+SSE_OP = Operation("streamChunks", "post", "/sse", body="json", response="sse")
+JSON_OP = Operation("createChunks", "post", "/sse", body="json")
+
+
+class PayloadClient(SyncAPIClient):
+    _config = CONFIG
+
+
+class AsyncPayloadClient(AsyncAPIClient):
+    _config = CONFIG
+
+
+def test_client_request_stream(server: PayloadServer) -> None:
+    pieces = [chunk_event(0), chunk_event(1), "data: [DONE]\n\n"]
+    with PayloadClient(base_url=server.url, max_retries=0) as api:
+        stream = api.request_stream(JSON_OP, Chunk, body={"pieces": pieces})
+        assert isinstance(stream, Stream)
+        assert [chunk.index for chunk in stream] == [0, 1]
+        events = api.request_stream(JSON_OP, ServerSentEvent, body={"pieces": pieces})
+        assert [event.data for event in events] == [
+            chunk_event(0)[6:-2],
+            chunk_event(1)[6:-2],
+        ]
+
+
+def test_client_request_for_sse_operation(server: PayloadServer) -> None:
+    script = endless_script()
+    with PayloadClient(base_url=server.url, max_retries=0) as api:
+        stream: object = api.request(SSE_OP, Chunk, body=script)
+        assert isinstance(stream, Stream)
+        for chunk in stream:
+            assert chunk.index == 0
+            break
+    assert server.stream_event(script["tag"]).wait(5)
+    assert server.stream_outcomes[script["tag"]] == "disconnected"
+
+
+def test_client_stream_error_event(server: PayloadServer) -> None:
+    pieces = [chunk_event(0), 'event: error\ndata: {"error": {"message": "nope"}}\n\n']
+    with PayloadClient(base_url=server.url, max_retries=0) as api:
+        stream = api.request_stream(JSON_OP, Chunk, body={"pieces": pieces})
+        with pytest.raises(APIError, match="nope"):
+            list(stream)
+
+
+async def test_async_client_request_stream(server: PayloadServer) -> None:
+    script = endless_script()
+    async with AsyncPayloadClient(base_url=server.url, max_retries=0) as api:
+        stream = await api.request_stream(JSON_OP, Chunk, body=script)
+        assert isinstance(stream, AsyncStream)
+        async with stream:
+            assert [(await stream.__anext__()).index for _ in range(3)] == [0, 1, 1]
+    assert await asyncio.to_thread(server.stream_event(script["tag"]).wait, 5)
+    assert server.stream_outcomes[script["tag"]] == "disconnected"

@@ -11,17 +11,20 @@ Routes:
   it then hangs up mid-body. How it ended is recorded in `server.stream_outcomes[tag]`
   ("completed" | "aborted" | "disconnected": the client hung up first), and
   `server.stream_event(tag)` is set once that is known.
-- `POST /multipart`: parses a `multipart/form-data` body as it arrives (Content-Length
-  or chunked) and answers JSON `{"parts": [{"name", "filename", "content_type",
-  "size", "sha256", "text"}], "request_content_type", "transfer_encoding"}`; "text" is
-  the part decoded as UTF-8 when it is at most 64 KiB.
+- `POST /multipart?status=`: parses a `multipart/form-data` body as it arrives
+  (Content-Length or chunked) and answers JSON `{"parts": [{"name", "filename",
+  "content_type", "size", "sha256", "text"}], "request_content_type",
+  "transfer_encoding", "content_length"}`; "text" is the part as UTF-8 when it is at
+  most 64 KiB. With `status` >= 500 it answers that status, empty, with
+  `Retry-After-Ms: 10` (after reading the whole body).
 - `GET /binary?size=N&type=&abort_at=M`: N bytes of `binary_payload(N)` with
   Content-Length, written as generated (never held whole in memory); with `abort_at`
   it hangs up after M bytes.
 - `GET /pages?after=&limit=&total=&last_id=0|1`: cursor pages over items `item-0..`
   (`{"object": "list", "data": [...], "has_more", "last_id"}`).
-Every request is logged in `server.requests` (method, path, query). The server
-answers 503 after `max_requests` requests and its sockets time out after `timeout` s.
+Every request is logged in `server.requests` (method, path, query), every parsed
+multipart body in `server.uploads` (query, parts). The server answers 503 after
+`max_requests` requests, and its sockets time out after `timeout` s.
 """
 
 from __future__ import annotations
@@ -181,14 +184,11 @@ class MultipartParser:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # small writes go out at once
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet
-
-    def setup(self) -> None:
-        self.timeout = self.server.owner.timeout
-        super().setup()
 
     def do_GET(self) -> None:
         self._dispatch()
@@ -319,10 +319,20 @@ class _Handler(BaseHTTPRequestHandler):
         if not parser.complete:
             self._send_json(400, {"error": {"message": "multipart body incomplete"}})
             return
+        summaries = [part.summary() for part in parser.parts]
+        with self.server.owner.lock:
+            self.server.owner.uploads.append({"query": query, "parts": summaries})
+        status = int(query.get("status", "200"))
+        if status >= 500:
+            self.send_response(status)
+            self.send_header("Retry-After-Ms", "10")  # retry at once
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         self._send_json(
-            200,
+            status,
             {
-                "parts": [part.summary() for part in parser.parts],
+                "parts": summaries,
                 "request_content_type": content_type,
                 "transfer_encoding": self.headers.get("transfer-encoding"),
                 "content_length": self.headers.get("content-length"),
@@ -380,10 +390,13 @@ class PayloadServer:
         self.timeout = timeout
         self.lock = threading.Lock()
         self.requests: list[dict[str, Any]] = []
+        self.uploads: list[dict[str, Any]] = []  # every parsed multipart body
         self.stream_outcomes: dict[str, str] = {}
         self.stopping = threading.Event()
         self._stream_done: dict[str, threading.Event] = {}
-        self._httpd = _Server(("127.0.0.1", 0), _Handler)
+        # StreamRequestHandler applies its class attribute `timeout` to each socket.
+        handler = type("_TimedHandler", (_Handler,), {"timeout": timeout})
+        self._httpd = _Server(("127.0.0.1", 0), handler)
         self._httpd.owner = self
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,

@@ -396,20 +396,53 @@ def test_inlining_a_path_item_that_leads_back_to_itself_is_an_error(
 ) -> None:
     write(
         in_tmp,
-        "item.yaml",
+        "items.yaml",
         """
-        post:
-          callbacks:
-            onEvent:
-              "{$request.body#/url}": {$ref: item.yaml}
+        items:
+          A:
+            post:
+              callbacks:
+                onEvent:
+                  "{$request.body#/url}": {$ref: '#/items/A'}
         """,
     )
-    write(in_tmp, "api.yaml", "openapi: 3.0.0\npaths:\n  /a: {$ref: item.yaml}\n")
+    write(
+        in_tmp,
+        "api.yaml",
+        "openapi: 3.0.0\npaths:\n  /a: {$ref: 'items.yaml#/items/A'}\n",
+    )
     with pytest.raises(GeneratorError) as info:
         load(Path("api.yaml"))
     (diagnostic,) = info.value.diagnostics
-    assert (diagnostic.code, diagnostic.file, diagnostic.line) == (
-        "E105",
-        "item.yaml",
-        4,
+    assert diagnostic.format().startswith(
+        "items.yaml:6 #/items/A/post/callbacks/onEvent/{$request.body#~1url}: error E105:"
     )
+
+
+def test_one_file_named_two_ways_is_copied_once(in_tmp: Path) -> None:
+    write(in_tmp, "a.yaml", "A: {type: string}\n")
+    write(in_tmp, "sub/keep.txt", "\n")
+    write(
+        in_tmp,
+        "api.yaml",
+        """
+        openapi: 3.0.0
+        x:
+          anyOf:
+            - $ref: 'a.yaml#/A'
+            - $ref: './sub/../a.yaml#/A'
+            - $ref: 'a.yaml#'
+        """,
+    )
+    bundled = load(Path("api.yaml")).bundled()
+    # The whole file (named "A" after its stem) and its member A clash twice ("A",
+    # then "AA"), so numbers settle it, in (file, pointer) order: the file first.
+    assert [r["$ref"] for r in bundled["x"]["anyOf"]] == [
+        "#/components/schemas/AA3",
+        "#/components/schemas/AA3",
+        "#/components/schemas/AA2",
+    ]
+    assert bundled["components"]["schemas"] == {
+        "AA2": {"A": {"type": "string"}},
+        "AA3": {"type": "string"},
+    }

@@ -188,7 +188,7 @@ def test_missing_file_remote_url_and_bad_ref_values(in_tmp: Path) -> None:
         ("D", "E102", 7),
         ("E", "E102", 8),
     ]
-    assert "'nope.yaml' not found" in found["A"].message
+    assert found["A"].message == "$ref 'nope.yaml#/A': nope.yaml: file not found"
     assert "remote reference" in found["B"].message and found["B"].hint
 
 

@@ -208,6 +208,15 @@ def test_json_lines_with_tabs_escapes_and_arrays(tmp_path: Path) -> None:
     assert doc.locate("#/c/missing") == (name, 6)  # deepest existing ancestor
 
 
+@pytest.mark.parametrize("name", ["api.yaml", "api.json"])
+def test_byte_order_mark_is_accepted(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"\xef\xbb\xbf" + b'{"openapi": "3.0.0"}\n')
+    assert load(path).root == {"openapi": "3.0.0"}
+    path.write_bytes(b"\xef\xbb\xbfopenapi: 3.0.0\n")
+    assert load(path).root == {"openapi": "3.0.0"}
+
+
 def test_flow_yaml_in_a_json_file_still_loads(tmp_path: Path) -> None:
     doc = load_text(tmp_path, "{openapi: 3.0.0, info: {title: t}}\n", "api.json")
     assert doc.root == {"openapi": "3.0.0", "info": {"title": "t"}}
@@ -320,3 +329,15 @@ def test_loaded_data_is_plain_json_types(tmp_path: Path) -> None:
             assert node is None or isinstance(node, (str, int, float, bool))
 
     check(doc.root)
+
+
+@pytest.mark.parametrize(
+    ("name", "depth"), [("api.json", 100_000), ("api.yaml", 5_000)]
+)
+def test_absurd_nesting_is_a_diagnostic_not_a_crash(
+    tmp_path: Path, name: str, depth: int
+) -> None:
+    path = tmp_path / name
+    path.write_text('{"a": ' + "[" * depth + "]" * depth + "}\n", encoding="utf-8")
+    (diagnostic,) = load_error(path).diagnostics
+    assert diagnostic.code == "E101"

@@ -1,0 +1,392 @@
+"""The checks themselves, as plain functions returning results (the tests assert on them).
+
+Each run calls one operation of a generated client through a `RecordingTransport` and
+judges the captured exchange:
+- `call`: the method exists as API.md names it, takes the arguments and returns;
+- `deprecation`: a `DeprecationWarning` exactly when the operation is deprecated;
+- `prism`: Prism accepted the request (no 422, no `sl-violations`);
+- `core-request` / `core-response`: openapi-core finds no error in what was sent and
+  received;
+- `wire`: the JSON body sent is exactly the arguments given (nothing added or dropped);
+- `model`: the result is the response model named in the spec, every field of the body
+  reads back equal, and a body openapi-core accepts also validates strictly.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pydantic
+
+from .calls import ArgumentMismatch, Call, build_call, resolve_method
+from .core import CoreJudge, CoreResponse
+from .prism import prism_violations
+from .readback import read_back_mismatches
+from .specs import Example, Operation, Spec
+from .traffic import Exchange, RecordingTransport, Route
+from .values import ValueBuilder
+
+API_KEY = "sk-conformance-0000"
+BINARY_SIZE = 3000
+
+
+@dataclass
+class CheckResult:
+    check: str
+    errors: list[str] = field(default_factory=list)
+    note: str = ""
+    info: list[str] = field(default_factory=list)  # findings that are not failures
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass
+class Env:
+    """Everything about one spec version the checks need."""
+
+    spec: Spec
+    package: ModuleType
+    values: ValueBuilder
+    judge: CoreJudge
+
+    @property
+    def version(self) -> str:
+        return self.spec.version
+
+    def client(self, base_url: str, transport: httpx.BaseTransport) -> Any:
+        http_client = httpx.Client(transport=transport, timeout=30.0)
+        return self.package.Client(
+            api_key=API_KEY, base_url=base_url, max_retries=0, http_client=http_client
+        )
+
+
+@dataclass
+class Run:
+    """One call: what was called, what came back, what the checks found."""
+
+    call: Call | None
+    result: Any = None
+    error: BaseException | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+    results: list[CheckResult] = field(default_factory=list)
+
+    def add(
+        self, check: str, errors: list[str], note: str = "", info: list[str] | None = None
+    ) -> None:
+        self.results.append(CheckResult(check, errors, note, info or []))
+
+
+def invoke(
+    env: Env,
+    op: Operation,
+    variant: str,
+    base_url: str,
+    route: Route | None = None,
+    inner: httpx.BaseTransport | None = None,
+    consume: Callable[[Any], Any] | None = None,
+    **overrides: Any,
+) -> Run:
+    """Builds the arguments, calls the method, records the traffic (never raises)."""
+    transport = RecordingTransport(inner=inner, route=route)
+    run = Run(call=None)
+    with env.client(base_url, transport) as client:
+        try:
+            method = resolve_method(client, op)
+            run.call = build_call(env.spec, env.values, op, variant, method)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                run.result = run.call.invoke(method, **overrides)
+                if consume is not None:
+                    run.result = consume(run.result)
+        except (ArgumentMismatch, AttributeError) as exc:
+            run.add("call", [f"{type(exc).__name__}: {exc}"])
+            return run
+        except Exception as exc:  # judged below, with the traffic
+            run.error = exc
+            caught = []
+        run.exchanges = transport.exchanges
+    errors = [] if run.error is None else [_exception(run.error)]
+    if run.error is None and len(run.exchanges) != 1:
+        errors.append(f"{len(run.exchanges)} HTTP requests sent, expected 1")
+    run.add("call", errors)
+    if run.error is None:
+        warned = any(issubclass(w.category, DeprecationWarning) for w in caught)
+        if warned != op.deprecated:
+            state = "deprecated" if op.deprecated else "not deprecated"
+            run.add("deprecation", [f"operation is {state}, DeprecationWarning: {warned}"])
+        else:
+            run.add("deprecation", [])
+    return run
+
+
+def judge_request(env: Env, run: Run, base_url: str) -> None:
+    if not run.exchanges:
+        run.add("core-request", [], note="no request was sent")
+        return
+    exchange = run.exchanges[0]
+    request = env.judge.request(exchange.request, exchange.request_body, base_url)
+    run.add("core-request", env.judge.request_errors(request))
+    assert run.call is not None
+    expected = run.call.wire.get("body")
+    if isinstance(expected, dict) and _is_json(exchange.request):
+        sent = json.loads(exchange.request_body)
+        diff = _dict_diff(expected, sent)
+        run.add("wire", diff)
+
+
+def judge_json_response(env: Env, op: Operation, run: Run, base_url: str) -> None:
+    """openapi-core on the response, then the parsed result against the body."""
+    if not run.exchanges or run.error is not None:
+        return
+    exchange = run.exchanges[0]
+    response = exchange.response
+    request = env.judge.request(exchange.request, exchange.request_body, base_url)
+    core = CoreResponse(response.status_code, response.headers, exchange.response_body)
+    core_errors = env.judge.response_errors(request, core)
+    run.add("core-response", core_errors)
+    body = json.loads(exchange.response_body)
+    run.add("model", model_errors(env, op, run.result, body, strict=not core_errors))
+
+
+def model_errors(
+    env: Env, op: Operation, result: Any, body: Any, *, strict: bool
+) -> list[str]:
+    expected = env.spec.ref_name(op.json_schema)
+    if not isinstance(result, pydantic.BaseModel):
+        return [f"result is {type(result).__name__}, not a response model"]
+    errors = []
+    if expected is not None and type(result).__name__ != expected:
+        errors.append(f"result is {type(result).__name__}, spec names {expected}")
+    errors.extend(read_back_mismatches(result, body))
+    if strict:
+        try:
+            type(result).model_validate(body)
+        except pydantic.ValidationError as exc:
+            first = exc.errors()[0]
+            where = "/".join(str(p) for p in first["loc"])
+            errors.append(
+                f"body valid per openapi-core fails strict model validation "
+                f"({exc.error_count()} errors; first at {where}: {first['msg']})"
+            )
+    return errors
+
+
+# ---------------------------------------------------------------------------
+# Prism
+
+
+def run_on_prism(env: Env, op: Operation, variant: str, prism_url: str) -> Run:
+    run = invoke(env, op, variant, prism_url)
+    if run.exchanges:
+        exchange = run.exchanges[0]
+        body = exchange.response_body or exchange.response.read()
+        run.add("prism", prism_violations(exchange.response, body))
+    judge_request(env, run, prism_url)
+    judge_json_response(env, op, run, prism_url)
+    return run
+
+
+# ---------------------------------------------------------------------------
+# SSE and binary bodies, served by the payload server of the streaming tests
+
+
+def sse_events(op: Operation, env: Env) -> list[tuple[str | None, str]]:
+    """(event, data) pairs for a stream: the spec's own streaming example when it has
+    one (an SSE transcript, or JSON chunks separated by blank lines), else one chunk
+    built from the `text/event-stream` schema."""
+    for example in op.examples():
+        if example.is_json:
+            continue
+        events = list(_parse_stream_example(example.text))
+        if events:
+            return events
+    schema = op.sse_schema or op.json_schema
+    chunk = env.values.build(schema, full=True, name="chunk")
+    return [(None, json.dumps(chunk))]
+
+
+def _parse_stream_example(text: str) -> Iterator[tuple[str | None, str]]:
+    for block in re.split(r"\n\s*\n", text.strip()):
+        block = block.strip()
+        if block.startswith(("data:", "event:")):
+            event = None
+            data = []
+            for line in block.splitlines():
+                name, _, value = line.partition(":")
+                if name == "event":
+                    event = value.strip()
+                elif name == "data":
+                    data.append(value.strip())
+            if data and data != ["[DONE]"]:
+                yield event, "\n".join(data)
+        else:
+            try:
+                json.loads(block)
+            except ValueError:
+                continue  # an ellipsis or comment between the chunks
+            yield None, json.dumps(json.loads(block))
+
+
+def encode_sse(events: list[tuple[str | None, str]]) -> list[str]:
+    pieces = []
+    for event, data in events:
+        head = f"event: {event}\n" if event else ""
+        pieces.append(head + "".join(f"data: {line}\n" for line in data.split("\n")))
+        pieces[-1] += "\n"
+    pieces.append("data: [DONE]\n\n")
+    return pieces
+
+
+def run_stream(env: Env, op: Operation, payload_url: str, tag: str) -> Run:
+    """`stream=True`: request judged by openapi-core, the stream served for real."""
+    events = sse_events(op, env)
+    script = {"pieces": encode_sse(events), "tag": tag}
+
+    def route(request: httpx.Request) -> httpx.Request:
+        return httpx.Request("POST", f"{payload_url}/sse", json=script)
+
+    base = "http://api.test"
+    run = invoke(env, op, "required", base, route=route, consume=list, stream=True)
+    if run.call is not None and isinstance(run.call.wire.get("body"), dict):
+        run.call.wire["body"]["stream"] = True
+    judge_request(env, run, base)
+    if run.error is not None or not run.exchanges:
+        return run
+    exchange = run.exchanges[0]
+    request = env.judge.request(exchange.request, exchange.request_body, base)
+    core: list[str] = []
+    if op.sse_schema is not None:
+        for _event, data in events:
+            response = CoreResponse(
+                200, exchange.response.headers, data.encode(), "text/event-stream"
+            )
+            core.extend(env.judge.response_errors(request, response))
+        run.add("core-response", core)
+    else:
+        run.add("core-response", [], note="the spec declares no text/event-stream body")
+    run.add("model", _stream_errors(op, env, run.result, events))
+    return run
+
+
+def _stream_errors(
+    op: Operation, env: Env, chunks: Any, events: list[tuple[str | None, str]]
+) -> list[str]:
+    if not isinstance(chunks, list) or len(chunks) != len(events):
+        count = len(chunks) if isinstance(chunks, list) else chunks
+        return [f"{len(events)} events sent, {count} chunks read"]
+    expected = env.spec.ref_name(op.sse_schema)
+    errors: list[str] = []
+    for index, (chunk, (event, data)) in enumerate(zip(chunks, events)):
+        if isinstance(chunk, pydantic.BaseModel):
+            if expected is not None and type(chunk).__name__ != expected:
+                errors.append(f"chunk {index} is {type(chunk).__name__}, not {expected}")
+            errors.extend(read_back_mismatches(chunk, json.loads(data), f"/{index}"))
+        elif getattr(chunk, "data", None) != data or getattr(chunk, "event", 0) != event:
+            errors.append(f"chunk {index}: sent {event!r} {data[:60]!r}, read {chunk!r}")
+    return errors
+
+
+def run_binary(env: Env, op: Operation, payload_url: str) -> Run:
+    media = op.binary_media or "application/octet-stream"
+
+    def route(request: httpx.Request) -> httpx.Request:
+        query = {"size": str(BINARY_SIZE), "type": media}
+        return httpx.Request("GET", f"{payload_url}/binary", params=query)
+
+    base = "http://api.test"
+    run = invoke(env, op, "required", base, route=route, consume=_read_binary)
+    judge_request(env, run, base)
+    if run.error is not None or not run.exchanges:
+        return run
+    exchange = run.exchanges[0]
+    request = env.judge.request(exchange.request, exchange.request_body, base)
+    response = exchange.response
+    core = CoreResponse(response.status_code, response.headers, exchange.response_body)
+    run.add("core-response", env.judge.response_errors(request, core))
+    errors = []
+    content = run.result
+    if content != exchange.response_body or len(content) != BINARY_SIZE:
+        errors.append(f"read {len(content)} bytes, the server sent {BINARY_SIZE}")
+    run.add("model", errors)
+    return run
+
+
+def _read_binary(result: Any) -> bytes:
+    """Reads a BinaryResponse the streaming way (`iter_bytes`), as a user would."""
+    return b"".join(result.iter_bytes())
+
+
+# ---------------------------------------------------------------------------
+# Example responses
+
+
+def run_example(env: Env, op: Operation, example: Example) -> Run:
+    """The example served as the operation's response; the client parses it."""
+    body = example.text.encode()
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, content=body, headers={"content-type": "application/json"}
+        )
+
+    base = "http://api.test"
+    mock = httpx.MockTransport(answer)
+    overrides = {"stream": False} if _has_stream_flag(env, op) else {}
+    run = invoke(env, op, "required", base, inner=mock, **overrides)
+    if run.error is not None or not run.exchanges:
+        return run
+    exchange = run.exchanges[0]
+    request = env.judge.request(exchange.request, exchange.request_body, base)
+    core = CoreResponse(200, exchange.response.headers, body)
+    schema_errors = env.judge.response_errors(request, core)
+    run.add("example-schema", [], info=schema_errors)
+    run.add("model", model_errors(env, op, run.result, example.json(), strict=False))
+    return run
+
+
+def _has_stream_flag(env: Env, op: Operation) -> bool:
+    from .calls import body_shape
+
+    shape = body_shape(env.spec, op)
+    return shape is not None and "stream" in shape[0]
+
+
+# ---------------------------------------------------------------------------
+
+
+def _exception(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    if len(text) > 400:
+        text = text[:397] + "..."
+    return f"{type(exc).__name__}: {text}"
+
+
+def _is_json(request: httpx.Request) -> bool:
+    return request.headers.get("content-type", "").startswith("application/json")
+
+
+def _dict_diff(expected: dict[str, Any], sent: Any) -> list[str]:
+    if not isinstance(sent, dict):
+        return [f"body sent is {type(sent).__name__}, not an object"]
+    errors = []
+    for key in sorted(set(expected) | set(sent)):
+        if key not in sent:
+            errors.append(f"body/{key}: given but not sent")
+        elif key not in expected:
+            errors.append(f"body/{key}: sent but not given ({sent[key]!r})")
+        elif sent[key] != expected[key] or _bool_mismatch(sent[key], expected[key]):
+            errors.append(f"body/{key}: given {expected[key]!r}, sent {sent[key]!r}")
+    return errors
+
+
+def _bool_mismatch(a: Any, b: Any) -> bool:
+    return isinstance(a, bool) != isinstance(b, bool)

@@ -1,0 +1,1 @@
+"""Golden tests: generated trees byte-compared with reviewed expected/ trees."""

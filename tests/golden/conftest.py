@@ -1,0 +1,3 @@
+"""The expected/ trees are generated code, not tests: never collect them."""
+
+collect_ignore_glob = ["*/expected/*"]
