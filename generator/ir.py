@@ -85,8 +85,9 @@ class Operation:
 class Resource:
     attr: str  # attribute on the client: "vector_stores"
     module: str  # module under resources/: "vector_stores"
-    class_name: str  # "VectorStores" (async: "AsyncVectorStores")
+    class_name: str  # "VectorStoresResource" (async: "AsyncVectorStoresResource")
     operations: tuple[Operation, ...]
+    label: str = ""  # the tag (or path segment) as the spec spells it
 
 
 @dataclass(frozen=True, slots=True)

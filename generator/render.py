@@ -346,12 +346,37 @@ def render_resources(api: ir.Api, env: jinja2.Environment | None = None) -> dict
         files[f"{api.package}/resources/{resource.module}.py"] = template.render(
             api=api,
             header=header,
+            imports=resource_imports(resource, aliases, flavours),
             resource=resource,
             aliases=sorted(aliases.items(), key=lambda item: item[1]),
             sync_methods=flavours[0],
             async_methods=flavours[1],
         )
     return files
+
+
+def resource_imports(
+    resource: ir.Resource, aliases: dict[str, str], flavours: list[list[MethodView]]
+) -> list[str]:
+    """The standard-library imports a resource module uses, and no others."""
+    views = [view for methods in flavours for view in methods]
+    text = " ".join(
+        " ".join(sig.params) + " " + sig.returns
+        for view in views
+        for sig in (view.signature, *view.overloads)
+    ) + " " + " ".join(aliases)
+    abc = [name for name in ("AsyncIterator", "Iterator", "Mapping", "Sequence") if f"{name}[" in text]
+    typing = ["TYPE_CHECKING"] if aliases else []
+    typing += ["Literal"] if "Literal[" in text else []
+    typing += ["overload"] if any(view.overloads for view in views) else []
+    lines = []
+    if any(op.deprecated for op in resource.operations):
+        lines.append("import warnings")
+    lines.append(f"from collections.abc import {', '.join(abc)}")
+    lines.append("from functools import cached_property")
+    if typing:
+        lines.append(f"from typing import {', '.join(typing)}")
+    return lines
 
 
 def runtime_files(api: ir.Api) -> dict[str, str]:

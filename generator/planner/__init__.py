@@ -185,7 +185,13 @@ def _resources(raws: list[RawOperation], builder: OperationBuilder) -> tuple[ir.
                 op = _without_pagination(op)
             final.append(op)
         resources.append(
-            ir.Resource(attr=attr, module=attr.rstrip("_") or "default", class_name=f"{pascal(labels[attr])}Resource", operations=tuple(final))
+            ir.Resource(
+                attr=attr,
+                module=attr.rstrip("_") or "default",
+                class_name=f"{pascal(labels[attr])}Resource",
+                operations=tuple(final),
+                label=labels[attr],
+            )
         )
     return tuple(resources)
 

@@ -92,31 +92,32 @@ def _shared_ssl_context() -> ssl.SSLContext:
 
 
 def _retry_after(headers: httpx.Headers) -> float | None:
-    """Seconds the server asks to wait (`retry-after-ms`, `Retry-After`), if it says."""
-    value = headers.get("retry-after-ms")
-    if value:
-        try:
-            seconds = float(value) / 1000.0
-        except ValueError:
-            pass
-        else:
-            if math.isfinite(seconds):
-                return max(seconds, 0.0)
-            return math.inf if seconds > 0 else None
+    """Seconds the server asks to wait (`retry-after-ms`, `Retry-After` in seconds or
+    as an HTTP date), if it says."""
+    milliseconds = _number(headers.get("retry-after-ms"))
+    if milliseconds is not None:
+        return max(milliseconds / 1000.0, 0.0)
     value = headers.get("retry-after")
     if not value:
         return None
-    try:
-        seconds = float(value)
-    except ValueError:
+    seconds = _number(value)
+    if seconds is None:
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError, IndexError):
             return None
         seconds = when.timestamp() - time.time()
-    if math.isnan(seconds):
-        return None
     return max(seconds, 0.0)
+
+
+def _number(text: str | None) -> float | None:
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
 
 
 def _should_retry(status: int) -> bool:
@@ -168,6 +169,8 @@ class _BaseClient(Generic[_HttpT]):
     """What the sync and async clients share: configuration and request building."""
 
     _config: ClassVar[ClientConfig]
+    # The pool of the httpx client we create (not used with a user's http_client).
+    _connection_limits: ClassVar[httpx.Limits] = DEFAULT_CONNECTION_LIMITS
 
     def __init__(
         self,
@@ -400,6 +403,23 @@ class _BaseClient(Generic[_HttpT]):
             return self._backoff(attempt)
         return asked if asked <= MAX_RETRY_AFTER else None
 
+    def _transport_retry_delay(
+        self, exc: httpx.HTTPError, request: httpx.Request, attempt: int, left: int
+    ) -> float:
+        """The wait before retrying after `exc`; raises the APIError when not retrying
+        (no retries left, or an error that is not about the connection)."""
+        if left > 0 and isinstance(exc, httpx.TransportError):
+            return self._backoff(attempt)
+        raise self._transport_error(exc, request) from exc
+
+    def _status_retry_delay(
+        self, response: httpx.Response, attempt: int, left: int
+    ) -> float | None:
+        """The wait before retrying a failed status; None: raise its error now."""
+        if left > 0 and _should_retry(response.status_code):
+            return self._retry_delay(attempt, response.headers)
+        return None
+
     def _backoff(self, attempt: int) -> float:
         """Exponential backoff from INITIAL_RETRY_DELAY, capped, minus up to 25 %."""
         delay = min(INITIAL_RETRY_DELAY * (2.0**attempt), MAX_RETRY_DELAY)
@@ -486,7 +506,7 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
     def _make_http_client(self) -> httpx.Client:
         return httpx.Client(
             timeout=self.timeout,
-            limits=DEFAULT_CONNECTION_LIMITS,
+            limits=self._connection_limits,
             follow_redirects=True,
             verify=_shared_ssl_context(),
         )
@@ -648,36 +668,28 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
     def _send(self, op: Operation, prepared: _Prepared) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response or raise an APIError."""
         request = prepared.request
-        retries_left = self.max_retries if prepared.replayable else 0
+        left = self.max_retries if prepared.replayable else 0
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
                 response = self._http.send(request, stream=prepared.stream)
             except httpx.HTTPError as exc:
-                error = self._transport_error(exc, request)
-                retryable = isinstance(exc, httpx.TransportError)
-                if not (retryable and retries_left > 0):
-                    raise error from exc
+                delay = self._transport_retry_delay(exc, request, attempt, left)
                 why = type(exc).__name__
-                delay = self._backoff(attempt)
             else:
-                status = response.status_code
-                self._log_response(op, request, status, started)
-                if status < 400:
+                self._log_response(op, request, response.status_code, started)
+                if response.status_code < 400:
                     return response
-                wait = None
-                if retries_left > 0 and _should_retry(status):
-                    wait = self._retry_delay(attempt, response.headers)
+                wait = self._status_retry_delay(response, attempt, left)
                 if wait is None:
                     if prepared.stream:
                         self._read_error_body(response)
                     raise self._status_error(response)
                 response.close()
-                why = f"status {status}"
-                delay = wait
+                delay, why = wait, f"status {response.status_code}"
             attempt += 1
-            retries_left -= 1
+            left -= 1
             self._log_retry(op, request, attempt, delay, why)
             self._sleep(delay)
 
@@ -701,10 +713,11 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
     _gate: asyncio.Semaphore | None = None
 
     def _make_http_client(self) -> httpx.AsyncClient:
-        self._gate = asyncio.Semaphore(DEFAULT_CONNECTION_LIMITS.max_connections or 100)
+        limits = self._connection_limits
+        self._gate = asyncio.Semaphore(limits.max_connections or 100)
         return httpx.AsyncClient(
             timeout=self.timeout,
-            limits=DEFAULT_CONNECTION_LIMITS,
+            limits=limits,
             follow_redirects=True,
             verify=_shared_ssl_context(),
         )
@@ -868,44 +881,49 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
     async def _send(self, op: Operation, prepared: _Prepared) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response or raise an APIError."""
         request = prepared.request
-        retries_left = self.max_retries if prepared.replayable else 0
+        left = self.max_retries if prepared.replayable else 0
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
-                if self._gate is None:
-                    response = await self._http.send(request, stream=prepared.stream)
-                else:
-                    async with self._gate:  # released once the headers are in
-                        response = await self._http.send(
-                            request, stream=prepared.stream
-                        )
+                response = await self._send_once(request, prepared.stream)
             except httpx.HTTPError as exc:
-                error = self._transport_error(exc, request)
-                retryable = isinstance(exc, httpx.TransportError)
-                if not (retryable and retries_left > 0):
-                    raise error from exc
+                delay = self._transport_retry_delay(exc, request, attempt, left)
                 why = type(exc).__name__
-                delay = self._backoff(attempt)
             else:
-                status = response.status_code
-                self._log_response(op, request, status, started)
-                if status < 400:
+                self._log_response(op, request, response.status_code, started)
+                if response.status_code < 400:
                     return response
-                wait = None
-                if retries_left > 0 and _should_retry(status):
-                    wait = self._retry_delay(attempt, response.headers)
+                wait = self._status_retry_delay(response, attempt, left)
                 if wait is None:
                     if prepared.stream:
                         await self._read_error_body(response)
                     raise self._status_error(response)
                 await response.aclose()
-                why = f"status {status}"
-                delay = wait
+                delay, why = wait, f"status {response.status_code}"
             attempt += 1
-            retries_left -= 1
+            left -= 1
             self._log_retry(op, request, attempt, delay, why)
             await self._sleep(delay)
+
+    async def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        gate = self._gate
+        if gate is None:
+            return await self._http.send(request, stream=stream)
+        if gate.locked():  # the pool is busy: wait no longer than its pool timeout
+            pool_timeout = request.extensions.get("timeout", {}).get("pool")
+            try:
+                await asyncio.wait_for(gate.acquire(), pool_timeout)
+            except asyncio.TimeoutError:
+                raise httpx.PoolTimeout(
+                    "Timed out waiting for a connection", request=request
+                ) from None
+        else:
+            await gate.acquire()
+        try:  # released once the headers are in (a stream keeps its connection)
+            return await self._http.send(request, stream=stream)
+        finally:
+            gate.release()
 
     @staticmethod
     async def _read_error_body(response: httpx.Response) -> None:

@@ -18,7 +18,9 @@ from generator.naming import argument_name
 from .specs import Operation, Spec
 from .values import FileValue, ValueBuilder
 
-VARIANTS = ("required", "full")
+# "extra-body": the required arguments plus, through `extra_body`, the properties the
+# spec requires without defining them (what a user has to do to send a valid request).
+VARIANTS = ("required", "full", "extra-body")
 
 
 class ArgumentMismatch(AssertionError):
@@ -52,6 +54,29 @@ def body_shape(spec: Spec, op: Operation) -> tuple[dict[str, Any], set[str]] | N
     if not properties:
         return None
     return properties, required & set(properties)
+
+
+def has_stream_flag(spec: Spec, op: Operation) -> bool:
+    """The body has a boolean `stream` property (the client then offers `stream=True`)."""
+    shape = body_shape(spec, op)
+    if shape is None:
+        return False
+    flag = spec.deref(shape[0].get("stream"))
+    return isinstance(flag, Mapping) and flag.get("type") == "boolean"
+
+
+def undefined_required(spec: Spec, op: Operation) -> list[str]:
+    """Body properties the spec requires but does not define (a spec mistake)."""
+    if op.body_schema is None:
+        return []
+    node = spec.deref(op.body_schema)
+    names: list[str] = []
+    defined: set[str] = set()
+    for part in [*(node.get("allOf") or ()), node]:
+        part = spec.deref(part)
+        defined.update(part.get("properties") or {})
+        names.extend(part.get("required") or ())
+    return [n for n in names if n not in defined]
 
 
 def has_optional_inputs(spec: Spec, op: Operation) -> bool:
@@ -123,6 +148,13 @@ def build_call(
             value = False  # streaming has its own test (the mock cannot serve SSE)
         body_wire[wire] = value
         call.kwargs[python_name(wire, "body")] = to_argument(value)
+    if variant == "extra-body":
+        extra = {
+            name: call.wire["path"].get(name, f"{name}-1")
+            for name in undefined_required(spec, op)
+        }
+        call.kwargs["extra_body"] = extra
+        body_wire.update(extra)
     call.wire["body"] = body_wire
     return call
 

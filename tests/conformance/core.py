@@ -132,7 +132,7 @@ def describe(error: BaseException) -> list[str]:
 def _head(error: Exception) -> str:
     text = str(error)
     # openapi-core repeats the value and all schema errors in str(); keep the first part.
-    return _short(text.split(" Value ", 1)[0].split(": Value ", 1)[0])
+    return _short(text.split(": Value ", 1)[0].split(" Value ", 1)[0].rstrip(": "))
 
 
 def _schema_error(error: Any) -> str:

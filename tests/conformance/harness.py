@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 import pydantic
 
-from .calls import ArgumentMismatch, Call, build_call, resolve_method
+from .calls import ArgumentMismatch, Call, build_call, has_stream_flag, resolve_method
 from .core import CoreJudge, CoreResponse
 from .prism import prism_violations
 from .readback import read_back_mismatches
@@ -186,13 +186,55 @@ def model_errors(
 
 def run_on_prism(env: Env, op: Operation, variant: str, prism_url: str) -> Run:
     run = invoke(env, op, variant, prism_url)
-    if run.exchanges:
+    if run.exchanges and run.exchanges[0].response is not None:
         exchange = run.exchanges[0]
+        assert exchange.response is not None
         body = exchange.response_body or exchange.response.read()
         run.add("prism", prism_violations(exchange.response, body))
     judge_request(env, run, prism_url)
     judge_json_response(env, op, run, prism_url)
     return run
+
+
+@dataclass
+class Probe:
+    operation: str
+    prism_status: int
+    core_errors: list[str]
+
+    @property
+    def prism_accepted(self) -> bool:
+        return self.prism_status < 300
+
+
+def probe_request_validation(env: Env, prism_url: str) -> list[Probe]:
+    """Sends every operation with a request body an invalid one (a JSON array for a JSON
+    object, a multipart form without the required fields) straight to Prism, and asks
+    openapi-core about the same request."""
+    probes = []
+    with httpx.Client(timeout=30.0) as http:
+        for op in env.spec.operations:
+            if op.body_media is None:
+                continue
+            path = re.sub(r"\{[^}]*\}", "probe-1", op.path)
+            headers = {"Authorization": f"Bearer {API_KEY}"}
+            if "json" in op.body_media:
+                headers["Content-Type"] = "application/json"
+                request = http.build_request(
+                    op.method.upper(), prism_url + path, headers=headers, content=b"[1]"
+                )
+            else:
+                files = {"conformance_probe": ("probe.txt", b"x", "text/plain")}
+                request = http.build_request(
+                    op.method.upper(), prism_url + path, headers=headers, files=files
+                )
+            body = request.read()
+            response = http.send(request)
+            core = env.judge.request(request, body, prism_url)
+            probes.append(
+                Probe(op.operation_id, response.status_code, env.judge.request_errors(core))
+            )
+    return probes
 
 
 # ---------------------------------------------------------------------------
@@ -340,7 +382,7 @@ def run_example(env: Env, op: Operation, example: Example) -> Run:
 
     base = "http://api.test"
     mock = httpx.MockTransport(answer)
-    overrides = {"stream": False} if _has_stream_flag(env, op) else {}
+    overrides = {"stream": False} if has_stream_flag(env.spec, op) else {}
     run = invoke(env, op, "required", base, inner=mock, **overrides)
     if run.error is not None or not run.exchanges:
         return run
@@ -353,20 +395,19 @@ def run_example(env: Env, op: Operation, example: Example) -> Run:
     return run
 
 
-def _has_stream_flag(env: Env, op: Operation) -> bool:
-    from .calls import body_shape
-
-    shape = body_shape(env.spec, op)
-    return shape is not None and "stream" in shape[0]
-
-
 # ---------------------------------------------------------------------------
 
 
 def _exception(exc: BaseException) -> str:
+    status = getattr(exc, "status_code", None)
+    if isinstance(status, int):
+        return f"{type(exc).__name__} (HTTP {status})"  # the cause is in `prism`
     text = " ".join(str(exc).split())
     if len(text) > 400:
         text = text[:397] + "..."
+    cause = exc.__cause__
+    if cause is not None:
+        text += f" (from {type(cause).__name__}: {cause})"
     return f"{type(exc).__name__}: {text}"
 
 

@@ -61,7 +61,8 @@ def _member(parsed: Any, key: str) -> Any:
             elif isinstance(choices, pydantic.AliasChoices):
                 aliases.update(c for c in choices.choices if isinstance(c, str))
             if key in aliases:
-                return getattr(parsed, name)
+                # read the stored value: getattr warns for `deprecated` fields
+                return parsed.__dict__.get(name, _MISSING)
         extra = parsed.model_extra or {}
         return extra.get(key, _MISSING)
     if isinstance(parsed, Mapping):

@@ -232,6 +232,28 @@ class Spec:
         return {}, {}
 
 
+def has_typeless_nullable(spec: Spec, schema: Any) -> bool:
+    """Whether a `nullable` without a `type` (next to a `$ref`, a composition, or alone)
+    is reachable from `schema`: a construct some validators cannot compile."""
+    seen: set[str] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Mapping):
+            if node.get("nullable") and "type" not in node:
+                return True
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                if ref not in seen:
+                    seen.add(ref)
+                    stack.append(spec.resolve(ref))
+                continue
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 @cache
 def load_spec(version: str) -> Spec:
     return Spec(version, spec_file(version))

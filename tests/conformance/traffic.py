@@ -38,12 +38,12 @@ class Exchange:
     request: httpx.Request  # as the client built it
     request_body: bytes
     sent_to: httpx.URL
-    response: httpx.Response
-    tee: TeeStream = field(repr=False)
+    response: httpx.Response | None = None  # None: the transport failed
+    tee: TeeStream | None = field(default=None, repr=False)
 
     @property
     def response_body(self) -> bytes:
-        return bytes(self.tee.data)
+        return bytes(self.tee.data) if self.tee is not None else b""
 
 
 class RecordingTransport(httpx.BaseTransport):
@@ -58,18 +58,19 @@ class RecordingTransport(httpx.BaseTransport):
         body = request.read()
         forwarded = self._route(request) if self._route else _copy(request, body)
         forwarded.headers["Accept-Encoding"] = "identity"
+        exchange = Exchange(request, body, forwarded.url)
+        self.exchanges.append(exchange)  # recorded even when the transport fails
         raw = self._inner.handle_request(forwarded)
         assert isinstance(raw.stream, httpx.SyncByteStream)
-        tee = TeeStream(raw.stream)
-        response = httpx.Response(
+        exchange.tee = TeeStream(raw.stream)
+        exchange.response = httpx.Response(
             raw.status_code,
             headers=raw.headers,
-            stream=tee,
+            stream=exchange.tee,
             request=request,
             extensions=raw.extensions,
         )
-        self.exchanges.append(Exchange(request, body, forwarded.url, response, tee))
-        return response
+        return exchange.response
 
     def close(self) -> None:
         self._inner.close()

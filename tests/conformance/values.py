@@ -84,7 +84,7 @@ class ValueBuilder:
         kind = node.get("type")
         if kind == "object" or "properties" in node:
             return self._object(node, full=full, depth=depth)
-        if kind == "array":
+        if kind == "array" or (kind is None and "items" in node):
             return self._array(node, full=full, name=name, depth=depth)
         if kind == "string":
             if node.get("format") == "binary":
@@ -110,12 +110,36 @@ class ValueBuilder:
     ) -> Any:
         first: Any = None
         for index, variant in enumerate(variants):
-            value = self.build(variant, full=full, name=name, depth=depth + 1)
+            if "properties" in node:
+                shaped = self._shape_variant(node, variants, index, full=full)
+                value = self._object(shaped, full=full, depth=depth)
+            else:
+                value = self.build(variant, full=full, name=name, depth=depth + 1)
             if index == 0:
                 first = value
             if self.valid(node, value):
                 return value
         return first
+
+    def _shape_variant(
+        self, node: Mapping[str, Any], variants: list[Any], index: int, *, full: bool
+    ) -> dict[str, Any]:
+        """An object with its own properties and a oneOf/anyOf of constraints (often
+        just `required` lists): the properties plus what variant `index` adds, without
+        the properties only the other variants require (so exactly one matches)."""
+        part = self._spec.deref(variants[index])
+        mine = set(part.get("required") or ())
+        others: set[str] = set()
+        for position, other in enumerate(variants):
+            if position != index:
+                others.update(self._spec.deref(other).get("required") or ())
+        properties = {**node["properties"], **(part.get("properties") or {})}
+        if full:
+            properties = {
+                k: v for k, v in properties.items() if k in mine or k not in others
+            }
+        required = [*(node.get("required") or ()), *mine]
+        return {"type": "object", "properties": properties, "required": required}
 
     def _merge(self, node: Mapping[str, Any]) -> dict[str, Any]:
         merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}

@@ -10,14 +10,7 @@ from types import ModuleType
 import pytest
 
 from tests.conftest import GeneratedPackages, openai_package_name, openai_spec
-
-
-def package_argument(version: str) -> str | None:
-    """The `package=` to generate with. 2.3.0 keeps the default name (`openai_api`), and the
-    shared `openai_package` fixture generates it with `package=None`: passing None too
-    shares that generation instead of making a second `openai_api` in another folder."""
-    name = openai_package_name(version)
-    return None if name == "openai_api" else name
+from tests.e2e.openai_cases import package_argument
 
 
 @pytest.fixture(scope="session")

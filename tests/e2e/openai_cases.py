@@ -25,6 +25,7 @@ from urllib.parse import quote
 import yaml
 
 from generator.naming import snake
+from tests.conftest import openai_package_name
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
@@ -34,6 +35,14 @@ BINARY_BODY = b"\x00\x01served audio bytes\xfe\xff"
 TEXT_BODY = "plain text body"
 
 Schema = Mapping[str, Any]
+
+
+def package_argument(version: str) -> str | None:
+    """The `package=` to generate with. 2.3.0 keeps the default name (`openai_api`), and the
+    shared `openai_package` fixture generates it with `package=None`: passing None too
+    shares that generation instead of making a second `openai_api` in another folder."""
+    name = openai_package_name(version)
+    return None if name == "openai_api" else name
 
 
 def spec_path(version: str) -> Path:
@@ -79,6 +88,7 @@ class OperationSpec:
     response_status: int | None  # the first 2xx status, None when there is none
     response_media: tuple[str, ...]  # media types of that response, in spec order
     response_schemas: Mapping[str, Schema] = field(default_factory=dict)
+    deprecated: bool = False
 
     @property
     def test_id(self) -> str:
@@ -146,6 +156,7 @@ def _operation(
         response_status=status,
         response_media=media,
         response_schemas=schemas,
+        deprecated=bool(operation.get("deprecated")),
     )
 
 
@@ -205,25 +216,45 @@ def is_binary(version: str, schema: Schema) -> bool:
     return schema.get("type") == "string" and schema.get("format") == "binary"
 
 
-def sample(version: str, schema: Schema, depth: int = 0) -> Any:
-    """A value valid against `schema` by the rules in the module docstring."""
+def sample(version: str, schema: Schema, full: bool = False, depth: int = 0) -> Any:
+    """A value valid against `schema` by the rules in the module docstring; `full`: every
+    property (not only the required ones) at every level, and one entry in typed maps.
+    """
     assert depth < 40, "schema nesting too deep (a cycle?)"
     schema = resolve(version, schema)
     if "enum" in schema and schema["enum"]:
         return schema["enum"][0]
-    for key in ("oneOf", "anyOf"):
-        if schema.get(key):
-            return sample(version, schema[key][0], depth + 1)
     kind = schema.get("type")
     if kind is None and is_object(version, schema):
         kind = "object"
+    if kind is None and "items" in schema:
+        kind = "array"  # `items` without `type: array` (2.3.0 realtime `modalities`)
+    variants = schema.get("oneOf") or schema.get("anyOf")
+    if variants and not (kind == "object" and "properties" in schema):
+        return sample(version, variants[0], full, depth + 1)
     if kind == "object":
         properties, required = properties_and_required(version, schema)
-        return {name: sample(version, properties[name], depth + 1) for name in required}
+        if variants:  # properties plus oneOf of `required` lists: the first one holds
+            more_properties, more_required = properties_and_required(
+                version, variants[0]
+            )
+            properties.update(more_properties)
+            required += [n for n in variants[0].get("required", []) if n in properties]
+        names = list(properties) if full else required
+        value = {
+            name: sample(version, properties[name], full, depth + 1) for name in names
+        }
+        extra = schema.get("additionalProperties")
+        if full and not properties and isinstance(extra, Mapping) and extra:
+            value["key"] = sample(version, extra, full, depth + 1)
+        return value
     if kind == "array":
+        # `full`: two elements where allowed, so repeated keys differ from one CSV value
         count = max(1, int(schema.get("minItems", 1)))
+        if full:
+            count = max(count, min(2, int(schema.get("maxItems", 2))))
         items = schema.get("items", {})
-        return [sample(version, items, depth + 1) for _ in range(count)]
+        return [sample(version, items, full, depth + 1) for _ in range(count)]
     if kind == "string":
         if schema.get("format") == "binary":
             return UPLOAD_CONTENT
@@ -261,12 +292,14 @@ class Call:
     file_fields: list[tuple[str, bytes]] = field(default_factory=list)  # sorted
 
 
-def build_call(op: OperationSpec) -> Call:
+def build_call(op: OperationSpec, full: bool = False) -> Call:
+    """The call with the required arguments only; `full`: with every parameter and every
+    body property too (not `stream`, which changes what the method returns)."""
     kwargs: dict[str, Any] = {}
     raw_path = op.path
     query: list[tuple[str, str]] = []
     for param in op.parameters:
-        if not param.required:
+        if not (param.required or full):
             continue
         if param.location == "path":
             kwargs[python_name(param.name)] = PATH_PARAM_VALUE
@@ -274,7 +307,7 @@ def build_call(op: OperationSpec) -> Call:
                 "{" + param.name + "}", quote(PATH_PARAM_VALUE, safe="")
             )
         elif param.location == "query":
-            value = sample(op.version, param.schema)
+            value = sample(op.version, param.schema, full)
             kwargs[python_name(param.name)] = value
             query.extend(_query_pairs(param.name, value))
         else:
@@ -287,15 +320,16 @@ def build_call(op: OperationSpec) -> Call:
         call.has_json_body = True
         if is_object(op.version, schema):
             properties, required = properties_and_required(op.version, schema)
-            body = {name: sample(op.version, properties[name]) for name in required}
+            names = [n for n in properties if n != "stream"] if full else required
+            body = {name: sample(op.version, properties[name], full) for name in names}
             kwargs.update({python_name(name): value for name, value in body.items()})
             call.json_body = body
         else:
-            call.json_body = kwargs["body"] = sample(op.version, schema)
+            call.json_body = kwargs["body"] = sample(op.version, schema, full)
     elif op.request_media == "multipart/form-data":
         properties, required = properties_and_required(op.version, schema)
-        for name in required:
-            value = sample(op.version, properties[name])
+        for name in list(properties) if full else required:
+            value = sample(op.version, properties[name], full)
             kwargs[python_name(name)] = value
             if isinstance(value, bytes):
                 call.file_fields.append((name, value))

@@ -10,6 +10,7 @@ import email.parser
 import email.policy
 import json
 import typing
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from types import ModuleType
@@ -67,6 +68,7 @@ def _streaming(ops: list[OperationSpec]) -> list[OperationSpec]:
 ALL_OPERATIONS = _operation_params(lambda ops: ops)
 ASYNC_SAMPLE = _operation_params(_one_per_resource)
 STREAMING = _operation_params(_streaming)
+DEPRECATED = _operation_params(lambda ops: [op for op in ops if op.deprecated])
 
 
 # -- the mock server side --------------------------------------------------------------
@@ -109,11 +111,11 @@ class Recorder:
         return self.requests[0]
 
 
-def serve_response(op: OperationSpec) -> Served:
+def serve_response(op: OperationSpec, full: bool = False) -> Served:
     status = op.response_status or 200
     kind = response_kind(op)
     if kind == "json":
-        payload = sample(op.version, op.response_schemas[_json_media(op)])
+        payload = sample(op.version, op.response_schemas[_json_media(op)], full)
         return Served(status, json.dumps(payload).encode(), "application/json", payload)
     if kind == "binary":
         return Served(status, BINARY_BODY, op.response_media[0])
@@ -262,24 +264,77 @@ def make_client(package: ModuleType, handler: Recorder) -> tuple[Any, httpx.Clie
 # -- the tests -------------------------------------------------------------------------
 
 
+def call_sync(
+    package: ModuleType, op: OperationSpec, call: Call, served: Served
+) -> tuple[Callable[..., Any], Any, httpx.Request, list[warnings.WarningMessage]]:
+    """Call the sync method once through a MockTransport serving `served`."""
+    recorder = Recorder(served)
+    client, http = make_client(package, recorder)
+    with http, client, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        method = getattr(getattr(client, op.resource), op.method)
+        result = method(**call.kwargs)
+        if response_kind(op) == "binary":
+            with result:
+                result.read()
+    return method, result, recorder.request, caught
+
+
 @pytest.mark.parametrize(("version", "op"), ALL_OPERATIONS)
 def test_operation_sync(
     version: str, op: OperationSpec | None, openai_module: Callable[[str], ModuleType]
 ) -> None:
+    """Required arguments only: the request and the result are what the spec says."""
     openai_spec(version)  # skips (or fails in CI) when the spec is missing
     assert op is not None
     package = openai_module(version)
     call = build_call(op)
     served = serve_response(op)
-    recorder = Recorder(served)
-    client, http = make_client(package, recorder)
-    with http, client:
-        method = getattr(getattr(client, op.resource), op.method)
-        result = method(**call.kwargs)
-        check_request(op, call, recorder.request)
-        check_result(package, op, method, result, served, "BinaryResponse")
-        if response_kind(op) == "binary":
-            result.close()
+    method, result, request, caught = call_sync(package, op, call, served)
+    check_request(op, call, request)
+    check_result(package, op, method, result, served, "BinaryResponse")
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert bool(deprecations) == op.deprecated, [str(w.message) for w in deprecations]
+
+
+@pytest.mark.parametrize(("version", "op"), ALL_OPERATIONS)
+def test_operation_sync_every_argument(
+    version: str, op: OperationSpec | None, openai_module: Callable[[str], ModuleType]
+) -> None:
+    """Every parameter and body property, at every level, and a response with every
+    property: optional arguments, array and object query parameters, aliases."""
+    openai_spec(version)
+    assert op is not None
+    package = openai_module(version)
+    call = build_call(op, full=True)
+    served = serve_response(op, full=True)
+    method, result, request, _ = call_sync(package, op, call, served)
+    check_request(op, call, request)
+    check_result(package, op, method, result, served, "BinaryResponse")
+
+
+DEPRECATION_BUG = (
+    "a deprecated operation emits two DeprecationWarnings per call: the generated method "
+    "warns '<snake_name> is deprecated' (templates/resource.py.jinja) and then "
+    "SyncAPIClient.request warns '<operationId> is deprecated' again "
+    "(templates/runtime/_client.py _warn_deprecated)"
+)
+
+
+@pytest.mark.xfail(strict=True, reason=DEPRECATION_BUG)
+@pytest.mark.parametrize(("version", "op"), DEPRECATED)
+def test_deprecated_operation_warns_once(
+    version: str, op: OperationSpec | None, openai_module: Callable[[str], ModuleType]
+) -> None:
+    """API.md: a deprecated operation emits a DeprecationWarning when called, pointing at
+    the caller's line."""
+    openai_spec(version)
+    assert op is not None
+    package = openai_module(version)
+    call = build_call(op)
+    *_, caught = call_sync(package, op, call, serve_response(op))
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert [w.filename for w in deprecations] == [__file__]
 
 
 @pytest.mark.parametrize(("version", "op"), STREAMING)
@@ -333,11 +388,15 @@ async def test_operation_async(
             api_key="sk-test", base_url=BASE_URL, http_client=http
         ) as client:
             method = getattr(getattr(client, op.resource), op.method)
-            result = await method(**call.kwargs)
-            check_request(op, call, recorder.request)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                result = await method(**call.kwargs)
             if response_kind(op) == "binary":
                 assert type(result).__name__ == "AsyncBinaryResponse"
                 assert await result.read() == BINARY_BODY
                 await result.aclose()
-            else:
-                check_result(package, op, method, result, served, "AsyncBinaryResponse")
+    check_request(op, call, recorder.request)
+    if response_kind(op) != "binary":
+        check_result(package, op, method, result, served, "AsyncBinaryResponse")
+    deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
+    assert bool(deprecations) == op.deprecated, [str(w.message) for w in deprecations]

@@ -22,9 +22,7 @@ def refresh(case: Case, scratch: Path) -> list[str]:
     tree = read_tree(output)
     before = read_tree(case.expected)
     changed = sorted(
-        path
-        for path in set(before) | set(tree)
-        if before.get(path) != tree.get(path)
+        path for path in set(before) | set(tree) if before.get(path) != tree.get(path)
     )
     if changed:
         write_expected(case, tree)

@@ -241,38 +241,54 @@ def test_400_openai_style_error(mode: str, faulty_server: StartServer) -> None:
     assert server.request_count == 1
 
 
+class SmallPoolClient(AsyncClient):
+    _connection_limits = httpx.Limits(max_connections=20, max_keepalive_connections=20)
+
+
+async def run_concurrently(client: AsyncClient, count: int) -> list[Thing]:
+    calls = (
+        client.request(GET, Thing, path_params={"thing_id": str(i)})
+        for i in range(count)
+    )
+    return await asyncio.wait_for(asyncio.gather(*calls), timeout=120)
+
+
+def assert_all_served(server: FaultyServer, results: list[Thing], count: int) -> None:
+    assert len(results) == count and all(r.id == "t1" for r in results)
+    assert server.request_count == count
+    served = sorted(int(r.path.rsplit("/", 1)[1]) for r in server.requests)
+    assert served == list(range(count))
+
+
 async def test_1000_concurrent_calls_with_a_bounded_pool(
     faulty_server: StartServer,
 ) -> None:
-    server = faulty_server(default=Reply(200, THING, delay=0.01), max_requests=1000)
+    server = faulty_server(default=Reply(200, THING, delay=0.005), max_requests=1000)
+    async with SmallPoolClient(api_key=API_KEY, base_url=server.url) as client:
+        results = await run_concurrently(client, 1000)
+    assert_all_served(server, results, 1000)
+    assert 1 < server.peak_connections <= 20  # used in parallel, never exceeded
+
+
+@pytest.mark.slow
+async def test_1000_concurrent_calls_with_the_default_pool(
+    faulty_server: StartServer,
+) -> None:
+    server = faulty_server(default=Reply(200, THING, delay=0.005), max_requests=1000)
     async with AsyncClient(api_key=API_KEY, base_url=server.url) as client:
-        results = await asyncio.wait_for(
-            asyncio.gather(
-                *(
-                    client.request(GET, Thing, path_params={"thing_id": str(i)})
-                    for i in range(1000)
-                )
-            ),
-            timeout=60,
-        )
-    assert len(results) == 1000 and all(r.id == "t1" for r in results)
-    assert server.request_count == 1000
-    assert sorted(int(r.path.rsplit("/", 1)[1]) for r in server.requests) == list(
-        range(1000)
-    )
-    # the default pool allows 100 connections; they were used, never exceeded
+        results = await run_concurrently(client, 1000)
+    assert_all_served(server, results, 1000)
     assert 10 < server.peak_connections <= 100
 
 
 async def test_a_user_pool_limit_is_respected(faulty_server: StartServer) -> None:
-    server = faulty_server(default=Reply(200, THING, delay=0.01), max_requests=200)
+    server = faulty_server(default=Reply(200, THING, delay=0.005), max_requests=100)
     http = httpx.AsyncClient(limits=httpx.Limits(max_connections=5))
     client = AsyncClient(base_url=server.url, http_client=http)
-    await asyncio.gather(
-        *(client.request(GET, Thing, path_params={"thing_id": "x"}) for _ in range(200))
-    )
+    results = await run_concurrently(client, 100)
     await http.aclose()
-    assert server.request_count == 200 and 1 < server.peak_connections <= 5
+    assert_all_served(server, results, 100)
+    assert 1 < server.peak_connections <= 5
 
 
 def test_the_key_appears_in_no_log_repr_or_error(

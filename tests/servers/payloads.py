@@ -25,6 +25,15 @@ Routes:
 Every request is logged in `server.requests` (method, path, query), every parsed
 multipart body in `server.uploads` (query, parts). The server answers 503 after
 `max_requests` requests, and its sockets time out after `timeout` s.
+
+Generated clients call API paths (`POST /v1/chat/completions`), so
+`server.mount(method, path, route, ...)` serves an exact path with one of the routes
+above, scripted by the test instead of by the request: `query` gives the route's query
+defaults (the client's own query wins), `script` the /sse script, `reply` JSON members
+merged into the /multipart echo (`describe_part` also fills `bytes` and `filename` from
+that part) or the whole body of the "json" route, `item` the members of every /pages
+item. A mounted request's body is read first (multipart: parsed by its route) and
+logged with its headers as `requests[i]["headers"]` and `["json"]` (None unless JSON).
 """
 
 from __future__ import annotations
@@ -34,13 +43,14 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-__all__ = ["PayloadServer", "binary_payload", "binary_payload_sha256"]
+__all__ = ["PayloadServer", "Mount", "binary_payload", "binary_payload_sha256"]
 
 _BLOCK = bytes(range(256)) * 256  # 64 KiB
 _TEXT_LIMIT = 64 * 1024
@@ -182,6 +192,19 @@ class MultipartParser:
         return True
 
 
+@dataclass(frozen=True)
+class Mount:
+    """How a mounted API path is answered (see the module docstring)."""
+
+    route: str  # "sse" | "multipart" | "binary" | "pages" | "json"
+    query: Mapping[str, str] = field(default_factory=dict)
+    script: Mapping[str, Any] | None = None
+    reply: Mapping[str, Any] | None = None
+    describe_part: str | None = None
+    item: Mapping[str, Any] | None = None
+    status: int = 200
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     disable_nagle_algorithm = True  # small writes go out at once
@@ -200,14 +223,21 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         url = urlsplit(self.path)
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
+        entry: dict[str, Any] = {
+            "method": self.command,
+            "path": url.path,
+            "query": query,
+        }
         with owner.lock:
-            owner.requests.append(
-                {"method": self.command, "path": url.path, "query": query}
-            )
+            owner.requests.append(entry)
             over_limit = len(owner.requests) > owner.max_requests
+            mount = owner.mounts.get((self.command, url.path))
         if over_limit:
             self._drain_body()
             self._send_json(503, {"error": {"message": "request limit reached"}})
+            return
+        if mount is not None:
+            self._serve_mount(mount, {**mount.query, **query}, entry)
             return
         route = {
             ("POST", "/sse"): self._sse,
@@ -220,6 +250,28 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(404, {"error": {"message": f"no route {url.path}"}})
             return
         route(query)
+
+    def _serve_mount(
+        self, mount: Mount, query: dict[str, str], entry: dict[str, Any]
+    ) -> None:
+        entry["headers"] = {key.lower(): value for key, value in self.headers.items()}
+        entry["json"] = None
+        if mount.route == "multipart":
+            self._multipart(query, mount)
+            return
+        body = b"".join(self._iter_body())
+        if self.headers.get("content-type", "").startswith("application/json"):
+            entry["json"] = json.loads(body)
+        if mount.route == "sse":
+            self._sse(query, dict(mount.script or {}))
+        elif mount.route == "binary":
+            self._binary(query)
+        elif mount.route == "pages":
+            self._pages(query, mount.item)
+        elif mount.route == "json":
+            self._send_json(mount.status, dict(mount.reply or {}))
+        else:
+            self._send_json(500, {"error": {"message": f"no route {mount.route}"}})
 
     # request bodies
 
@@ -272,8 +324,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     # routes
 
-    def _sse(self, query: dict[str, str]) -> None:
-        script = self._read_json()
+    def _sse(self, query: dict[str, str], script: Any = None) -> None:
+        if script is None:
+            script = self._read_json()
         owner = self.server.owner
         tag = str(script.get("tag", ""))
         done = owner.stream_event(tag)
@@ -306,7 +359,7 @@ class _Handler(BaseHTTPRequestHandler):
         owner.stream_outcomes[tag] = outcome
         done.set()
 
-    def _multipart(self, query: dict[str, str]) -> None:
+    def _multipart(self, query: dict[str, str], mount: Mount | None = None) -> None:
         content_type = self.headers.get("content-type", "")
         match = re.search(r'boundary="?([^";]+)"?', content_type)
         if not content_type.startswith("multipart/form-data") or match is None:
@@ -329,15 +382,20 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", "0")
             self.end_headers()
             return
-        self._send_json(
-            status,
-            {
-                "parts": summaries,
-                "request_content_type": content_type,
-                "transfer_encoding": self.headers.get("transfer-encoding"),
-                "content_length": self.headers.get("content-length"),
-            },
-        )
+        echo: dict[str, Any] = {
+            "parts": summaries,
+            "request_content_type": content_type,
+            "transfer_encoding": self.headers.get("transfer-encoding"),
+            "content_length": self.headers.get("content-length"),
+        }
+        if mount is not None:
+            echo.update(mount.reply or {})
+            described = [s for s in summaries if s["name"] == mount.describe_part]
+            if described:
+                echo["bytes"] = described[0]["size"]
+                echo["filename"] = described[0]["filename"]
+            status = mount.status
+        self._send_json(status, echo)
 
     def _binary(self, query: dict[str, str]) -> None:
         size = int(query.get("size", "0"))
@@ -359,7 +417,9 @@ class _Handler(BaseHTTPRequestHandler):
         if sent < size:
             self.close_connection = True  # hang up short of Content-Length
 
-    def _pages(self, query: dict[str, str]) -> None:
+    def _pages(
+        self, query: dict[str, str], item: Mapping[str, Any] | None = None
+    ) -> None:
         total = int(query.get("total", "7"))
         limit = int(query.get("limit", "3"))
         ids = [f"item-{index}" for index in range(total)]
@@ -368,7 +428,7 @@ class _Handler(BaseHTTPRequestHandler):
         page = ids[start : start + limit]
         body: dict[str, Any] = {
             "object": "list",
-            "data": [{"id": item, "object": "item"} for item in page],
+            "data": [{"object": "item", **(item or {}), "id": id_} for id_ in page],
             "has_more": start + limit < total,
         }
         if query.get("last_id", "1") == "1":
@@ -392,6 +452,7 @@ class PayloadServer:
         self.requests: list[dict[str, Any]] = []
         self.uploads: list[dict[str, Any]] = []  # every parsed multipart body
         self.stream_outcomes: dict[str, str] = {}
+        self.mounts: dict[tuple[str, str], Mount] = {}
         self.stopping = threading.Event()
         self._stream_done: dict[str, threading.Event] = {}
         # StreamRequestHandler applies its class attribute `timeout` to each socket.
@@ -409,6 +470,37 @@ class PayloadServer:
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
         return f"http://{host!s}:{port}"
+
+    def mount(
+        self,
+        method: str,
+        path: str,
+        route: str,
+        *,
+        query: Mapping[str, object] | None = None,
+        script: Mapping[str, Any] | None = None,
+        reply: Mapping[str, Any] | None = None,
+        describe_part: str | None = None,
+        item: Mapping[str, Any] | None = None,
+        status: int = 200,
+    ) -> None:
+        """Serve `method path` (exact) with `route`, replacing an earlier mount."""
+        mount = Mount(
+            route=route,
+            query={key: str(value) for key, value in (query or {}).items()},
+            script=script,
+            reply=reply,
+            describe_part=describe_part,
+            item=item,
+            status=status,
+        )
+        with self.lock:
+            self.mounts[(method.upper(), path)] = mount
+
+    def requests_to(self, path: str) -> list[dict[str, Any]]:
+        """The logged requests to `path`, oldest first."""
+        with self.lock:
+            return [entry for entry in self.requests if entry["path"] == path]
 
     def stream_event(self, tag: str) -> threading.Event:
         """Set once the /sse request tagged `tag` has ended (see `stream_outcomes`)."""
