@@ -14,7 +14,6 @@ import os
 import random
 import ssl
 import time
-import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, Union, cast
 
@@ -482,9 +481,6 @@ class _BaseClient(Generic[_HttpT]):
             response, _status_error_body(response), secret=self._api_key
         )
 
-    def _warn_deprecated(self, op: Operation) -> None:
-        warnings.warn(f"{op.name} is deprecated", DeprecationWarning, stacklevel=4)
-
     def _parse_common(
         self, op: Operation, cast_to: Any, response: httpx.Response
     ) -> Any:
@@ -549,8 +545,6 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
-        if op.deprecated:
-            self._warn_deprecated(op)
         prepared = self._prepare(
             op,
             path_params=path_params,
@@ -588,8 +582,6 @@ class SyncAPIClient(_BaseClient[httpx.Client]):
         """Send `op` and return its server-sent events as a `Stream` of `chunk_type`."""
         from ._streaming import Stream
 
-        if op.deprecated:
-            self._warn_deprecated(op)
         prepared = self._prepare(
             op,
             path_params=path_params,
@@ -762,8 +754,6 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
-        if op.deprecated:
-            self._warn_deprecated(op)
         prepared = self._prepare(
             op,
             path_params=path_params,
@@ -801,8 +791,6 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
         """Send `op`; its server-sent events as an `AsyncStream` of `chunk_type`."""
         from ._streaming import AsyncStream
 
-        if op.deprecated:
-            self._warn_deprecated(op)
         prepared = self._prepare(
             op,
             path_params=path_params,

@@ -279,7 +279,9 @@ def _adapter(tp: object) -> pydantic.TypeAdapter[Any] | None:
 def lenient_value(tp: object, value: object) -> object:
     """`value` validated as type `tp`, or as close to it as it gets. Never raises."""
     if isinstance(tp, type) and issubclass(tp, pydantic.BaseModel):
-        return lenient_model(tp, value)
+        if isinstance(value, Mapping) or issubclass(tp, pydantic.RootModel):
+            return lenient_model(tp, value)
+        return value  # null (or drift) where an object was declared: keep it
     adapter = _adapter(tp)
     if adapter is not None:
         try:

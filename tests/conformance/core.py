@@ -151,8 +151,25 @@ def spec_validator_errors(spec: Spec, limit: int = 20) -> list[str]:
     validator = OpenAPIV30SpecValidator(spec.doc)
     found = []
     for error in validator.iter_errors():
-        location = "/".join(str(p) for p in error.absolute_path)
+        location = "/".join(str(p) for p in error.absolute_path) or _locate(
+            spec.doc, error.schema
+        )
         found.append(f"{location}: {_short(error.message)}")
         if len(found) >= limit:
             break
     return found
+
+
+def _locate(doc: Any, node: Any) -> str:
+    """Where `node` (a schema the validator complained about) sits in the document:
+    the validator reports errors in a schema's own default or example without a path."""
+    stack: list[tuple[str, Any]] = [("", doc)]
+    while stack:
+        path, current = stack.pop()
+        if current is node:
+            return path.lstrip("/")
+        if isinstance(current, Mapping):
+            stack.extend((f"{path}/{k}", v) for k, v in current.items())
+        elif isinstance(current, list):
+            stack.extend((f"{path}/{i}", v) for i, v in enumerate(current))
+    return "<unknown>"

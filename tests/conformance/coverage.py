@@ -99,11 +99,39 @@ class Coverage:
             if e.version == version and e.check == check
         }
 
+    def spec_blocked(self, version: str) -> list[str]:
+        """Operations no independent check passed because the spec makes a valid
+        exchange impossible (every independent result is an asserted spec mistake)."""
+        passing = self._independently_passing(version)
+        blocked = {
+            e.operation
+            for e in self.entries
+            if e.version == version
+            and e.check in INDEPENDENT
+            and e.status == "known"
+            and "spec" in e.blame
+        }
+        return [
+            op
+            for op in self.notes[version].operations
+            if op in blocked and op not in passing
+        ]
+
     def uncovered(self, version: str) -> list[str]:
+        """Operations with neither a passing independent check nor a spec excuse."""
+        passing = self._independently_passing(version)
+        blocked = set(self.spec_blocked(version))
+        return [
+            op
+            for op in self.notes[version].operations
+            if op not in passing and op not in blocked
+        ]
+
+    def _independently_passing(self, version: str) -> set[str]:
         covered: set[str] = set()
         for check in INDEPENDENT:
             covered |= self.passing(version, check)
-        return [op for op in self.notes[version].operations if op not in covered]
+        return covered
 
     def table(self, versions: Iterable[str]) -> str:
         lines = ["", "OpenAPI conformance coverage (Prism mock server, openapi-core)"]
@@ -173,6 +201,12 @@ class Coverage:
                 f"of them hold a `nullable` without `type`): "
                 f"{', '.join(notes.prism_blind) or '-'}; openapi-core rejects the same "
                 "invalid probe for each"
+            )
+        blocked = self.spec_blocked(version)
+        if blocked:
+            lines.append(
+                "  checked, but only an asserted spec mistake to show (no valid "
+                f"exchange exists): {', '.join(blocked)}"
             )
         uncovered = self.uncovered(version)
         lines.append(

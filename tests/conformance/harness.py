@@ -17,6 +17,8 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from email.parser import BytesParser
+from email.policy import HTTP
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -130,17 +132,50 @@ def invoke(
 
 def judge_request(env: Env, run: Run, base_url: str) -> None:
     if not run.exchanges:
-        run.add("core-request", [], note="no request was sent")
-        return
+        return  # nothing was sent: `call` already failed
     exchange = run.exchanges[0]
     request = env.judge.request(exchange.request, exchange.request_body, base_url)
     run.add("core-request", env.judge.request_errors(request))
     assert run.call is not None
-    expected = run.call.wire.get("body")
-    if isinstance(expected, dict) and _is_json(exchange.request):
+    run.add("wire", wire_errors(run.call, exchange))
+
+
+def wire_errors(call: Call, exchange: Exchange) -> list[str]:
+    """Every argument given went on the wire, and nothing else did (query names, JSON
+    body members and values, multipart part names)."""
+    errors: list[str] = []
+    params = exchange.request.url.params
+    for name, value in call.wire["query"].items():
+        keys = [name] if not isinstance(value, dict) else list(value)
+        missing = [k for k in keys if k not in params and f"{name}[{k}]" not in params]
+        errors.extend(f"query/{name}: {k!r} given but not sent" for k in missing)
+    expected = call.wire.get("body")
+    if expected is None:
+        return errors
+    content_type = exchange.request.headers.get("content-type", "")
+    if content_type.startswith("application/json"):
         sent = json.loads(exchange.request_body)
-        diff = _dict_diff(expected, sent)
-        run.add("wire", diff)
+        if isinstance(expected, dict):
+            errors.extend(_dict_diff(expected, sent))
+        elif sent != expected:
+            errors.append(f"body: given {expected!r}, sent {sent!r}")
+    elif content_type.startswith("multipart/form-data") and isinstance(expected, dict):
+        names = multipart_names(exchange.request_body, content_type)
+        errors.extend(f"body/{k}: given but not sent" for k in expected if k not in names)
+        errors.extend(f"body/{k}: sent but not given" for k in names if k not in expected)
+    else:
+        errors.append(f"body sent as {content_type or 'no content type'}")
+    return errors
+
+
+def multipart_names(body: bytes, content_type: str) -> list[str]:
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    names = []
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        names.append(str(name))
+    return names
 
 
 def judge_json_response(env: Env, op: Operation, run: Run, base_url: str) -> None:
@@ -391,7 +426,8 @@ def run_example(env: Env, op: Operation, example: Example) -> Run:
     core = CoreResponse(200, exchange.response.headers, body)
     schema_errors = env.judge.response_errors(request, core)
     run.add("example-schema", [], info=schema_errors)
-    run.add("model", model_errors(env, op, run.result, example.json(), strict=False))
+    body_ok = not schema_errors  # a valid example must also validate strictly
+    run.add("model", model_errors(env, op, run.result, example.json(), strict=body_ok))
     return run
 
 
@@ -409,10 +445,6 @@ def _exception(exc: BaseException) -> str:
     if cause is not None:
         text += f" (from {type(cause).__name__}: {cause})"
     return f"{type(exc).__name__}: {text}"
-
-
-def _is_json(request: httpx.Request) -> bool:
-    return request.headers.get("content-type", "").startswith("application/json")
 
 
 def _dict_diff(expected: dict[str, Any], sent: Any) -> list[str]:

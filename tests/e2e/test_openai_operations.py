@@ -313,15 +313,6 @@ def test_operation_sync_every_argument(
     check_result(package, op, method, result, served, "BinaryResponse")
 
 
-DEPRECATION_BUG = (
-    "a deprecated operation emits two DeprecationWarnings per call: the generated method "
-    "warns '<snake_name> is deprecated' (templates/resource.py.jinja) and then "
-    "SyncAPIClient.request warns '<operationId> is deprecated' again "
-    "(templates/runtime/_client.py _warn_deprecated)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=DEPRECATION_BUG)
 @pytest.mark.parametrize(("version", "op"), DEPRECATED)
 def test_deprecated_operation_warns_once(
     version: str, op: OperationSpec | None, openai_module: Callable[[str], ModuleType]

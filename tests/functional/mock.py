@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import httpx
@@ -54,7 +54,7 @@ def reply(data: object, status: int = 200) -> Respond:
     return respond
 
 
-def sse(events: list[object]) -> bytes:
+def sse(events: Sequence[object]) -> bytes:
     lines = [f"data: {json.dumps(event)}\n\n" for event in events]
     return "".join(lines + ["data: [DONE]\n\n"]).encode()
 

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -44,10 +45,14 @@ class Case:
         return self.folder / "expected"
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    return tomllib.loads(path.read_text(encoding="utf-8"))
+
+
 def _read_case(folder: Path) -> Case | None:
     config = folder / "case.toml"
     if config.is_file():
-        data = tomllib.loads(config.read_text(encoding="utf-8"))
+        data = read_toml(config)
         spec = (folder / str(data["spec"])).resolve()
         package = data.get("package")
         return Case(folder.name, folder, spec, str(package) if package else None)

@@ -344,6 +344,18 @@ def test_missing_required_field_reads_as_none() -> None:
     assert result.choices == [] and result.model_fields_set == {"id", "choices"}
 
 
+class Run(pydantic.BaseModel):
+    id: str
+    last_error: Message  # the spec says nullable, the model does not
+
+
+def test_null_where_an_object_was_declared_stays_none() -> None:
+    result = lenient_model(Run, {"id": "r1", "last_error": None})
+    assert result.id == "r1" and result.last_error is None
+    drift = lenient_model(Run, {"id": "r1", "last_error": "oops"})
+    assert drift.last_error == "oops"  # type: ignore[comparison-overlap]
+
+
 def test_lenient_dict_values_and_bad_items() -> None:
     body = {**GOOD, "usage": {"prompt_tokens": 3, "details": {"cached": 1}}}
     result = lenient_model(Completion, body)

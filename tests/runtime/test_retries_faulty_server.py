@@ -291,6 +291,44 @@ async def test_a_user_pool_limit_is_respected(faulty_server: StartServer) -> Non
     assert 1 < server.peak_connections <= 5
 
 
+class OneConnectionClient(AsyncClient):
+    _connection_limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+
+
+async def test_waiting_for_a_busy_pool_honours_the_pool_timeout(
+    faulty_server: StartServer,
+) -> None:
+    server = faulty_server([Reply(200, THING, delay=1.0)], default=Reply(200, THING))
+    async with OneConnectionClient(base_url=server.url, max_retries=0) as client:
+        slow = asyncio.ensure_future(
+            client.request(GET, Thing, path_params={"thing_id": "slow"})
+        )
+        await asyncio.sleep(0.2)  # the only connection is now busy
+        started = time.perf_counter()
+        with pytest.raises(APITimeoutError):
+            await client.request(
+                GET,
+                Thing,
+                path_params={"thing_id": "waits"},
+                timeout=httpx.Timeout(5.0, pool=0.1),
+            )
+        assert time.perf_counter() - started < 0.5
+        assert (await slow).id == "t1"
+    assert server.request_count == 1  # the timed-out call never reached the server
+
+
+async def test_failed_calls_give_their_pool_slot_back(
+    faulty_server: StartServer,
+) -> None:
+    server = faulty_server([Reset()] * 6, default=Reply(200, THING), max_requests=50)
+    async with OneConnectionClient(base_url=server.url, max_retries=0) as client:
+        for _ in range(6):
+            with pytest.raises(APIConnectionError):
+                await client.request(GET, Thing, path_params={"thing_id": "x"})
+        results = await run_concurrently(client.with_options(max_retries=0), 10)
+    assert len(results) == 10 and server.request_count == 16
+
+
 def test_the_key_appears_in_no_log_repr_or_error(
     mode: str, faulty_server: StartServer, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -43,15 +43,22 @@ def sample_sources(count: int) -> dict[str, str]:
 
 
 def count_black_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Record every in-process black.format_str call (jobs=1 formats in this process)."""
+    """Record every in-process black formatting pass (jobs=1 formats in this process).
+
+    The formatter runs one pass (`black._format_str_once`, see `format_python`), falling
+    back to `black.format_str`; both are counted.
+    """
     calls: list[str] = []
-    real: Callable[..., str] = black.format_str
+    for name in ("format_str", "_format_str_once"):
+        real: Callable[..., str] = getattr(black, name)
 
-    def counting(source: str, *, mode: black.Mode) -> str:
-        calls.append(source)
-        return real(source, mode=mode)
+        def counting(
+            source: str, *, mode: black.Mode, _real: Callable[..., str] = real
+        ) -> str:
+            calls.append(source)
+            return _real(source, mode=mode)
 
-    monkeypatch.setattr(black, "format_str", counting)
+        monkeypatch.setattr(black, name, counting)
     return calls
 
 
