@@ -7,6 +7,8 @@ copy-on-write version of `components.schemas` in which:
 - `required` naming a property that does not exist is repaired with a warning;
 - `additionalProperties: false` is dropped, so responses stay forward compatible (unknown
   fields are kept) - requests are still exact, as their arguments are spelled out;
+- `oneOf`/`anyOf` branches that only list `required` names (an "exactly one of" rule beside
+  `properties`) are dropped: they are validation rules, not types;
 - string formats that would need extra packages or rewrite values become plain strings;
 - object unions whose variants each carry a one-value enum tag (`type`, `role`, `object`...)
   get an explicit `discriminator`, so pydantic picks the variant by tag.
@@ -100,6 +102,12 @@ class SchemaPreparer:
 
         if schema.get("additionalProperties") is False:
             drop("additionalProperties")
+        for key in ("oneOf", "anyOf"):
+            if "properties" in schema and _constraint_only(schema.get(key)):
+                # `oneOf: [{required: [a]}, {required: [b]}]` beside `properties` says "exactly
+                # one of a, b": a validation rule, not a type. Kept, it makes one model class
+                # per branch (`FileSearch`, `FileSearch1`); the properties stay optional.
+                drop(key)
         if schema.get("format") in PLAIN_STRING_FORMATS:
             drop("format")
         self._check_default(schema, pointer, drop)
@@ -159,6 +167,17 @@ class SchemaPreparer:
             if all(v is not None for v in values) and len(set(values)) == len(values):
                 return {"propertyName": tag, "mapping": {str(v): r for v, r in zip(values, refs)}}
         return None
+
+
+_CONSTRAINT_KEYS = frozenset({"required", "not", "description", "title"})
+
+
+def _constraint_only(variants: Any) -> bool:
+    return (
+        isinstance(variants, list)
+        and bool(variants)
+        and all(isinstance(v, Mapping) and set(v) <= _CONSTRAINT_KEYS for v in variants)
+    )
 
 
 def _tag_candidates(targets: list[Any]) -> list[str]:
