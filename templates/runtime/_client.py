@@ -3,7 +3,6 @@ retries and timeouts, logging, and response dispatch by `Operation.response`."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import email.utils
 import functools
@@ -48,6 +47,8 @@ from ._types import (
 )
 
 if TYPE_CHECKING:
+    import asyncio  # imported where used: sync-only programs never load asyncio
+
     from ._streaming import AsyncStream, Stream
 
 __all__ = ["SyncAPIClient", "AsyncAPIClient"]
@@ -705,6 +706,8 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
     _gate: asyncio.Semaphore | None = None
 
     def _make_http_client(self) -> httpx.AsyncClient:
+        import asyncio
+
         limits = self._connection_limits
         self._gate = asyncio.Semaphore(limits.max_connections or 100)
         return httpx.AsyncClient(
@@ -736,6 +739,8 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
         await self.aclose()
 
     async def _sleep(self, seconds: float) -> None:
+        import asyncio
+
         await asyncio.sleep(seconds)
 
     async def request(
@@ -899,6 +904,8 @@ class AsyncAPIClient(_BaseClient[httpx.AsyncClient]):
         if gate is None:
             return await self._http.send(request, stream=stream)
         if gate.locked():  # the pool is busy: wait no longer than its pool timeout
+            import asyncio
+
             pool_timeout = request.extensions.get("timeout", {}).get("pool")
             try:
                 await asyncio.wait_for(gate.acquire(), pool_timeout)

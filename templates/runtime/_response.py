@@ -27,7 +27,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-M = TypeVar("M", bound=pydantic.BaseModel)
+M = TypeVar("M", bound="pydantic.BaseModel")  # a string: no pydantic.main at import
 P = ParamSpec("P")
 
 # Set by the raw-response wrappers; request() returns an APIResponse while it is True.

@@ -12,11 +12,13 @@ subprocess and read its own peak RSS (marked slow).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -381,6 +383,32 @@ def test_chat_stream_http_error_raises_before_streaming(
     assert raised.value.status_code == 400
 
 
+def test_chat_stream_through_with_raw_response(
+    openai_package: ModuleType, client: Any, server: PayloadServer
+) -> None:
+    mount_chat(server, {"pieces": chat_script()})
+    raw = client.chat.with_raw_response.create_chat_completion(
+        messages=MESSAGES, model="gpt-4o-mini", stream=True
+    )
+    assert raw.status_code == 200
+    assert raw.headers["content-type"] == "text/event-stream"
+    stream = raw.parse()
+    assert isinstance(stream, openai_package.Stream)
+    check_chat_chunks(openai_package, list(stream))
+
+
+async def test_async_chat_stream_through_with_raw_response(
+    openai_package: ModuleType, aclient: Any, server: PayloadServer
+) -> None:
+    mount_chat(server, {"pieces": chat_script()})
+    raw = await aclient.chat.with_raw_response.create_chat_completion(
+        messages=MESSAGES, model="gpt-4o-mini", stream=True
+    )
+    stream = await raw.parse()
+    assert isinstance(stream, openai_package.AsyncStream)
+    check_chat_chunks(openai_package, [chunk async for chunk in stream])
+
+
 @pytest.mark.parametrize("stream", [False, "not given"])
 def test_chat_without_stream_returns_the_response_model(
     openai_package: ModuleType, client: Any, server: PayloadServer, stream: object
@@ -581,6 +609,51 @@ def test_create_file_rejects_a_text_mode_file_before_any_io(
     assert len(server.requests_to("/v1/files")) == before
 
 
+@contextlib.contextmanager
+def pipe_of(content: bytes) -> Iterator[Any]:
+    """The read end of a pipe (not seekable) fed `content` by a thread."""
+    read_fd, write_fd = os.pipe()
+
+    def feed() -> None:
+        with open(write_fd, "wb") as writer:
+            try:
+                writer.write(content)
+            except BrokenPipeError:
+                pass  # the reader stopped early
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    with open(read_fd, "rb") as reader:
+        yield reader
+    feeder.join(timeout=5)
+
+
+def test_create_file_retry_rereads_a_path_but_never_resends_a_pipe(
+    openai_package: ModuleType, server: PayloadServer, tmp_path: Path
+) -> None:
+    # status=500 answers with Retry-After-Ms: 10 after reading the whole body.
+    server.mount("POST", "/v1/files", "multipart", query={"status": 500})
+    path = tmp_path / "train.jsonl"
+    path.write_bytes(CONTENT)
+    base_url = f"{server.url}/v1"
+    with openai_package.Client(api_key="sk-test", base_url=base_url) as api:
+        before = len(server.uploads)
+        with pytest.raises(openai_package.InternalServerError):
+            api.files.create_file(file=path, purpose="fine-tune")
+        from_path = server.uploads[before:]
+        with (
+            pipe_of(CONTENT) as pipe,
+            pytest.raises(openai_package.InternalServerError),
+        ):
+            api.files.create_file(file=pipe, purpose="fine-tune")
+        from_pipe = server.uploads[before + len(from_path) :]
+    assert [u["parts"][1]["sha256"] for u in from_path] == [sha256(CONTENT)] * 3
+    assert [u["parts"][1]["sha256"] for u in from_pipe] == [sha256(CONTENT)]
+    assert last_request(server, "/v1/files")["headers"]["transfer-encoding"] == (
+        "chunked"  # a pipe has no length to announce
+    )
+
+
 # -- createImageEdit: two files --------------------------------------------------------
 
 IMAGE = b"\x89PNG\r\n\x1a\n" + BOUNDARY_LIKE + os.urandom(70_000)
@@ -695,6 +768,28 @@ def test_create_speech_iter_bytes_streams_chunks(
             sizes.append(len(chunk))
     assert sum(sizes) == SPEECH_SIZE and max(sizes) <= 65536 and len(sizes) > 40
     assert digest.hexdigest() == binary_payload_sha256(SPEECH_SIZE)
+
+
+def test_create_speech_error_status_carries_the_body(
+    openai_package: ModuleType, client: Any, server: PayloadServer
+) -> None:
+    error = {"error": {"message": "Voice not found", "type": "invalid_request_error"}}
+    server.mount("POST", "/v1/audio/speech", "json", reply=error, status=404)
+    with pytest.raises(openai_package.NotFoundError, match="Voice not found") as raised:
+        client.audio.create_speech(model="tts-1", input="Hi", voice="alloy")
+    assert raised.value.status_code == 404
+    assert raised.value.body == error["error"]
+
+
+def test_create_speech_connection_lost_mid_body_raises(
+    openai_package: ModuleType, client: Any, server: PayloadServer, tmp_path: Path
+) -> None:
+    query = {"size": SPEECH_SIZE, "abort_at": 100_000, "type": "audio/mpeg"}
+    server.mount("POST", "/v1/audio/speech", "binary", query=query)
+    speech = client.audio.create_speech(model="tts-1", input="Hi", voice="alloy")
+    with pytest.raises(openai_package.APIConnectionError):
+        speech.write_to_file(tmp_path / "speech.mp3")
+    assert speech.response.is_closed
 
 
 async def test_async_create_speech_streams_to_a_file(

@@ -209,9 +209,9 @@ def test_mypy_strict_passes(
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-@pytest.mark.parametrize("seed", ["1", "4242"])
-def test_output_does_not_depend_on_the_hash_seed(seed: str, tmp_path: Path) -> None:
-    """Naming collisions are where traversal order could leak into the output."""
+def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """Naming collisions are where traversal order could leak into the output. The
+    test process runs under a random seed; this run under a fixed, different one."""
     case = next(case for case in CASES if case.name == "name_clash")
     result = run(
         [
@@ -224,7 +224,7 @@ def test_output_does_not_depend_on_the_hash_seed(seed: str, tmp_path: Path) -> N
             "--quiet",
         ],
         cwd=ROOT,
-        PYTHONHASHSEED=seed,
+        PYTHONHASHSEED="4242",
     )
     assert result.returncode == 0, result.stderr
     differences = describe_differences(read_tree(case.expected), read_tree(tmp_path))
