@@ -16,14 +16,34 @@ from .diagnostics import Diagnostic, GeneratorError, Severity
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="oapigen", description=__doc__.splitlines()[0] if __doc__ else None)
+    parser = argparse.ArgumentParser(
+        prog="oapigen", description=__doc__.splitlines()[0] if __doc__ else None
+    )
     parser.add_argument("spec", type=Path, help="OpenAPI 3.x document (YAML or JSON)")
-    parser.add_argument("--output", "-o", type=Path, default=Path("generated"), help="parent folder of the generated project (default: generated/)")
-    parser.add_argument("--package", help="package name (default: snake_case of info.title)")
-    parser.add_argument("--check", action="store_true", help="compare with the existing output instead of writing; exit 1 on drift")
-    parser.add_argument("--strict", action="store_true", help="treat warnings as errors")
-    parser.add_argument("--jobs", type=int, default=0, help="formatter processes (default: CPU count)")
-    parser.add_argument("--no-cache", action="store_true", help="do not use the formatting cache")
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        default=Path("generated"),
+        help="parent folder of the generated project (default: generated/)",
+    )
+    parser.add_argument(
+        "--package", help="package name (default: snake_case of info.title)"
+    )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="compare with the existing output instead of writing; exit 1 on drift",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="treat warnings as errors"
+    )
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="formatter processes (default: CPU count)"
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="do not use the formatting cache"
+    )
     parser.add_argument("--quiet", "-q", action="store_true", help="print errors only")
     parser.add_argument("--version", action="version", version=f"oapigen {__version__}")
     return parser

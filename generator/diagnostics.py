@@ -23,7 +23,9 @@ class Diagnostic:
 
     def format(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = f"{where} {self.pointer}: {self.severity.value} {self.code}: {self.message}"
+        text = (
+            f"{where} {self.pointer}: {self.severity.value} {self.code}: {self.message}"
+        )
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 
@@ -35,9 +37,13 @@ class GeneratorError(Exception):
         super().__init__("\n".join(d.format() for d in diagnostics))
 
 
-def error(code: str, file: str, line: int | None, pointer: str, message: str, hint: str = "") -> Diagnostic:
+def error(
+    code: str, file: str, line: int | None, pointer: str, message: str, hint: str = ""
+) -> Diagnostic:
     return Diagnostic(Severity.ERROR, code, file, line, pointer, message, hint)
 
 
-def warning(code: str, file: str, line: int | None, pointer: str, message: str, hint: str = "") -> Diagnostic:
+def warning(
+    code: str, file: str, line: int | None, pointer: str, message: str, hint: str = ""
+) -> Diagnostic:
     return Diagnostic(Severity.WARNING, code, file, line, pointer, message, hint)

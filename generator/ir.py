@@ -19,7 +19,9 @@ StreamMode = Literal["never", "flag", "always"]
 @dataclass(frozen=True, slots=True)
 class Parameter:
     name: str  # Python argument name
-    wire_name: str  # name on the wire (path placeholder, query key, header, JSON property)
+    wire_name: (
+        str  # name on the wire (path placeholder, query key, header, JSON property)
+    )
     location: ParamLocation
     type_hint: str  # Python type expression, without NotGiven / defaults
     required: bool
@@ -106,7 +108,7 @@ class Auth:
 @dataclass(frozen=True, slots=True)
 class Api:
     title: str
-    version: str
+    version: str  # info.version as the spec says it
     description: str
     package: str
     env_prefix: str
@@ -116,3 +118,4 @@ class Api:
     resources: tuple[Resource, ...]
     models: tuple[Model, ...]
     model_sources: dict[str, str] = field(default_factory=dict)  # module -> source text
+    package_version: str = "0.0.0"  # info.version when it is a PEP 440 version

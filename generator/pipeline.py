@@ -48,7 +48,9 @@ class ModelsJob:
         if fork and can_fork:
             context = multiprocessing.get_context("fork")
             self._receive, send = context.Pipe(duplex=False)
-            self._process = context.Process(target=_models_child, args=(drafted, send), daemon=True)
+            self._process = context.Process(
+                target=_models_child, args=(drafted, send), daemon=True
+            )
             self._process.start()
             send.close()
 
@@ -68,7 +70,17 @@ class ModelsJob:
         if status == "error":
             raise GeneratorError(payload)
         message = f"model generation failed: {payload}"
-        raise GeneratorError([error("E303", self._drafted.spec_name, None, "#/components/schemas", message)])
+        raise GeneratorError(
+            [
+                error(
+                    "E303",
+                    self._drafted.spec_name,
+                    None,
+                    "#/components/schemas",
+                    message,
+                )
+            ]
+        )
 
     def close(self) -> None:
         if self._process is not None and self._process.is_alive():
@@ -81,7 +93,9 @@ def _models_child(drafted: planner.Draft, send: Connection) -> None:
         send.send(("ok", planner.run_models(drafted)))
     except GeneratorError as exc:
         send.send(("error", exc.diagnostics))
-    except BaseException as exc:  # report anything; the parent turns it into a diagnostic
+    except (
+        BaseException
+    ) as exc:  # report anything; the parent turns it into a diagnostic
         send.send(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
         send.close()
@@ -99,9 +113,13 @@ def generate(
 ) -> Result:
     spec_name = spec.name  # headers name the file, never an absolute path
     if not spec.is_file():
-        raise GeneratorError([error("E103", str(spec), None, "#", "spec file not found")])
+        raise GeneratorError(
+            [error("E103", str(spec), None, "#", "spec file not found")]
+        )
     document = load(spec)
-    drafted = planner.draft(document, spec_name=spec_name, header=header_line(spec_name), package=package)
+    drafted = planner.draft(
+        document, spec_name=spec_name, header=header_line(spec_name), package=package
+    )
     job = ModelsJob(drafted)
     try:
         with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
@@ -114,11 +132,15 @@ def generate(
                 raise GeneratorError(diagnostics)
             files = render(api)
             runtime = runtime_files(api)
-            formatter.submit_many({p: t for p, t in files.items() if p not in early and p not in runtime})
+            formatter.submit_many(
+                {p: t for p, t in files.items() if p not in early and p not in runtime}
+            )
             formatted = formatter.results()
     finally:
         job.close()
-    stale = {path: files[path] for path, text in early.items() if files.get(path) != text}
+    stale = {
+        path: files[path] for path, text in early.items() if files.get(path) != text
+    }
     formatted.update(format_sources(stale, use_cache=use_cache) if stale else {})
     for path in early.keys() - files.keys():
         formatted.pop(path, None)

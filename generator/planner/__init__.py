@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import keyword
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from .. import ir
-from ..diagnostics import Diagnostic, GeneratorError, error
+from ..diagnostics import Diagnostic, GeneratorError, error, warning
 from ..naming import CLIENT_RESERVED, package_name, pascal, snake
 from ..naming import env_prefix as make_env_prefix
 from .models import ModelClass, ModelsResult, generate_models
@@ -17,6 +18,7 @@ from .schemas import SchemaPreparer
 from .types import TypeHints
 
 RESOURCE_RESERVED = frozenset({"with_raw_response"})
+PEP440 = re.compile(r"\d+(\.\d+)*((a|b|rc)\d+)?(\.post\d+)?(\.dev\d+)?")
 
 
 class LoadedDocument(Protocol):
@@ -40,7 +42,9 @@ class Draft:
     header: str
     raws: list[RawOperation]
     hoisted: dict[str, Any]
-    prepared: dict[str, Any]  # component name -> schema, handed to datamodel-code-generator
+    prepared: dict[
+        str, Any
+    ]  # component name -> schema, handed to datamodel-code-generator
     diagnostics: list[Diagnostic]
 
     def resolve(self, ref: str) -> Any:
@@ -55,7 +59,7 @@ def draft(
 ) -> Draft:
     """Walk the operations, hoist inline bodies and responses, prepare the schemas."""
     root = doc.bundled()
-    info = root.get("info") if isinstance(root.get("info"), Mapping) else {}
+    info = _mapping(root.get("info"))
     title = str(info.get("title") or "API")
     pkg = package or package_name(title)
     if not pkg.isidentifier() or pkg.startswith("_") or keyword.iskeyword(pkg):
@@ -71,14 +75,15 @@ def draft(
                 )
             ]
         )
-    components = root.get("components") if isinstance(root.get("components"), Mapping) else {}
-    schemas = components.get("schemas") if isinstance(components.get("schemas"), Mapping) else {}
+    schemas = _mapping(_mapping(root.get("components")).get("schemas"))
 
     collector = OperationCollector(root, doc.resolve, doc.locate, set(schemas))
     raws = collector.collect()
     hoisted = {name: schema for raw in raws for name, schema in raw.hoisted.items()}
     hoisted_at = {name: raw.pointer for raw in raws for name in raw.hoisted}
-    result = Draft(doc, root, info, title, pkg, spec_name, header, raws, hoisted, {}, [])
+    result = Draft(
+        doc, root, info, title, pkg, spec_name, header, raws, hoisted, {}, []
+    )
     preparer = SchemaPreparer(result.resolve, doc.locate)
     prepared = preparer.prepare(schemas, COMPONENT.rstrip("/"))
     for name, schema in hoisted.items():
@@ -114,14 +119,31 @@ def guess_models(draft: Draft) -> ModelsResult:
 def finish(draft: Draft, models: ModelsResult) -> tuple[ir.Api, list[Diagnostic]]:
     class_of = {c.source_ref: c.class_name for c in models.classes}
     hints = TypeHints(
-        draft.resolve, {ref: name for ref, name in class_of.items() if ref.count("/") == 3}
+        draft.resolve,
+        {ref: name for ref, name in class_of.items() if ref.count("/") == 3},
     )
     builder = OperationBuilder(draft.resolve, class_of, hints, draft.doc.locate)
     resources = _resources(draft.raws, builder)
     info = draft.info
+    version = str(info.get("version") or "0.0.0")
+    diagnostics = [*draft.diagnostics, *builder.diagnostics]
+    package_version = version
+    if not PEP440.fullmatch(version):
+        package_version = "0.0.0"
+        file, line = draft.doc.locate("#/info/version")
+        diagnostics.append(
+            warning(
+                "W203",
+                file,
+                line,
+                "#/info/version",
+                f"info.version {version!r} is not a PEP 440 version; the package is 0.0.0",
+            )
+        )
     api = ir.Api(
         title=draft.title,
-        version=str(info.get("version") or "0.0.0"),
+        version=version,
+        package_version=package_version,
         description=str(info.get("description") or "").strip(),
         package=draft.package,
         env_prefix=make_env_prefix(draft.title),
@@ -130,11 +152,12 @@ def finish(draft: Draft, models: ModelsResult) -> tuple[ir.Api, list[Diagnostic]
         spec_name=draft.spec_name,
         resources=resources,
         models=tuple(
-            ir.Model(c.class_name, c.module, c.source_ref) for c in _unique_classes(models)
+            ir.Model(c.class_name, c.module, c.source_ref)
+            for c in _unique_classes(models)
         ),
         model_sources=models.sources,
     )
-    return api, [*draft.diagnostics, *builder.diagnostics]
+    return api, diagnostics
 
 
 def plan(
@@ -145,6 +168,10 @@ def plan(
     return finish(drafted, run_models(drafted))
 
 
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
 def _unique_classes(models: ModelsResult) -> list[Any]:
     seen: dict[str, Any] = {}
     for cls in models.classes:
@@ -152,7 +179,9 @@ def _unique_classes(models: ModelsResult) -> list[Any]:
     return sorted(seen.values(), key=lambda c: c.class_name)
 
 
-def _resources(raws: list[RawOperation], builder: OperationBuilder) -> tuple[ir.Resource, ...]:
+def _resources(
+    raws: list[RawOperation], builder: OperationBuilder
+) -> tuple[ir.Resource, ...]:
     groups: dict[str, list[RawOperation]] = {}
     labels: dict[str, str] = {}
     for raw in raws:
@@ -204,7 +233,11 @@ def _without_pagination(op: ir.Operation) -> ir.Operation:
 
 def _base_url(root: Mapping[str, Any]) -> str:
     servers = root.get("servers")
-    if not isinstance(servers, list) or not servers or not isinstance(servers[0], Mapping):
+    if (
+        not isinstance(servers, list)
+        or not servers
+        or not isinstance(servers[0], Mapping)
+    ):
         return ""
     url = str(servers[0].get("url") or "")
     variables = servers[0].get("variables")
@@ -216,8 +249,7 @@ def _base_url(root: Mapping[str, Any]) -> str:
 
 
 def _auth(root: Mapping[str, Any]) -> ir.Auth:
-    components = root.get("components") if isinstance(root.get("components"), Mapping) else {}
-    schemes = components.get("securitySchemes")
+    schemes = _mapping(root.get("components")).get("securitySchemes")
     if not isinstance(schemes, Mapping) or not schemes:
         return ir.Auth()
     chosen = None
@@ -225,7 +257,9 @@ def _auth(root: Mapping[str, Any]) -> ir.Auth:
     if isinstance(security, list):
         for requirement in security:
             if isinstance(requirement, Mapping):
-                chosen = next((schemes.get(name) for name in requirement if name in schemes), None)
+                chosen = next(
+                    (schemes.get(name) for name in requirement if name in schemes), None
+                )
                 if chosen is not None:
                     break
     if chosen is None:

@@ -43,12 +43,17 @@ def generate_models(
 ) -> ModelsResult:
     if not schemas:
         return ModelsResult({}, ())
-    from datamodel_code_generator import (
+    from datamodel_code_generator import generate
+    from datamodel_code_generator.enums import (
         DataModelType,
         InputFileType,
-        PythonVersion,
-        generate,
+        ModuleSplitMode,
+        NamingStrategy,
+        OpenAPIScope,
+        TargetPydanticVersion,
     )
+    from datamodel_code_generator.format import PythonVersion
+    from datamodel_code_generator.parser import LiteralType
 
     document = {
         "openapi": "3.0.3",
@@ -66,28 +71,30 @@ def generate_models(
                     input_file_type=InputFileType.OpenAPI,
                     output_model_type=DataModelType.PydanticV2BaseModel,
                     target_python_version=PythonVersion.PY_310,
-                    target_pydantic_version="2.11",
+                    target_pydantic_version=TargetPydanticVersion.V2_11,
                     formatters=[],
-                    module_split_mode="single",
+                    module_split_mode=ModuleSplitMode.Single,
                     base_class=f"{package}.{MODELS_PACKAGE}.{BASE_MODULE}.BaseModel",
                     use_exact_imports=True,
                     custom_file_header=header,
                     disable_timestamp=True,
-                    enum_field_as_literal="all",
+                    enum_field_as_literal=LiteralType.All,
                     use_union_operator=True,
                     use_standard_collections=True,
                     field_constraints=True,
                     use_double_quotes=True,
-                    naming_strategy="full-path",
+                    naming_strategy=NamingStrategy.FullPath,
                     use_tag_as_union_variant_name=True,
                     use_schema_description=True,
                     use_field_description=True,
-                    openapi_scopes=["schemas"],
+                    openapi_scopes=[OpenAPIScope.Schemas],
                     emit_model_metadata=metadata_path,
                 )
         except Exception as exc:  # the library raises many kinds; report, never crash
             message = f"datamodel-code-generator failed: {type(exc).__name__}: {exc}"
-            raise GeneratorError([error("E301", spec_file, None, "#/components/schemas", message)]) from exc
+            raise GeneratorError(
+                [error("E301", spec_file, None, "#/components/schemas", message)]
+            ) from exc
         metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     if isinstance(output, str):  # one class only: dmcg returns a bare module
         output = {(f"{ONLY_MODULE}.py",): output}

@@ -38,7 +38,9 @@ class RawOperation:
     response_kind: str = "empty"
     response_schema: Any = None
     sse_schema: Any = None
-    hoisted: dict[str, Any] = field(default_factory=dict)  # component name -> inline schema
+    hoisted: dict[str, Any] = field(
+        default_factory=dict
+    )  # component name -> inline schema
 
 
 def _escape(segment: str) -> str:
@@ -95,7 +97,12 @@ class OperationCollector:
         return found
 
     def _raw(
-        self, path: str, method: str, node: Mapping[str, Any], shared: list[Any], pointer: str
+        self,
+        path: str,
+        method: str,
+        node: Mapping[str, Any],
+        shared: list[Any],
+        pointer: str,
     ) -> RawOperation:
         operation_id = node.get("operationId")
         if not isinstance(operation_id, str) or not operation_id.strip():
@@ -110,8 +117,12 @@ class OperationCollector:
         if isinstance(tags, list) and tags and isinstance(tags[0], str):
             resource = tags[0]
         else:
-            resource = next((seg for seg in path.split("/") if seg and "{" not in seg), "default")
-        raw = RawOperation(operation_id, method, path, pointer, node, list(merged.values()), resource)
+            resource = next(
+                (seg for seg in path.split("/") if seg and "{" not in seg), "default"
+            )
+        raw = RawOperation(
+            operation_id, method, path, pointer, node, list(merged.values()), resource
+        )
         self._request_body(raw)
         self._response(raw)
         return raw
@@ -145,11 +156,13 @@ class OperationCollector:
             kind = (
                 "json"
                 if _is_json(base)
-                else "multipart"
-                if base == "multipart/form-data"
-                else "form"
-                if base == "application/x-www-form-urlencoded"
-                else "raw"
+                else (
+                    "multipart"
+                    if base == "multipart/form-data"
+                    else (
+                        "form" if base == "application/x-www-form-urlencoded" else "raw"
+                    )
+                )
             )
             rank = ("json", "multipart", "form", "raw").index(kind)
             if choice is None or rank < choice[0]:
@@ -170,7 +183,9 @@ class OperationCollector:
         code = codes[0] if codes else ("default" if "default" in responses else None)
         if code is None:
             return
-        response = self._deref(responses.get(code, responses.get(int(code)) if code.isdigit() else None))
+        response = self._deref(
+            responses.get(code, responses.get(int(code)) if code.isdigit() else None)
+        )
         content = response.get("content") if isinstance(response, Mapping) else None
         if not isinstance(content, Mapping) or not content:
             return
@@ -179,11 +194,17 @@ class OperationCollector:
             schema = entry.get("schema") if isinstance(entry, Mapping) else None
             base = media.split(";")[0].strip().lower()
             if base == "text/event-stream":
-                raw.sse_schema = self._hoist(raw, ("Event", "StreamEvent"), schema) if schema else None
+                raw.sse_schema = (
+                    self._hoist(raw, ("Event", "StreamEvent"), schema)
+                    if schema
+                    else None
+                )
                 kind = kind or "sse"
             elif _is_json(base) and kind in (None, "sse", "text", "binary"):
                 kind = "json"
-                raw.response_schema = self._hoist(raw, ("Response", "Result"), schema) if schema else None
+                raw.response_schema = (
+                    self._hoist(raw, ("Response", "Result"), schema) if schema else None
+                )
             elif _is_binary(base) and kind is None:
                 kind = "binary"
             elif base.startswith("text/") and kind is None:
@@ -199,7 +220,9 @@ class OperationBuilder:
     def __init__(
         self,
         resolve: Callable[[str], Any],
-        class_of: Mapping[str, str],  # pointer of any schema that became a class -> class
+        class_of: Mapping[
+            str, str
+        ],  # pointer of any schema that became a class -> class
         hints: TypeHints,
         locate: Callable[[str], tuple[str, int | None]],
     ) -> None:
@@ -211,7 +234,11 @@ class OperationBuilder:
 
     def _deref(self, node: Any) -> Any:
         seen = 0
-        while isinstance(node, Mapping) and isinstance(node.get("$ref"), str) and seen < 64:
+        while (
+            isinstance(node, Mapping)
+            and isinstance(node.get("$ref"), str)
+            and seen < 64
+        ):
             node = self._resolve(node["$ref"])
             seen += 1
         return node
@@ -219,7 +246,11 @@ class OperationBuilder:
     def _class(self, schema: Any) -> str | None:
         """The model class a schema node became, following ref chains."""
         seen = 0
-        while isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str) and seen < 64:
+        while (
+            isinstance(schema, Mapping)
+            and isinstance(schema.get("$ref"), str)
+            and seen < 64
+        ):
             ref = schema["$ref"]
             if ref in self._class_of:
                 return self._class_of[ref]
@@ -262,7 +293,9 @@ class OperationBuilder:
             source=f"{raw.method.upper()} {raw.path}",
         )
 
-    def _params(self, raw: RawOperation, location: str, taken: set[str]) -> tuple[ir.Parameter, ...]:
+    def _params(
+        self, raw: RawOperation, location: str, taken: set[str]
+    ) -> tuple[ir.Parameter, ...]:
         result = []
         for param in raw.parameters:
             if param.get("in") != location:
@@ -272,7 +305,11 @@ class OperationBuilder:
             schema = param.get("schema") or {}
             required = bool(param.get("required")) or location == "path"
             style = str(param.get("style") or "form")
-            if location == "query" and param.get("explode") is False and style == "form":
+            if (
+                location == "query"
+                and param.get("explode") is False
+                and style == "form"
+            ):
                 style = "form:noexplode"
             result.append(
                 ir.Parameter(
@@ -308,7 +345,11 @@ class OperationBuilder:
                 hint = self._hints.hint(prop, files=files)
                 if files and _is_file_schema(prop_target, self._deref):
                     file_fields.append(wire)
-                description = prop_target.get("description", "") if isinstance(prop_target, Mapping) else ""
+                description = (
+                    prop_target.get("description", "")
+                    if isinstance(prop_target, Mapping)
+                    else ""
+                )
                 params.append(
                     ir.Parameter(
                         name=name,
@@ -317,7 +358,10 @@ class OperationBuilder:
                         type_hint=hint,
                         required=wire in required,
                         description=str(description or "").strip(),
-                        deprecated=bool(isinstance(prop_target, Mapping) and prop_target.get("deprecated")),
+                        deprecated=bool(
+                            isinstance(prop_target, Mapping)
+                            and prop_target.get("deprecated")
+                        ),
                     )
                 )
             return ir.RequestBody(
@@ -331,7 +375,11 @@ class OperationBuilder:
         if kind == "raw":
             hint = "bytes | str"
         else:
-            hint = self._hints.hint(schema, files=files) if schema is not None else "object"
+            hint = (
+                self._hints.hint(schema, files=files)
+                if schema is not None
+                else "object"
+            )
         taken.add("body")
         return ir.RequestBody(kind=kind, flattened=False, required=raw.body_required, model=None, type_hint=hint)  # type: ignore[arg-type]
 
@@ -358,13 +406,19 @@ class OperationBuilder:
         items = data.get("items")
         item_class = self._class(items) if isinstance(items, Mapping) else None
         if item_class is None:
-            item_class = self._class_of.get(_items_pointer(raw, self._class_of, response.model))
+            item_class = self._class_of.get(
+                _items_pointer(raw, self._class_of, response.model)
+            )
         if item_class is None:
             return None
-        return ir.Pagination(items_field="data", item_type=item_class, cursor_param="after")
+        return ir.Pagination(
+            items_field="data", item_type=item_class, cursor_param="after"
+        )
 
 
-def _items_pointer(raw: RawOperation, class_of: Mapping[str, str], page_class: str) -> str:
+def _items_pointer(
+    raw: RawOperation, class_of: Mapping[str, str], page_class: str
+) -> str:
     for pointer, name in class_of.items():
         if name == page_class:
             return f"{pointer}/properties/data/items"
@@ -423,7 +477,11 @@ def _object_shape(
     if isinstance(schema.get("required"), list):
         required |= {str(r) for r in schema["required"]}
     if not found:
-        if schema.get("type") == "object" and not schema.get("oneOf") and not schema.get("anyOf"):
+        if (
+            schema.get("type") == "object"
+            and not schema.get("oneOf")
+            and not schema.get("anyOf")
+        ):
             return ({} if "additionalProperties" not in schema else None), required
         return None, required
     return properties, required

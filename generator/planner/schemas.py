@@ -25,7 +25,15 @@ TAG_PREFERENCE = ("type", "role", "object", "event", "kind")
 # Formats pydantic would map to types that need extra packages (email-validator) or that
 # rewrite the value when sent back (AnyUrl adds a trailing slash): kept as plain strings.
 PLAIN_STRING_FORMATS = frozenset(
-    {"email", "idn-email", "uri", "uri-reference", "iri", "iri-reference", "uri-template"}
+    {
+        "email",
+        "idn-email",
+        "uri",
+        "uri-reference",
+        "iri",
+        "iri-reference",
+        "uri-template",
+    }
 )
 _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -90,7 +98,10 @@ class SchemaPreparer:
         for key in _CHILD_LISTS:
             children = schema.get(key)
             if isinstance(children, list):
-                new_list = [self._schema(v, f"{pointer}/{key}/{i}") for i, v in enumerate(children)]
+                new_list = [
+                    self._schema(v, f"{pointer}/{key}/{i}")
+                    for i, v in enumerate(children)
+                ]
                 if any(a is not b for a, b in zip(new_list, children)):
                     put(key, new_list)
         for key in _CHILD_SCHEMAS:
@@ -117,7 +128,9 @@ class SchemaPreparer:
             put("discriminator", discriminator)
         return schema if out is None else out
 
-    def _check_default(self, schema: Mapping[str, Any], pointer: str, drop: Callable[[str], None]) -> None:
+    def _check_default(
+        self, schema: Mapping[str, Any], pointer: str, drop: Callable[[str], None]
+    ) -> None:
         if "default" not in schema:
             return
         # Defaults are the server's business: the client never sends them, and a model field
@@ -136,11 +149,15 @@ class SchemaPreparer:
                 )
         drop("default")
 
-    def _check_required(self, schema: Mapping[str, Any], pointer: str, put: Callable[[str, Any], None]) -> None:
+    def _check_required(
+        self, schema: Mapping[str, Any], pointer: str, put: Callable[[str, Any], None]
+    ) -> None:
         required, properties = schema.get("required"), schema.get("properties")
         if not isinstance(required, list) or not isinstance(properties, Mapping):
             return
-        if any(k in schema for k in ("allOf", "oneOf", "anyOf", "additionalProperties")):
+        if any(
+            k in schema for k in ("allOf", "oneOf", "anyOf", "additionalProperties")
+        ):
             return  # the property may come from elsewhere
         missing = [name for name in required if name not in properties]
         if missing:
@@ -152,7 +169,9 @@ class SchemaPreparer:
                 )
             put("required", [name for name in required if name in properties])
 
-    def _implicit_discriminator(self, schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    def _implicit_discriminator(
+        self, schema: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
         if "discriminator" in schema:
             return None
         variants = schema.get("oneOf") or schema.get("anyOf")
@@ -165,7 +184,10 @@ class SchemaPreparer:
         for tag in _tag_candidates(targets):
             values = [_single_enum(t, tag) for t in targets]
             if all(v is not None for v in values) and len(set(values)) == len(values):
-                return {"propertyName": tag, "mapping": {str(v): r for v, r in zip(values, refs)}}
+                return {
+                    "propertyName": tag,
+                    "mapping": {str(v): r for v, r in zip(values, refs)},
+                }
         return None
 
 
@@ -192,7 +214,13 @@ def _tag_candidates(targets: list[Any]) -> list[str]:
         names = {name for name in props if name in required}
         common = names if common is None else common & names
     found = sorted(common or ())
-    return sorted(found, key=lambda n: (TAG_PREFERENCE.index(n) if n in TAG_PREFERENCE else len(TAG_PREFERENCE), n))
+    return sorted(
+        found,
+        key=lambda n: (
+            TAG_PREFERENCE.index(n) if n in TAG_PREFERENCE else len(TAG_PREFERENCE),
+            n,
+        ),
+    )
 
 
 def _single_enum(target: Mapping[str, Any], tag: str) -> str | None:

@@ -61,7 +61,9 @@ class TypeHints:
             return _union([f"{self._models}.{self._model_of[ref]}", ANY_OBJECT])
         return "object"
 
-    def _inline_hint(self, schema: Mapping[str, Any], files: bool, seen: frozenset[str]) -> str:
+    def _inline_hint(
+        self, schema: Mapping[str, Any], files: bool, seen: frozenset[str]
+    ) -> str:
         for key in ("oneOf", "anyOf"):
             variants = schema.get(key)
             if isinstance(variants, list) and variants:
@@ -86,7 +88,11 @@ class TypeHints:
         if kind == "array":
             item = self._hint(schema.get("items", {}), files, seen)
             return f"Sequence[{item}]"
-        if kind == "object" or "properties" in schema or "additionalProperties" in schema:
+        if (
+            kind == "object"
+            or "properties" in schema
+            or "additionalProperties" in schema
+        ):
             extra = schema.get("additionalProperties")
             if isinstance(extra, Mapping) and extra and "properties" not in schema:
                 return f"Mapping[str, {self._hint(extra, files, seen)}]"

@@ -11,12 +11,12 @@ import json
 import textwrap
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 import httpx
 import pytest
 
 from generator.diagnostics import GeneratorError
+from tests.conftest import GeneratedPackages
 
 from .mock import Recorder, reply
 
@@ -24,11 +24,13 @@ NAME_CLASH_SPEC = Path(__file__).resolve().parents[1] / "golden/name_clash/spec.
 
 
 @pytest.fixture(scope="module")
-def clash(generated: Any) -> ModuleType:
+def clash(generated: GeneratedPackages) -> ModuleType:
     return imported(generated, NAME_CLASH_SPEC)
 
 
-def imported(generated: Any, spec: Path, package: str | None = None) -> ModuleType:
+def imported(
+    generated: GeneratedPackages, spec: Path, package: str | None = None
+) -> ModuleType:
     """The generated package, with its `models` subpackage imported."""
     module: ModuleType = generated.module(spec, package)
     importlib.import_module(f"{module.__name__}.models")
@@ -162,7 +164,7 @@ paths:
     "generation fails",
 )
 def test_keyword_operation_ids_become_valid_methods(
-    generated: Any, tmp_path: Path
+    generated: GeneratedPackages, tmp_path: Path
 ) -> None:
     spec = write_spec(tmp_path, "keywords.yaml", KEYWORD_OPERATION_IDS)
     api = imported(generated, spec, "keyword_ops_api")
@@ -204,7 +206,7 @@ components:
     "`Field(None, alias=...)` calls the model (TypeError on import; mypy no-redef)",
 )
 def test_a_schema_named_field_next_to_an_aliased_property(
-    generated: Any, tmp_path: Path
+    generated: GeneratedPackages, tmp_path: Path
 ) -> None:
     spec = write_spec(tmp_path, "field.yaml", FIELD_SCHEMA)
     api = imported(generated, spec, "field_clash_api")
@@ -247,7 +249,7 @@ components:
     "and getB return the same class and getA's field `a` is lost to model_extra",
 )
 def test_schemas_with_one_class_name_get_distinct_classes(
-    generated: Any, tmp_path: Path
+    generated: GeneratedPackages, tmp_path: Path
 ) -> None:
     spec = write_spec(tmp_path, "same.yaml", SAME_CLASS_NAME)
     api = imported(generated, spec, "same_class_api")

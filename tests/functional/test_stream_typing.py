@@ -124,6 +124,23 @@ def short_type(text: str) -> str:
     return _QUALIFIED.sub(r"\1", text)
 
 
+@dataclass
+class MypyJob:
+    """A mypy process checking one script."""
+
+    script: str
+    name: str
+    process: subprocess.Popen[str]
+
+    def result(self) -> MypyRun:
+        try:
+            output, _ = self.process.communicate(timeout=300)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise
+        return parse_mypy(self.script, self.name, output, self.process.returncode)
+
+
 def start_mypy(script: str, name: str, project: Path, workdir: Path) -> MypyJob:
     (workdir / name).write_text(script)
     process = subprocess.Popen(
@@ -144,21 +161,6 @@ def start_mypy(script: str, name: str, project: Path, workdir: Path) -> MypyJob:
         text=True,
     )
     return MypyJob(script, name, process)
-
-
-@dataclass
-class MypyJob:
-    script: str
-    name: str
-    process: subprocess.Popen[str]
-
-    def result(self) -> MypyRun:
-        try:
-            output, _ = self.process.communicate(timeout=300)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            raise
-        return parse_mypy(self.script, self.name, output, self.process.returncode)
 
 
 def parse_mypy(script: str, name: str, output: str, returncode: int) -> MypyRun:
