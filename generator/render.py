@@ -32,12 +32,19 @@ def docstring(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\\", "\\\\")
     text = text.replace('"""', '\\"\\"\\"')
     text = "".join(
-        ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text
+        ch if ch.isprintable() or ch in "\n\t" else _escape_char(ch) for ch in text
     )
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
     if text.endswith('"'):
         text += " "
     return text
+
+
+def _escape_char(ch: str) -> str:
+    code = ord(ch)
+    if code <= 0xFF:
+        return f"\\x{code:02x}"
+    return f"\\u{code:04x}" if code <= 0xFFFF else f"\\U{code:08x}"
 
 
 def py_literal(value: object) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from .. import ir
 from ..diagnostics import Diagnostic, GeneratorError, error, warning
-from ..naming import CLIENT_RESERVED, package_name, pascal, snake
+from ..naming import CLIENT_RESERVED, package_name, pascal, python_identifier, snake
 from ..naming import env_prefix as make_env_prefix
 from .models import ModelClass, ModelsResult, generate_models
 from .operations import COMPONENT, OperationBuilder, OperationCollector, RawOperation
@@ -80,7 +80,7 @@ def draft(
     collector = OperationCollector(root, doc.resolve, doc.locate, set(schemas))
     raws = collector.collect()
     hoisted = {name: schema for raw in raws for name, schema in raw.hoisted.items()}
-    hoisted_at = {name: raw.pointer for raw in raws for name in raw.hoisted}
+    hoisted_at = {name: at for raw in raws for name, at in raw.hoisted_at.items()}
     result = Draft(
         doc, root, info, title, pkg, spec_name, header, raws, hoisted, {}, []
     )
@@ -185,8 +185,8 @@ def _resources(
     groups: dict[str, list[RawOperation]] = {}
     labels: dict[str, str] = {}
     for raw in raws:
-        attr = snake(raw.resource)
-        if attr in CLIENT_RESERVED or not attr.isidentifier() or attr.startswith("_"):
+        attr = python_identifier(snake(raw.resource))
+        if attr in CLIENT_RESERVED or attr.startswith("_"):
             attr = f"{attr.strip('_') or 'default'}_"
         groups.setdefault(attr, []).append(raw)
         labels.setdefault(attr, raw.resource)
@@ -195,8 +195,8 @@ def _resources(
         ops = []
         taken: set[str] = set(RESOURCE_RESERVED)
         for raw in sorted(groups[attr], key=lambda r: r.operation_id):
-            name = snake(raw.operation_id)
-            if not name.isidentifier() or name in taken or name.startswith("_"):
+            name = python_identifier(snake(raw.operation_id))  # `import` -> `import_`
+            if name in taken or name.startswith("_"):
                 base, n = f"{name.strip('_') or 'call'}_", 2
                 name = base
                 while name in taken:
@@ -216,13 +216,18 @@ def _resources(
         resources.append(
             ir.Resource(
                 attr=attr,
-                module=attr.rstrip("_") or "default",
-                class_name=f"{pascal(labels[attr])}Resource",
+                module=attr,
+                class_name=_class_name(labels[attr]) + "Resource",
                 operations=tuple(final),
                 label=labels[attr],
             )
         )
     return tuple(resources)
+
+
+def _class_name(label: str) -> str:
+    name = pascal(label)
+    return name if name.isidentifier() else f"R{python_identifier(name)}"
 
 
 def _without_pagination(op: ir.Operation) -> ir.Operation:

@@ -82,6 +82,7 @@ def generate_models(
                     use_union_operator=True,
                     use_standard_collections=True,
                     field_constraints=True,
+                    strict_nullable=True,
                     use_double_quotes=True,
                     naming_strategy=NamingStrategy.FullPath,
                     use_tag_as_union_variant_name=True,

@@ -38,9 +38,9 @@ class RawOperation:
     response_kind: str = "empty"
     response_schema: Any = None
     sse_schema: Any = None
-    hoisted: dict[str, Any] = field(
-        default_factory=dict
-    )  # component name -> inline schema
+    # inline schemas given a component name, and where each sits in the spec
+    hoisted: dict[str, Any] = field(default_factory=dict)
+    hoisted_at: dict[str, str] = field(default_factory=dict)
 
 
 def _escape(segment: str) -> str:
@@ -127,7 +127,9 @@ class OperationCollector:
         self._response(raw)
         return raw
 
-    def _hoist(self, raw: RawOperation, suffixes: tuple[str, ...], schema: Any) -> Any:
+    def _hoist(
+        self, raw: RawOperation, suffixes: tuple[str, ...], schema: Any, pointer: str
+    ) -> Any:
         """Give an inline schema a component name so it becomes a named model."""
         if isinstance(schema, Mapping) and isinstance(schema.get("$ref"), str):
             return schema
@@ -143,6 +145,7 @@ class OperationCollector:
             name = f"{base}{suffixes[0]}{n}"
         self._taken.add(name)
         raw.hoisted[name] = schema
+        raw.hoisted_at[name] = pointer
         return {"$ref": COMPONENT + _escape(name)}
 
     def _request_body(self, raw: RawOperation) -> None:
@@ -151,6 +154,7 @@ class OperationCollector:
             return
         content = body.get("content") or {}
         choice = None
+        media_of: dict[int, str] = {}
         for media, entry in content.items():
             base = media.split(";")[0].strip().lower()
             kind = (
@@ -165,6 +169,7 @@ class OperationCollector:
                 )
             )
             rank = ("json", "multipart", "form", "raw").index(kind)
+            media_of[id(entry)] = media
             if choice is None or rank < choice[0]:
                 choice = (rank, kind, entry)
         if choice is None:
@@ -174,7 +179,8 @@ class OperationCollector:
         raw.body_kind = kind
         raw.body_required = bool(body.get("required"))
         if kind in ("json", "multipart", "form") and isinstance(schema, Mapping):
-            schema = self._hoist(raw, ("Request", "RequestBody", "Body"), schema)
+            at = f"{raw.pointer}/requestBody/content/{_escape(media_of[id(entry)])}/schema"
+            schema = self._hoist(raw, ("Request", "RequestBody", "Body"), schema, at)
         raw.body_schema = schema
 
     def _response(self, raw: RawOperation) -> None:
@@ -192,10 +198,11 @@ class OperationCollector:
         kind = None
         for media, entry in content.items():
             schema = entry.get("schema") if isinstance(entry, Mapping) else None
+            at = f"{raw.pointer}/responses/{code}/content/{_escape(media)}/schema"
             base = media.split(";")[0].strip().lower()
             if base == "text/event-stream":
                 raw.sse_schema = (
-                    self._hoist(raw, ("Event", "StreamEvent"), schema)
+                    self._hoist(raw, ("Event", "StreamEvent"), schema, at)
                     if schema
                     else None
                 )
@@ -203,7 +210,9 @@ class OperationCollector:
             elif _is_json(base) and kind in (None, "sse", "text", "binary"):
                 kind = "json"
                 raw.response_schema = (
-                    self._hoist(raw, ("Response", "Result"), schema) if schema else None
+                    self._hoist(raw, ("Response", "Result"), schema, at)
+                    if schema
+                    else None
                 )
             elif _is_binary(base) and kind is None:
                 kind = "binary"
@@ -259,11 +268,11 @@ class OperationBuilder:
         return None
 
     def build(self, raw: RawOperation, method_name: str) -> ir.Operation:
-        taken = set(METHOD_RESERVED)
-        path_params = self._params(raw, "path", taken)
-        query_params = self._params(raw, "query", taken)
-        header_params = self._params(raw, "header", taken)
-        body = self._body(raw, taken)
+        names = self._argument_names(raw)
+        path_params = self._params(raw, "path", names)
+        query_params = self._params(raw, "query", names)
+        header_params = self._params(raw, "header", names)
+        body = self._body(raw, names)
         response = self._response_ir(raw)
         stream, stream_param = "never", None
         if body is not None and body.flattened and body.kind == "json":
@@ -293,15 +302,33 @@ class OperationBuilder:
             source=f"{raw.method.upper()} {raw.path}",
         )
 
+    def _argument_names(self, raw: RawOperation) -> dict[tuple[str, str], str]:
+        """Python names for every argument, decided in sorted order of (location, wire
+        name) so that they do not depend on the order the spec lists them in."""
+        entries = [
+            (str(p.get("in")), str(p["name"]))
+            for p in raw.parameters
+            if p.get("in") in ("path", "query", "header")
+        ]
+        if raw.body_kind in ("json", "multipart", "form"):
+            properties, _ = _object_shape(self._deref(raw.body_schema), self._deref)
+            entries += [("body", wire) for wire in properties or ()]
+        rank = {"path": 0, "query": 1, "header": 2, "body": 3}
+        taken = set(METHOD_RESERVED)
+        return {
+            (location, wire): _free(argument_name(wire), location, taken)
+            for location, wire in sorted(entries, key=lambda e: (rank[e[0]], e[1]))
+        }
+
     def _params(
-        self, raw: RawOperation, location: str, taken: set[str]
+        self, raw: RawOperation, location: str, names: dict[tuple[str, str], str]
     ) -> tuple[ir.Parameter, ...]:
         result = []
         for param in raw.parameters:
             if param.get("in") != location:
                 continue
             wire = str(param["name"])
-            name = _free(argument_name(wire), location, taken)
+            name = names[(location, wire)]
             schema = param.get("schema") or {}
             required = bool(param.get("required")) or location == "path"
             style = str(param.get("style") or "form")
@@ -328,7 +355,9 @@ class OperationBuilder:
             result.sort(key=lambda p: order.get(p.wire_name, len(order)))
         return tuple(result)
 
-    def _body(self, raw: RawOperation, taken: set[str]) -> ir.RequestBody | None:
+    def _body(
+        self, raw: RawOperation, names: dict[tuple[str, str], str]
+    ) -> ir.RequestBody | None:
         if raw.body_kind is None:
             return None
         kind = raw.body_kind
@@ -340,7 +369,7 @@ class OperationBuilder:
             params = []
             file_fields = []
             for wire, prop in properties.items():
-                name = _free(argument_name(wire), "body", taken)
+                name = names[("body", wire)]
                 prop_target = self._deref(prop)
                 hint = self._hints.hint(prop, files=files)
                 if files and _is_file_schema(prop_target, self._deref):
@@ -380,7 +409,6 @@ class OperationBuilder:
                 if schema is not None
                 else "object"
             )
-        taken.add("body")
         return ir.RequestBody(kind=kind, flattened=False, required=raw.body_required, model=None, type_hint=hint)  # type: ignore[arg-type]
 
     def _response_ir(self, raw: RawOperation) -> ir.Response:

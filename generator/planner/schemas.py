@@ -9,6 +9,8 @@ copy-on-write version of `components.schemas` in which:
   fields are kept) - requests are still exact, as their arguments are spelled out;
 - `oneOf`/`anyOf` branches that only list `required` names (an "exactly one of" rule beside
   `properties`) are dropped: they are validation rules, not types;
+- union branches and map values that are plain values lose their length/range
+  constraints (see `_unconstrained`);
 - string formats that would need extra packages or rewrite values become plain strings;
 - object unions whose variants each carry a one-value enum tag (`type`, `role`, `object`...)
   get an explicit `discriminator`, so pydantic picks the variant by tag.
@@ -55,22 +57,63 @@ class SchemaPreparer:
         self._resolve = resolve
         self._locate = locate
         self.diagnostics: list[Diagnostic] = []
+        self._components: Mapping[str, Any] = {}
+        self._base = COMPONENTS.rstrip("/")
+        self._done: dict[str, Any] = {}
+        self._active: set[str] = set()
 
     def prepare(self, schemas: Mapping[str, Any], base: str) -> dict[str, Any]:
-        return {
-            name: self._schema(schema, f"{base}/{_escape(name)}")
-            for name, schema in schemas.items()
-        }
+        self._components = schemas
+        self._base = base
+        return {name: self._component(name) for name in schemas}
 
     def schema(self, schema: Any, pointer: str) -> Any:
         return self._schema(schema, pointer)
+
+    def _component(self, name: str) -> Any:
+        if name not in self._done:
+            self._active.add(name)
+            pointer = f"{self._base}/{_escape(name)}"
+            self._done[name] = self._schema(self._components[name], pointer)
+            self._active.discard(name)
+        return self._done[name]
+
+    def _reference(self, schema: Mapping[str, Any]) -> Any:
+        """A `$ref` to a component that is not an object model is replaced by the
+        component's own schema, so fields read as plain values and unions (`str`,
+        `Literal[...]`, `dict[str, str]`, `A | B`), not as RootModel wrappers whose data
+        sits in `.root`. Refs to aliases (a component that is only a `$ref`) go to the
+        final target. The components themselves still get their classes."""
+        ref = schema["$ref"]
+        name = _component_name(ref)
+        seen: set[str] = set()
+        while name is not None and name in self._components and name not in seen:
+            seen.add(name)
+            target = self._components[name]
+            inner = target.get("$ref") if isinstance(target, Mapping) else None
+            if isinstance(inner, str) and len(target) == 1:
+                name = _component_name(inner)  # an alias: follow it
+                continue
+            if not _value_like(target) or name in self._active:
+                final = COMPONENTS + _escape(name)
+                if final == ref:
+                    return schema
+                return {**schema, "$ref": final}
+            inlined = self._component(name)
+            siblings = {k: v for k, v in schema.items() if k != "$ref"}
+            return {**inlined, **siblings} if siblings else inlined
+        return schema
 
     def _warn(self, code: str, pointer: str, message: str, hint: str = "") -> None:
         file, line = self._locate(pointer)
         self.diagnostics.append(warning(code, file, line, pointer, message, hint))
 
     def _schema(self, schema: Any, pointer: str) -> Any:
-        if not isinstance(schema, Mapping) or "$ref" in schema and len(schema) == 1:
+        if not isinstance(schema, Mapping):
+            return schema
+        if isinstance(schema.get("$ref"), str):
+            if set(schema) <= _REF_SIBLINGS:
+                return self._reference(schema)
             return schema
         out: dict[str, Any] | None = None
 
@@ -113,6 +156,20 @@ class SchemaPreparer:
 
         if schema.get("additionalProperties") is False:
             drop("additionalProperties")
+        if schema.get("nullable") is False:
+            # the default; spelled out, datamodel-code-generator (strict_nullable) types an
+            # optional field without `| None` yet defaults it to None
+            drop("nullable")
+        current = schema if out is None else out
+        for key in ("oneOf", "anyOf"):
+            variants = current.get(key)
+            if isinstance(variants, list):
+                plain = [_unconstrained(v) for v in variants]
+                if any(a is not b for a, b in zip(plain, variants)):
+                    put(key, plain)
+        values = current.get("additionalProperties")
+        if isinstance(values, Mapping) and _unconstrained(values) is not values:
+            put("additionalProperties", _unconstrained(values))
         for key in ("oneOf", "anyOf"):
             if "properties" in schema and _constraint_only(schema.get(key)):
                 # `oneOf: [{required: [a]}, {required: [b]}]` beside `properties` says "exactly
@@ -155,9 +212,8 @@ class SchemaPreparer:
         required, properties = schema.get("required"), schema.get("properties")
         if not isinstance(required, list) or not isinstance(properties, Mapping):
             return
-        if any(
-            k in schema for k in ("allOf", "oneOf", "anyOf", "additionalProperties")
-        ):
+        extra = schema.get("additionalProperties", False)
+        if extra is not False or any(k in schema for k in ("allOf", "oneOf", "anyOf")):
             return  # the property may come from elsewhere
         missing = [name for name in required if name not in properties]
         if missing:
@@ -192,6 +248,61 @@ class SchemaPreparer:
 
 
 _CONSTRAINT_KEYS = frozenset({"required", "not", "description", "title"})
+_REF_SIBLINGS = frozenset({"$ref", "nullable", "description", "title", "deprecated"})
+COMPONENTS = "#/components/schemas/"
+
+
+def _component_name(ref: str) -> str | None:
+    if not ref.startswith(COMPONENTS):
+        return None
+    name = ref[len(COMPONENTS) :]
+    return None if "/" in name else name.replace("~1", "/").replace("~0", "~")
+
+
+_CONSTRAINTS = frozenset(
+    {
+        "minItems",
+        "maxItems",
+        "uniqueItems",
+        "minLength",
+        "maxLength",
+        "pattern",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+    }
+)
+
+
+def _unconstrained(schema: Any) -> Any:
+    """A union branch or map value without length/range constraints.
+
+    datamodel-code-generator can only express a constraint there through a RootModel class
+    of its own, named by number (`Prompt1`, `Input2Item`) and read through `.root`; the
+    server still enforces the constraint, so the client states the plain type."""
+    if not isinstance(schema, Mapping) or "$ref" in schema or "properties" in schema:
+        return schema
+    if schema.get("type") not in ("string", "integer", "number", "array"):
+        return schema
+    out = {k: v for k, v in schema.items() if k not in _CONSTRAINTS}
+    items = schema.get("items")
+    if isinstance(items, Mapping) and _unconstrained(items) is not items:
+        out["items"] = _unconstrained(items)
+    return schema if out == schema else out
+
+
+def _value_like(schema: Any) -> bool:
+    """A schema that is a value, not an object model: enum, primitive, array, map, union."""
+    if not isinstance(schema, Mapping) or "properties" in schema or "allOf" in schema:
+        return False
+    if "oneOf" in schema or "anyOf" in schema or "enum" in schema:
+        return True
+    kind = schema.get("type")
+    if kind in ("string", "integer", "number", "boolean", "array"):
+        return True
+    return kind == "object" or "additionalProperties" in schema
 
 
 def _constraint_only(variants: Any) -> bool:

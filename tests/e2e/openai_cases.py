@@ -9,7 +9,10 @@ Sample values follow one rule set everywhere (request arguments, wire values, re
 required properties only; strings "x" (or the first enum value), integers 1, numbers 1.5,
 booleans true, arrays of one element (or `minItems`), objects with their required
 properties, oneOf/anyOf the first variant, allOf merged, `format: binary` bytes. Numbers are
-clamped into `minimum`/`maximum` so a sample is always valid against its own schema.
+clamped into `minimum`/`maximum` so a sample is always valid against its own schema. Two
+spec shapes are read the way the generator (and any reader) must: `properties` next to a
+oneOf of `required` lists is an object needing the first list, and `items` without
+`type: array` is an array. The `full=True` variant fills every property instead.
 """
 
 from __future__ import annotations
@@ -211,15 +214,10 @@ def is_object(version: str, schema: Schema) -> bool:
     )
 
 
-def is_binary(version: str, schema: Schema) -> bool:
-    schema = resolve(version, schema)
-    return schema.get("type") == "string" and schema.get("format") == "binary"
-
-
 def sample(version: str, schema: Schema, full: bool = False, depth: int = 0) -> Any:
     """A value valid against `schema` by the rules in the module docstring; `full`: every
-    property (not only the required ones) at every level, and one entry in typed maps.
-    """
+    property (not only the required ones) at every level, two array elements where
+    allowed, and one entry in typed maps."""
     assert depth < 40, "schema nesting too deep (a cycle?)"
     schema = resolve(version, schema)
     if "enum" in schema and schema["enum"]:
@@ -234,12 +232,10 @@ def sample(version: str, schema: Schema, full: bool = False, depth: int = 0) -> 
         return sample(version, variants[0], full, depth + 1)
     if kind == "object":
         properties, required = properties_and_required(version, schema)
-        if variants:  # properties plus oneOf of `required` lists: the first one holds
-            more_properties, more_required = properties_and_required(
-                version, variants[0]
-            )
-            properties.update(more_properties)
-            required += [n for n in variants[0].get("required", []) if n in properties]
+        if variants:  # properties plus a oneOf of `required` lists: the first holds
+            first = resolve(version, variants[0])
+            properties.update(properties_and_required(version, first)[0])
+            required += [n for n in first.get("required", []) if n in properties]
         names = list(properties) if full else required
         value = {
             name: sample(version, properties[name], full, depth + 1) for name in names

@@ -11,22 +11,21 @@ import email.policy
 import json
 import typing
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import ModuleType
 from typing import Any
 
 import httpx
-import pydantic
 import pytest
 
 from tests.conftest import OPENAI_VERSIONS, openai_spec
 from tests.e2e.openai_cases import (
     BINARY_BODY,
     TEXT_BODY,
+    Call,
     OperationSpec,
     build_call,
-    Call,
     component_name,
     has_stream_flag,
     operations,
@@ -230,7 +229,7 @@ def check_result(
     method: Callable[..., Any],
     result: Any,
     served: Served,
-    binary_type: str,
+    binary_class: type[Any],
 ) -> None:
     kind = response_kind(op)
     if kind == "json":
@@ -248,7 +247,7 @@ def check_result(
             == served.payload
         )
     elif kind == "binary":
-        assert type(result).__name__ == binary_type
+        assert isinstance(result, binary_class)
         assert result.content == BINARY_BODY
     elif kind == "text":
         assert result == TEXT_BODY
@@ -292,7 +291,7 @@ def test_operation_sync(
     served = serve_response(op)
     method, result, request, caught = call_sync(package, op, call, served)
     check_request(op, call, request)
-    check_result(package, op, method, result, served, "BinaryResponse")
+    check_result(package, op, method, result, served, package.BinaryResponse)
     deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
     assert bool(deprecations) == op.deprecated, [str(w.message) for w in deprecations]
 
@@ -310,7 +309,7 @@ def test_operation_sync_every_argument(
     served = serve_response(op, full=True)
     method, result, request, _ = call_sync(package, op, call, served)
     check_request(op, call, request)
-    check_result(package, op, method, result, served, "BinaryResponse")
+    check_result(package, op, method, result, served, package.BinaryResponse)
 
 
 @pytest.mark.parametrize(("version", "op"), DEPRECATED)
@@ -383,11 +382,11 @@ async def test_operation_async(
                 warnings.simplefilter("always")
                 result = await method(**call.kwargs)
             if response_kind(op) == "binary":
-                assert type(result).__name__ == "AsyncBinaryResponse"
+                assert isinstance(result, package.AsyncBinaryResponse)
                 assert await result.read() == BINARY_BODY
                 await result.aclose()
     check_request(op, call, recorder.request)
     if response_kind(op) != "binary":
-        check_result(package, op, method, result, served, "AsyncBinaryResponse")
+        check_result(package, op, method, result, served, package.AsyncBinaryResponse)
     deprecations = [w for w in caught if issubclass(w.category, DeprecationWarning)]
     assert bool(deprecations) == op.deprecated, [str(w.message) for w in deprecations]

@@ -305,3 +305,39 @@ def test_the_client_config_carries_spec_values_as_literals(
         "env_prefix": "EVIL",
         "default_base_url": "https://evil.example.com/v1",
     }
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="render leaves the indentation of multi-line method docstrings to black, and "
+    "black leaves a docstring alone when one of its lines ends with a backslash: the "
+    "body of createNote's docstring (`...C:\\\\Notes\\\\`) sits at column 0",
+)
+def test_multi_line_docstrings_are_indented_with_their_method(tmp_path: Path) -> None:
+    from generator.emit import format_python
+
+    spec = tmp_path / "doc.yaml"
+    spec.write_text(
+        textwrap.dedent(r"""
+            openapi: 3.0.3
+            info: {title: Docs, version: "1"}
+            paths:
+              /notes:
+                post:
+                  operationId: createNote
+                  summary: Create a note
+                  description: "Second line.\nMirrors notes to C:\\Notes\\"
+                  responses: {"204": {description: none}}
+            """).lstrip("\n"),
+        encoding="utf-8",
+    )
+    api, _ = plan(load(spec), spec_name=spec.name, header=header_line(spec.name))
+    source = format_python(render(api)[f"{api.package}/resources/notes.py"])
+    lines = source.splitlines()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            doc = node.body[0]
+            assert doc.end_lineno is not None
+            indent = " " * doc.col_offset
+            for line in lines[doc.lineno : doc.end_lineno]:  # after the first line
+                assert not line or line.startswith(indent), (node.name, line)
