@@ -337,9 +337,9 @@ class _BaseClient(Generic[_HttpT]):
                 pairs.append(self._auth_query)
             if pairs:
                 url = f"{url}?{query_string(pairs)}"
-        request_headers = (
-            self._base_headers.get(op.response) or self._base_headers["json"]
-        )
+        # A streamed call asks for events, even on an operation declared as JSON.
+        kind = "sse" if stream and op.response != "binary" else op.response
+        request_headers = self._base_headers.get(kind) or self._base_headers["json"]
         request_headers = request_headers.copy()
         if headers:
             merge_headers(request_headers, headers)

@@ -366,29 +366,13 @@ def test_default_inf_in_2_0_0_is_reported_and_ignored(
     assert field.default is None
 
 
-REQUIRED_BUG = (
-    "W202 is not reported for a schema with `additionalProperties: false`: "
-    "generator/planner/schemas.py _check_required returns early when the key "
-    "`additionalProperties` is present, whatever its value, though with `false` a "
-    "required name cannot come from anywhere else. 2.0.0 CreateRunRequest and "
-    "CreateThreadAndRunRequest (`required: [thread_id]`, not a property) are repaired "
-    "silently"
-)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "version",
-    [
-        pytest.param(
-            "2.0.0", marks=pytest.mark.xfail(strict=True, reason=REQUIRED_BUG)
-        ),
-        "2.3.0",
-    ],
-)
+@pytest.mark.parametrize("version", ["2.0.0", "2.3.0"])  # 1.1.0 has no such error
 def test_required_names_without_a_property_are_reported(
     version: str, cli_generations: CliGenerations
 ) -> None:
+    """W202 for each one, `additionalProperties: false` schemas included (2.0.0
+    CreateRunRequest `required: [thread_id]`), and no other W202."""
     openai_spec(version)
     missing = _required_without_property(version)
     assert missing  # these specs have such errors (CENSUS.md section 17)

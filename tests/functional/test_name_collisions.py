@@ -156,13 +156,6 @@ paths:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=GeneratorError,
-    reason="an operationId that is a Python keyword (`import`, `class`) becomes a method "
-    "named `import`: black cannot parse the resource module (error E501), so "
-    "generation fails",
-)
 def test_keyword_operation_ids_become_valid_methods(
     generated: GeneratedPackages, tmp_path: Path
 ) -> None:

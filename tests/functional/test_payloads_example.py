@@ -455,14 +455,6 @@ async def test_async_list_notes_iter_uses_the_last_item_id(
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "generator: required + `nullable: true` properties lose their `| None` "
-        "(NotebookList.first_id/last_id are `str`), so a list page as the spec allows "
-        "it (an empty page, ids null) fails model_validate"
-    ),
-)
 def test_empty_notebook_page_validates(api: ModuleType) -> None:
     page = {
         "object": "list",

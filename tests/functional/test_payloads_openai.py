@@ -243,15 +243,6 @@ async def test_async_chat_stream_yields_typed_chunks_and_stops_at_done(
     assert last_request(server, "/v1/chat/completions")["json"]["stream"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "generator: a required property that is `nullable: true` is generated without "
-        "`| None` (CreateChatCompletionStreamResponseChoice.finish_reason is "
-        "Literal[...], so every real chunk, finish_reason null, fails model_validate "
-        "and the stream falls back to lenient building)"
-    ),
-)
 def test_chat_chunk_as_openai_sends_it_validates(openai_package: ModuleType) -> None:
     chunk = json.dumps(chat_chunk({"content": "Hel"}))
     model = openai_package.models.CreateChatCompletionStreamResponse

@@ -317,14 +317,6 @@ def test_wrong_assignments_are_reported_and_nothing_else(
 
 
 @pytest.mark.openai
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "generator: a required property with `nullable: true` is typed without None "
-        "(CreateChatCompletionStreamResponseChoice.finish_reason is Literal[...], but "
-        "every chunk before the last has finish_reason null)"
-    ),
-)
 def test_chunk_finish_reason_may_be_none(openai_mypy: MypyRun) -> None:
     assert "None" in openai_mypy.revealed["finish_reason"]
 

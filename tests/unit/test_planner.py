@@ -395,12 +395,6 @@ def test_repaired_mistakes_warn_with_file_line_and_pointer(in_tmp: Path) -> None
     assert "ghost" not in source  # the repaired `required` no longer names it
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a W201 inside an inline (hoisted) request body is located at the operation "
-    "(`#/paths/~1things/post/properties/size/default`, the line of `post:`) instead "
-    "of `.../requestBody/content/application~1json/schema/properties/size/default`",
-)
 def test_a_mistake_in_an_inline_body_is_located_where_it_is(in_tmp: Path) -> None:
     text = """
     openapi: 3.0.3
@@ -549,12 +543,6 @@ def test_the_implicit_discriminator_reaches_the_generated_union(in_tmp: Path) ->
     assert re.search(r"""discriminator=["']type["']""", source), source
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="flattened body arguments are named in property order (operations._free), "
-    "not by sorted wire names as naming.py promises: swapping `self-link` and "
-    "`self_link` in the spec swaps which one is called `self_link`",
-)
 def test_argument_names_do_not_depend_on_property_order(in_tmp: Path) -> None:
     template = """
     openapi: 3.0.3

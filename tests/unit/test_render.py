@@ -73,12 +73,6 @@ def test_docstring_round_trips_random_text() -> None:
         assert as_docstring_value(text) == normalized(text), repr(text)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="docstring() escapes a non-printable character above U+00FF as "
-    "f'\\\\x{ord(ch):02x}' (`\\x200b`), which Python reads as `\\x20` + '0b': a "
-    "zero-width space or U+2028 in spec text turns into ' 0b' / ' 28'",
-)
 @pytest.mark.parametrize("char", ["\u200b", "\u2028", "\ufeff"])
 def test_docstring_keeps_non_printable_unicode(char: str) -> None:
     assert as_docstring_value(f"a{char}b") == f"a{char}b"
@@ -307,12 +301,6 @@ def test_the_client_config_carries_spec_values_as_literals(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="render leaves the indentation of multi-line method docstrings to black, and "
-    "black leaves a docstring alone when one of its lines ends with a backslash: the "
-    "body of createNote's docstring (`...C:\\\\Notes\\\\`) sits at column 0",
-)
 def test_multi_line_docstrings_are_indented_with_their_method(tmp_path: Path) -> None:
     from generator.emit import format_python
 

@@ -6,6 +6,9 @@
 Models live in `bare_json_service.models` and load on first use.
 """
 
+import importlib
+from typing import TYPE_CHECKING
+
 from ._client import AsyncClient, Client
 from ._runtime import (
     NOT_GIVEN,
@@ -32,6 +35,17 @@ from ._runtime import (
     UnprocessableEntityError,
 )
 from ._version import __version__
+
+if TYPE_CHECKING:
+    from . import models as models
+
+
+def __getattr__(name: str) -> object:
+    # `bare_json_service.models` works without importing it first; it stays unloaded until used.
+    if name == "models":
+        return importlib.import_module(".models", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Client",

@@ -10,7 +10,7 @@ from . import _runtime as _rt
 
 if TYPE_CHECKING:
     from .resources.audit_logs import AsyncAuditLogsResource, AuditLogsResource
-    from .resources.with_options import AsyncWithOptionsResource, WithOptionsResource
+    from .resources.with_options_ import AsyncWithOptionsResource, WithOptionsResource
 
 CONFIG = _rt.ClientConfig(
     package="name_clash_api",
@@ -38,7 +38,7 @@ class Client(_rt.SyncAPIClient):
 
     @cached_property
     def with_options_(self) -> WithOptionsResource:
-        from .resources.with_options import WithOptionsResource
+        from .resources.with_options_ import WithOptionsResource
 
         return WithOptionsResource(self)
 
@@ -59,6 +59,6 @@ class AsyncClient(_rt.AsyncAPIClient):
 
     @cached_property
     def with_options_(self) -> AsyncWithOptionsResource:
-        from .resources.with_options import AsyncWithOptionsResource
+        from .resources.with_options_ import AsyncWithOptionsResource
 
         return AsyncWithOptionsResource(self)

@@ -10,10 +10,14 @@ if TYPE_CHECKING:
     from .attachment import Attachment as Attachment
     from .audit_event import AuditEvent as AuditEvent
     from .author import Author as Author
-    from ._internal import Block as Block
-    from ._internal_1 import Comment as Comment
+    from .block import Block as Block
+    from .blocks import Blocks as Blocks
+    from ._internal import Comment as Comment
     from .create_export_request import CreateExportRequest as CreateExportRequest
     from .create_note_request import CreateNoteRequest as CreateNoteRequest
+    from .create_note_request_blocks import (
+        CreateNoteRequestBlocks as CreateNoteRequestBlocks,
+    )
     from .create_notebook_request import CreateNotebookRequest as CreateNotebookRequest
     from .create_summary_request import CreateSummaryRequest as CreateSummaryRequest
     from .create_summary_response import CreateSummaryResponse as CreateSummaryResponse
@@ -32,9 +36,9 @@ if TYPE_CHECKING:
     from .list_audit_events_response import (
         ListAuditEventsResponse as ListAuditEventsResponse,
     )
-    from ._internal import ListBlock as ListBlock
+    from ._internal_1 import ListBlock as ListBlock
+    from ._internal_1 import ListBlockItems as ListBlockItems
     from .metadata import Metadata as Metadata
-    from .metadata_metadata import MetadataMetadata as MetadataMetadata
     from .note import Note as Note
     from .note_content import NoteContent as NoteContent
     from .note_created_event import NoteCreatedEvent as NoteCreatedEvent
@@ -56,7 +60,7 @@ if TYPE_CHECKING:
     )
     from .rich_text import RichText as RichText
     from .summary_model import SummaryModel as SummaryModel
-    from ._internal_1 import Thread as Thread
+    from ._internal import Thread as Thread
     from .upload_attachment_request import (
         UploadAttachmentRequest as UploadAttachmentRequest,
     )
@@ -69,10 +73,12 @@ _MODULES: dict[str, str] = {
     "Attachment": "attachment",
     "AuditEvent": "audit_event",
     "Author": "author",
-    "Block": "_internal",
-    "Comment": "_internal_1",
+    "Block": "block",
+    "Blocks": "blocks",
+    "Comment": "_internal",
     "CreateExportRequest": "create_export_request",
     "CreateNoteRequest": "create_note_request",
+    "CreateNoteRequestBlocks": "create_note_request_blocks",
     "CreateNotebookRequest": "create_notebook_request",
     "CreateSummaryRequest": "create_summary_request",
     "CreateSummaryResponse": "create_summary_response",
@@ -87,9 +93,9 @@ _MODULES: dict[str, str] = {
     "Folder": "folder",
     "HeadingBlock": "heading_block",
     "ListAuditEventsResponse": "list_audit_events_response",
-    "ListBlock": "_internal",
+    "ListBlock": "_internal_1",
+    "ListBlockItems": "_internal_1",
     "Metadata": "metadata",
-    "MetadataMetadata": "metadata_metadata",
     "Note": "note",
     "NoteContent": "note_content",
     "NoteCreatedEvent": "note_created_event",
@@ -107,7 +113,7 @@ _MODULES: dict[str, str] = {
     "ReplaceNoteTagsRequest": "replace_note_tags_request",
     "RichText": "rich_text",
     "SummaryModel": "summary_model",
-    "Thread": "_internal_1",
+    "Thread": "_internal",
     "UploadAttachmentRequest": "upload_attachment_request",
     "UploadAttachmentRequestSource": "upload_attachment_request_source",
     "User": "user",
@@ -118,9 +124,11 @@ __all__ = [
     "AuditEvent",
     "Author",
     "Block",
+    "Blocks",
     "Comment",
     "CreateExportRequest",
     "CreateNoteRequest",
+    "CreateNoteRequestBlocks",
     "CreateNotebookRequest",
     "CreateSummaryRequest",
     "CreateSummaryResponse",
@@ -136,8 +144,8 @@ __all__ = [
     "HeadingBlock",
     "ListAuditEventsResponse",
     "ListBlock",
+    "ListBlockItems",
     "Metadata",
-    "MetadataMetadata",
     "Note",
     "NoteContent",
     "NoteCreatedEvent",

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Literal
 from example_notes_api.models._base import BaseModel
-from pydantic import Field, RootModel
-from .paragraph_block import ParagraphBlock
-from .heading_block import HeadingBlock
+from .user import User
 
 
-class ListBlock(BaseModel):
-    type: Literal["list"]
-    ordered: bool | None = None
-    items: list[Block]
+class Comment(BaseModel):
+    id: str
+    author: User
+    text: str
+    replies: Thread | None = None
 
 
-class Block(RootModel[ParagraphBlock | HeadingBlock | ListBlock]):
-    root: ParagraphBlock | HeadingBlock | ListBlock = Field(..., discriminator="type")
-
-
-ListBlock.model_rebuild()
+class Thread(BaseModel):
+    id: str
+    comments: list[Comment]

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from example_notes_api.models._base import BaseModel
-from .author import Author
+from pydantic import Field, RootModel
+from .paragraph_block import ParagraphBlock
+from .heading_block import HeadingBlock
 
 
-class Comment(BaseModel):
-    id: str
-    author: Author
-    text: str
-    replies: Thread | None = None
+class ListBlock(BaseModel):
+    type: Literal["list"]
+    ordered: bool | None = None
+    items: list[ListBlockItems]
 
 
-class Thread(BaseModel):
-    id: str
-    comments: list[Comment]
+class ListBlockItems(RootModel[ParagraphBlock | HeadingBlock | ListBlock]):
+    root: ParagraphBlock | HeadingBlock | ListBlock = Field(..., discriminator="type")
+
+
+ListBlock.model_rebuild()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 from example_notes_api.models._base import BaseModel
-from .owner import Owner
+from .user import User
 
 
 class AuditEvent(BaseModel):
@@ -13,7 +13,7 @@ class AuditEvent(BaseModel):
     """
     What happened, e.g. `notebook.deleted`; new types appear over time.
     """
-    actor: Owner
+    actor: User
     x_count: int | None = Field(None, alias="x.count")
     """
     How many identical events were folded into this one.

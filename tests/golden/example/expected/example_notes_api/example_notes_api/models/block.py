@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
-from ._internal import Block
+from pydantic import Field, RootModel
+from .paragraph_block import ParagraphBlock
+from .heading_block import HeadingBlock
+from ._internal_1 import ListBlock
 
-__all__ = ["Block"]
+
+class Block(RootModel[ParagraphBlock | HeadingBlock | ListBlock]):
+    root: ParagraphBlock | HeadingBlock | ListBlock = Field(..., discriminator="type")

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._internal_1 import Comment
+from ._internal import Comment
 
 __all__ = ["Comment"]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from example_notes_api.models._base import BaseModel
-from .export_format import ExportFormat
 
 
 class CreateExportRequest(BaseModel):
     notebook_id: str
-    format: ExportFormat
+    format: Literal["text/plain", "text/markdown", "application/pdf"]
     note_ids: list[str] | None = None
     """
     Export only these notes; every note when left out.

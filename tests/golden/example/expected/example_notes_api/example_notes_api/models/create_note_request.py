@@ -3,21 +3,23 @@
 from __future__ import annotations
 
 from pydantic import Field
+from typing import Literal
 from example_notes_api.models._base import BaseModel
-from .note_content import NoteContent
-from ._internal import Block
-from .note_status import NoteStatus
-from .metadata import Metadata
+from .rich_text import RichText
+from .create_note_request_blocks import CreateNoteRequestBlocks
 
 
 class CreateNoteRequest(BaseModel):
     title: str = Field(..., max_length=200)
-    content: NoteContent | None = None
-    blocks: list[Block] | None = None
+    content: str | RichText | None = None
+    blocks: list[CreateNoteRequestBlocks] | None = None
     tags: list[str] | None = Field(None, max_length=20)
-    status: NoteStatus | None = None
+    status: Literal["draft", "in-review", "published"] | None = None
     from_: str | None = Field(None, alias="from")
     """
     The ID of a note to copy content from.
     """
-    metadata: Metadata | None = None
+    metadata: dict[str, str] | None = Field(None, max_length=16)
+    """
+    Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+    """

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pydantic import Field
 from typing import Any
 from example_notes_api.models._base import BaseModel
-from .metadata import Metadata
 
 
 class CreateNotebookRequest(BaseModel):
@@ -15,4 +14,7 @@ class CreateNotebookRequest(BaseModel):
     """
     A JSON Schema that the metadata of every note must satisfy.
     """
-    metadata: Metadata | None = None
+    metadata: dict[str, str] | None = Field(None, max_length=16)
+    """
+    Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+    """

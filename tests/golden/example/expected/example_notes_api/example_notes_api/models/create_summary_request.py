@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from pydantic import Field
 from example_notes_api.models._base import BaseModel
-from .summary_model import SummaryModel
 
 
 class CreateSummaryRequest(BaseModel):
-    model: SummaryModel
+    model: str | Literal["gpt-4o", "gpt-4o-mini", "3-sentence"]
     stream: bool | None = None
     max_tokens: int | None = None
     temperature: float | None = Field(None, ge=0.0, le=2.0)

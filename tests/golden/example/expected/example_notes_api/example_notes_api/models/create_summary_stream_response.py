@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from pydantic import Field
 from example_notes_api.models._base import BaseModel
 
 
@@ -10,4 +11,4 @@ class CreateSummaryStreamResponse(BaseModel):
     id: str
     object: Literal["summary.chunk"]
     delta: str
-    finish_reason: Literal["stop", "length"]
+    finish_reason: Literal["stop", "length"] | None = Field(...)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from example_notes_api.models._base import BaseModel
 
 
@@ -14,11 +15,11 @@ class Error(BaseModel):
     """
     The error category, e.g. `invalid_request_error`.
     """
-    param: str
+    param: str | None = Field(...)
     """
     The request parameter at fault, if any.
     """
-    code: str
+    code: str | None = Field(...)
     """
     A machine-readable error code, if any.
     """

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from typing import Literal
+from pydantic import Field
 from example_notes_api.models._base import BaseModel
-from .export_format import ExportFormat
 from .error import Error
 
 
@@ -13,12 +13,12 @@ class Export(BaseModel):
     object: Literal["export"]
     notebook_id: str
     status: Literal["queued", "in-progress", "completed", "failed"]
-    format: ExportFormat
+    format: Literal["text/plain", "text/markdown", "application/pdf"]
     created_at: int
     """
     Unix timestamp in seconds (UTC).
     """
-    expires_at: int
+    expires_at: int | None = Field(...)
     """
     Unix timestamp in seconds (UTC).
     """

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._internal import ListBlock
+from ._internal_1 import ListBlock
 
 __all__ = ["ListBlock"]

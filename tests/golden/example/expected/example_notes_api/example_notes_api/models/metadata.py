@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from pydantic import Field, RootModel
-from .metadata_metadata import MetadataMetadata
 
 
-class Metadata(RootModel[dict[str, MetadataMetadata]]):
+class Metadata(RootModel[dict[str, str]]):
     """
     Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
     """
 
-    root: dict[str, MetadataMetadata] = Field(..., max_length=16)
+    root: dict[str, str] = Field(..., max_length=16)

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from .note_content import NoteContent
-from ._internal import Block
+from .rich_text import RichText
+from .blocks import Blocks
 from .note_moderation import NoteModeration
-from ._internal_1 import Thread
+from ._internal import Thread
 from .attachment import Attachment
 from .note_summary import NoteSummary
 
 
 class Note(NoteSummary):
-    content: NoteContent
-    blocks: list[Block] | None = None
+    content: str | RichText
+    blocks: list[Blocks] | None = None
     tags: list[str] | None = None
     updated_at: int | None = None
     """

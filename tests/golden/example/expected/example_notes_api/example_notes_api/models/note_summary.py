@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 from pydantic import Field
 from example_notes_api.models._base import BaseModel
-from .note_status import NoteStatus
 
 
 class NoteSummary(BaseModel):
@@ -15,7 +14,7 @@ class NoteSummary(BaseModel):
     """
     Plain-text title, e.g. "Grüße aus Köln"
     """
-    status: NoteStatus
+    status: Literal["draft", "in-review", "published"]
     self_link: str = Field(..., alias="self-link")
     created_at: int
     """

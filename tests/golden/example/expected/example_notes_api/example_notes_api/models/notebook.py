@@ -5,17 +5,16 @@ from __future__ import annotations
 from typing import Any, Literal
 from pydantic import Field
 from example_notes_api.models._base import BaseModel
-from .owner import Owner
+from .user import User
 from .folder import Folder
-from .metadata import Metadata
 
 
 class Notebook(BaseModel):
     id: str
     object: Literal["notebook"]
     name: str
-    description: str
-    owner: Owner
+    description: str | None = Field(...)
+    owner: User
     self_link: str = Field(..., alias="self-link")
     root_folder: Folder | None = None
     schema_: dict[str, Any] | None = Field(None, alias="schema")
@@ -23,7 +22,10 @@ class Notebook(BaseModel):
     A JSON Schema that the metadata of every note must satisfy.
     """
     archived: bool | None = None
-    metadata: Metadata | None = None
+    metadata: dict[str, str] | None = Field(None, max_length=16)
+    """
+    Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+    """
     created_at: int
     """
     Unix timestamp in seconds (UTC).

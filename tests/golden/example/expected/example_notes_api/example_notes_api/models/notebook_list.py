@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Literal
+from pydantic import Field
 from example_notes_api.models._base import BaseModel
 from .notebook import Notebook
 
@@ -11,5 +12,5 @@ class NotebookList(BaseModel):
     object: Literal["list"]
     data: list[Notebook]
     has_more: bool
-    first_id: str
-    last_id: str
+    first_id: str | None = Field(...)
+    last_id: str | None = Field(...)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pydantic import RootModel
-from .author import Author
+from .user import User
 
 
-class Owner(RootModel[Author]):
-    root: Author
+class Owner(RootModel[User]):
+    root: User

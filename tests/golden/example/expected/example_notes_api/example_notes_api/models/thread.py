@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from ._internal_1 import Thread
+from ._internal import Thread
 
 __all__ = ["Thread"]

@@ -164,15 +164,15 @@ class NotesResource(_rt.SyncAPIResource):
     ) -> _models.Note:
         """Create a note
 
-Creates a note. Markdown such as **bold** and `code` is kept as typed.
-The desktop app mirrors notes to C:\\Notes\\
+        Creates a note. Markdown such as **bold** and `code` is kept as typed.
+        The desktop app mirrors notes to C:\\Notes\\
 
-Args:
-  notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
-  from_: The ID of a note to copy content from.
-  metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+        Args:
+          notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
+          from_: The ID of a note to copy content from.
+          metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
 
-`POST /notebooks/{notebook_id}/notes` (operationId `createNote`)."""
+        `POST /notebooks/{notebook_id}/notes` (operationId `createNote`)."""
         return self._client.request(
             _CREATE_NOTE,
             _models.Note,
@@ -527,15 +527,15 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
     ) -> _models.Note:
         """Create a note
 
-Creates a note. Markdown such as **bold** and `code` is kept as typed.
-The desktop app mirrors notes to C:\\Notes\\
+        Creates a note. Markdown such as **bold** and `code` is kept as typed.
+        The desktop app mirrors notes to C:\\Notes\\
 
-Args:
-  notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
-  from_: The ID of a note to copy content from.
-  metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+        Args:
+          notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
+          from_: The ID of a note to copy content from.
+          metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
 
-`POST /notebooks/{notebook_id}/notes` (operationId `createNote`)."""
+        `POST /notebooks/{notebook_id}/notes` (operationId `createNote`)."""
         return await self._client.request(
             _CREATE_NOTE,
             _models.Note,
