@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-cache", action="store_true", help="do not use the formatting cache"
     )
     parser.add_argument("--quiet", "-q", action="store_true", help="print errors only")
+    parser.add_argument(
+        "--timings", action="store_true", help="print when each stage finished"
+    )
     parser.add_argument("--version", action="version", version=f"oapigen {__version__}")
     return parser
 
@@ -75,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         _print(exc.diagnostics, args.quiet)
         return 2
     _print(result.diagnostics, args.quiet)
+    if args.timings:
+        for stage, seconds in result.timings:
+            print(f"{seconds:7.2f} s  {stage}", file=sys.stderr)
     if args.check:
         if result.drift:
             for path in result.drift:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -35,6 +36,9 @@ class Result:
     models: int = 0
     files: int = 0
     drift: list[str] = field(default_factory=list)
+    timings: list[tuple[str, float]] = field(
+        default_factory=list
+    )  # (stage, seconds since start)
 
 
 class ModelsJob:
@@ -111,22 +115,32 @@ def generate(
     use_cache: bool = True,
     strict: bool = False,
 ) -> Result:
+    started = time.perf_counter()
+    marks: list[tuple[str, float]] = []
+
+    def mark(stage: str) -> None:
+        marks.append((stage, time.perf_counter() - started))
+
     spec_name = spec.name  # headers name the file, never an absolute path
     if not spec.is_file():
         raise GeneratorError(
             [error("E103", str(spec), None, "#", "spec file not found")]
         )
     document = load(spec)
+    mark("loaded")
     drafted = planner.draft(
         document, spec_name=spec_name, header=header_line(spec_name), package=package
     )
     job = ModelsJob(drafted)
+    mark("drafted, models started")
     try:
         with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
             guessed, _ = planner.finish(drafted, planner.guess_models(drafted))
             early = render_resources(guessed)
             formatter.submit_many(early)
+            mark("resources rendered")
             api, diagnostics = planner.finish(drafted, job.result())
+            mark("models generated")
             diagnostics = [*document.warnings, *diagnostics]
             if strict and any(d.severity is Severity.WARNING for d in diagnostics):
                 raise GeneratorError(diagnostics)
@@ -135,7 +149,9 @@ def generate(
             formatter.submit_many(
                 {p: t for p, t in files.items() if p not in early and p not in runtime}
             )
+            mark("rendered")
             formatted = formatter.results()
+            mark("formatted")
     finally:
         job.close()
     stale = {
@@ -157,4 +173,6 @@ def generate(
         result.drift = check_tree(files, target)
     else:
         write_tree(files, target)
+    mark("written")
+    result.timings = marks
     return result

@@ -286,42 +286,38 @@ class Bug:
 
 
 NULLABLE_REQUIRED = Bug(
-    "generator: a required `nullable: true` object property is typed without "
-    "`| None` (RunObject.last_error: RunObjectLastError), so a JSON null fails "
-    "validation; runtime: the lenient parse then turns that null into an empty "
-    "model (RunObjectLastError(code=None, message=None)) instead of keeping None",
+    "generator: a required property with `nullable: true` is typed without `| None` "
+    "(2.0.0 AssistantObject.description: str; 2.3.0 RunObject.required_action: "
+    "RunObjectRequiredAction), so a response with a schema-valid null fails strict "
+    "validation of the response model (the client then falls back to the lenient "
+    "parse)",
     {
-        "2.3.0": (
-            ("createChatCompletion", "examples[3].response"),
-            ("createCompletion", "examples[0].response"),
-            ("createThreadAndRun", "examples[0].response"),
-            ("listRuns", "examples.response"),
-            ("createRun", "examples[0].response"),
-            ("getRun", "examples.response"),
-            ("modifyRun", "examples.response"),
-            ("cancelRun", "examples.response"),
-            ("submitToolOuputsToRun", "examples[0].response"),
-            ("listRunSteps", "examples.response"),
-            ("getRunStep", "examples.response"),
-            ("createVectorStoreFile", "examples.response"),
-            ("getVectorStoreFile", "examples.response"),
-        ),
         "2.0.0": (
             ("createCompletion", "examples[0].response"),
-            ("createThreadAndRun", "examples.response"),
-            ("listRuns", "examples.response"),
-            ("createRun", "examples.response"),
-            ("getRun", "examples.response"),
-            ("modifyRun", "examples.response"),
-            ("cancelRun", "examples.response"),
-            ("submitToolOuputsToRun", "examples.response"),
-            ("listRunSteps", "examples.response"),
-            ("getRunStep", "examples.response"),
+            ("listAssistants", "examples.response"),
+            ("createAssistant", "examples[0].response"),
+            ("createAssistant", "examples[1].response"),
+            ("getAssistant", "examples.response"),
+            ("modifyAssistant", "examples.response"),
+            ("listMessages", "examples.response"),
+            ("createMessage", "examples.response"),
+            ("getMessage", "examples.response"),
+            ("modifyMessage", "examples.response"),
+        ),
+        "2.3.0": (
+            ("listAssistants", "examples.response"),
+            ("createAssistant", "examples[0].response"),
+            ("createAssistant", "examples[1].response"),
+            ("getAssistant", "examples.response"),
+            ("modifyAssistant", "examples.response"),
+            ("createCompletion", "examples[0].response"),
+            ("createThreadAndRun", "examples[0].response"),
+            ("createVectorStoreFile", "examples.response"),
         ),
     },
 )
 
-BUGS: tuple[Bug, ...] = ()
+BUGS: tuple[Bug, ...] = (NULLABLE_REQUIRED,)
 
 
 def bug_for(version: str, operation: str, case: str) -> Bug | None:
