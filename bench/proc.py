@@ -159,13 +159,14 @@ _ERROR_WORDS = re.compile(r"error|exception|fatal|failed|crash", re.IGNORECASE)
 def first_error_line(log: Path, limit: int = 160) -> str:
     """The line a person would quote from a failed run's output."""
     try:
-        lines = [
-            line.rstrip()
-            for line in log.read_text("utf-8", "replace").splitlines()
-            if line.strip()
-        ]
+        text = log.read_text("utf-8", "replace")
     except OSError:
         return "(no output)"
+    return error_line(text, limit)
+
+
+def error_line(text: str, limit: int = 160) -> str:
+    lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     if not lines:
         return "(no output)"
     chosen = None

@@ -20,7 +20,9 @@ MISSING = "missing-spec"
 def _param(version: str, operation: str, case: str) -> Any:
     bug = bug_for(version, operation, case)
     marks = [pytest.mark.xfail(strict=True, reason=bug.reason)] if bug else []
-    return pytest.param(version, operation, case, id=f"{version}-{operation}-{case}", marks=marks)
+    return pytest.param(
+        version, operation, case, id=f"{version}-{operation}-{case}", marks=marks
+    )
 
 
 def _missing(version: str) -> Any:
@@ -50,7 +52,7 @@ def prism_cases() -> list[Any]:
 
 
 def payload_kind(spec: Spec, op: Operation) -> str | None:
-    """"binary" or "stream" when the payload server must serve the response."""
+    """ "binary" or "stream" when the payload server must serve the response."""
     if op.binary_media is not None:
         return "binary"
     if op.sse_schema is not None or has_stream_flag(spec, op):

@@ -69,7 +69,9 @@ def conformance_env(
             path: Path = shared.openai_spec(version)
             spec = load_spec(version)
             assert spec.path.resolve() == path.resolve()
-            package = None if version == "2.3.0" else shared.openai_package_name(version)
+            package = (
+                None if version == "2.3.0" else shared.openai_package_name(version)
+            )
             module = generated.module(path, package)
             envs[version] = Env(spec, module, ValueBuilder(spec), CoreJudge(spec))
             coverage.notes[version].operations = [

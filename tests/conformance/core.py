@@ -19,10 +19,9 @@ from typing import Any
 
 import httpx
 from openapi_core import Config, OpenAPI
+from openapi_core.datatypes import RequestParameters
 from openapi_spec_validator import OpenAPIV30SpecValidator
 from werkzeug.datastructures import Headers, ImmutableMultiDict
-
-from openapi_core.datatypes import RequestParameters
 
 from .specs import Spec
 
@@ -58,7 +57,7 @@ class CoreRequest:
 
     @property
     def content_type(self) -> str:
-        return self._request.headers.get("content-type", "")
+        return str(self._request.headers.get("content-type", ""))
 
 
 class CoreResponse:
@@ -96,7 +95,9 @@ class CoreJudge:
     def request_errors(self, request: CoreRequest) -> list[str]:
         return describe_all(self.app.request_validator.iter_errors(request))
 
-    def response_errors(self, request: CoreRequest, response: CoreResponse) -> list[str]:
+    def response_errors(
+        self, request: CoreRequest, response: CoreResponse
+    ) -> list[str]:
         return describe_all(self.app.response_validator.iter_errors(request, response))
 
 

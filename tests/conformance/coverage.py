@@ -141,6 +141,18 @@ class Coverage:
             lines.extend(self._version_table(version))
         return "\n".join(lines)
 
+    @staticmethod
+    def _payload_response(entries: list[Entry], operation: str, case: str) -> str:
+        for e in entries:
+            if (e.operation, e.case, e.check) == (operation, case, CORE_RESPONSE):
+                if e.status == "pass":
+                    return e.detail or "response valid per openapi-core"
+                return f"openapi-core on the response: {e.status} ({e.blame or 'ours'})"
+        for e in entries:
+            if (e.operation, e.case, e.check) == (operation, case, "sse-schema"):
+                return e.detail
+        return "no response checked"
+
     def _version_table(self, version: str) -> list[str]:
         notes = self.notes[version]
         ops = notes.operations
@@ -148,11 +160,7 @@ class Coverage:
         mine = [e for e in self.entries if e.version == version]
         prism_calls = {(e.operation, e.case) for e in mine if e.check == PRISM}
         payload = sorted(
-            {
-                f"{e.operation} ({e.case})"
-                for e in mine
-                if e.case in ("stream", "binary") and e.check == "call"
-            }
+            {(e.operation, e.case) for e in mine if e.case in ("stream", "binary")}
         )
         examples = [e for e in mine if e.case.startswith(("examples", "response"))]
         example_cases = {(e.operation, e.case) for e in examples if e.check == "call"}
@@ -193,7 +201,14 @@ class Coverage:
             ),
         ]
         if payload:
-            lines.append(f"  payload server (SSE, binary): {', '.join(payload)}")
+            lines.append(
+                "  served by the payload server (SSE, binary: Prism cannot serve them); "
+                "request judged by openapi-core, response parsed and read back, and:"
+            )
+        for operation, case in payload:
+            lines.append(
+                f"    {operation} ({case}): {self._payload_response(mine, operation, case)}"
+            )
         if notes.prism_blind_total:
             lines.append(
                 f"  Prism does not validate {len(notes.prism_blind)} of "

@@ -101,9 +101,7 @@ class Operation:
 
     @property
     def json_schema(self) -> Any:
-        return next(
-            (s for media, s in self.responses.items() if _is_json(media)), None
-        )
+        return next((s for media, s in self.responses.items() if _is_json(media)), None)
 
     @property
     def sse_schema(self) -> Any:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import pytest
 
+from servers.payloads import PayloadServer  # tests/ is on sys.path (conftest.py)
+
 from .cases import payload_cases
-from .conftest import PayloadServer
 from .coverage import Coverage
 from .harness import Env, run_binary, run_stream
 from .known import bug_for

@@ -88,7 +88,9 @@ class ValueBuilder:
             return self._array(node, full=full, name=name, depth=depth)
         if kind == "string":
             if node.get("format") == "binary":
-                return FileValue(f"{name}.bin", b"conformance bytes for " + name.encode())
+                return FileValue(
+                    f"{name}.bin", b"conformance bytes for " + name.encode()
+                )
             low = int(node.get("minLength") or 0)
             text = "text" if low <= 4 else "t" * low
             high = node.get("maxLength")
@@ -143,7 +145,10 @@ class ValueBuilder:
 
     def _merge(self, node: Mapping[str, Any]) -> dict[str, Any]:
         merged: dict[str, Any] = {"type": "object", "properties": {}, "required": []}
-        for part in [*node.get("allOf", ()), {k: v for k, v in node.items() if k != "allOf"}]:
+        for part in [
+            *node.get("allOf", ()),
+            {k: v for k, v in node.items() if k != "allOf"},
+        ]:
             part = self._spec.deref(part)
             if part.get("allOf"):
                 part = self._merge(part)
@@ -187,7 +192,9 @@ class ValueBuilder:
         if low is not None:
             value = low + step if node.get("exclusiveMinimum") is True else low
         elif high is not None:
-            value = min(high - step if node.get("exclusiveMaximum") is True else high, 1)
+            value = min(
+                high - step if node.get("exclusiveMaximum") is True else high, 1
+            )
         else:
             value = 1
         return int(value) if integer else float(value)

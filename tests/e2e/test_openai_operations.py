@@ -346,6 +346,7 @@ def test_operation_stream(
         with stream:
             chunks = list(stream)
         check_request(op, call, recorder.request, stream=True)
+    assert recorder.request.headers["accept"] == "text/event-stream"
     assert len(chunks) == 1, chunks
     (chunk,) = chunks
     event_schema = op.response_schemas.get("text/event-stream")

@@ -1,0 +1,117 @@
+"""Per-call overhead: call_worker.py in one fresh process per target and pass.
+
+Passes are interleaved (httpx, ours, openai, ..., then again) and every number kept;
+the summary is the median over all rounds of all passes. Ratios compare each client
+with the plain-httpx baseline of its own transport library (openai 3.x is built on
+httpx2, so it is compared with plain httpx2) and ours with each SDK.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.proc import error_line
+from bench.stats import median
+
+WORKER = Path(__file__).resolve().parent / "call_worker.py"
+OPERATIONS = ("retrieve_model", "create_chat_completion")
+MODES = ("sync", "async")
+TIMEOUT_S = 600.0
+
+
+@dataclass
+class CallTarget:
+    key: str
+    label: str
+    python: Path
+    worker_target: str
+    baseline: str | None  # key of the plain-client target it is compared with
+    pythonpath: Path | None = None
+    samples: dict[str, dict[str, list[float]]] = field(
+        default_factory=lambda: {op: {mode: [] for mode in MODES} for op in OPERATIONS}
+    )
+    versions: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+    def median_us(self, op: str, mode: str) -> float | None:
+        return median(self.samples[op][mode])
+
+
+def _run(target: CallTarget, n: int, rounds: int) -> None:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    if target.pythonpath is not None:
+        env["PYTHONPATH"] = str(target.pythonpath)
+    argv = [str(target.python), str(WORKER), "--target", target.worker_target]
+    argv += ["--n", str(n), "--rounds", str(rounds)]
+    try:
+        done = subprocess.run(
+            argv,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=TIMEOUT_S,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        target.error = f"timed out after {TIMEOUT_S:.0f} s"
+        return
+    if done.returncode != 0:
+        target.error = error_line(done.stderr or done.stdout)
+        return
+    result = json.loads(done.stdout)
+    target.versions = result["versions"]
+    for op in OPERATIONS:
+        for mode in MODES:
+            target.samples[op][mode].extend(result["us_per_call"][op][mode])
+
+
+def measure(
+    targets: list[CallTarget],
+    n: int,
+    rounds: int,
+    passes: int,
+    log: Callable[[str], None],
+) -> None:
+    for index in range(passes):
+        for target in targets:
+            if target.error is None:
+                _run(target, n, rounds)
+                if target.error:
+                    log(f"  calls {target.label}: FAILED {target.error}")
+        log(f"  calls pass {index + 1}/{passes} done")
+
+
+def summarize(targets: list[CallTarget]) -> dict[str, Any]:
+    by_key = {target.key: target for target in targets}
+    out: dict[str, Any] = {}
+    for target in targets:
+        base = by_key.get(target.baseline) if target.baseline else None
+        entry: dict[str, Any] = {
+            "label": target.label,
+            "status": "failed" if target.error else "ok",
+            "error": target.error,
+            "versions": target.versions,
+            "baseline": target.baseline,
+            "operations": {},
+        }
+        for op in OPERATIONS:
+            for mode in MODES:
+                own = target.median_us(op, mode)
+                plain = base.median_us(op, mode) if base else None
+                samples = target.samples[op][mode]
+                entry["operations"].setdefault(op, {})[mode] = {
+                    "us_per_call": own,
+                    "us_per_call_min": min(samples) if samples else None,
+                    "samples_us": samples,
+                    "vs_plain": own / plain if own and plain else None,
+                    "overhead_us": own - plain if own and plain else None,
+                }
+        out[target.key] = entry
+    return out

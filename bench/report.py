@@ -1,0 +1,190 @@
+"""The tables printed at the end of `make bench`, from the results document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.stats import ratio
+
+
+def _num(value: float | None, digits: int = 1, width: int = 7) -> str:
+    return f"{value:{width}.{digits}f}" if value is not None else f"{'-':>{width}}"
+
+
+def _ratio(value: float | None, width: int = 6) -> str:
+    return f"{value:{width}.2f}" if value is not None else f"{'-':>{width}}"
+
+
+def _table(header: list[str], rows: list[list[str]], align_left: int = 1) -> str:
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    lines = []
+    for row in [header, *rows]:
+        cells = [
+            cell.ljust(widths[i]) if i < align_left else cell.rjust(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        lines.append("  ".join(cells).rstrip())
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    return "\n".join(lines)
+
+
+def _generation(spec: str, tools: dict[str, Any]) -> str:
+    cold = tools.get("oapigen-cold", {})
+    warm = tools.get("oapigen-warm", {})
+    expected = next(iter(tools.values()))["spec_operations"]
+    runs = max((tool["runs_ok"] + tool["runs_failed"] for tool in tools.values()), default=0)
+    rows, notes = [], []
+    for key, tool in tools.items():
+        ops = (
+            f"{tool['operations']}/{tool['spec_operations']}"
+            if tool["operations"] is not None
+            else "-"
+        )
+        spread = (
+            f"{tool['wall_s_min']:.1f}-{tool['wall_s_max']:.1f}"
+            if tool["runs_ok"] > 1
+            else ""
+        )
+        rows.append(
+            [
+                tool["label"],
+                tool["status"],
+                _num(tool["wall_s"]),
+                spread,
+                _num(tool["cpu_s"]),
+                _num(tool["tree_peak_mb"], 0),
+                _num(tool["max_proc_mb"], 0),
+                ops,
+                _ratio(ratio(cold.get("wall_s"), tool["wall_s"])),
+                _ratio(ratio(warm.get("wall_s"), tool["wall_s"])),
+                _ratio(ratio(cold.get("tree_peak_mb"), tool["tree_peak_mb"])),
+            ]
+        )
+        if tool["error"]:
+            notes.append(f"  {tool['label']}: {tool['status']}: {tool['error']}")
+    title = (
+        f"Generation, {spec} ({expected} operations in the spec; median of {runs} "
+        f"run{'s' if runs != 1 else ''})"
+    )
+    header = [
+        "tool", "status", "wall s", "min-max", "cpu s", "tree MB", "proc MB", "ops",
+        "cold/x", "warm/x", "mem/x",
+    ]
+    return "\n".join([title, _table(header, rows), *notes])
+
+
+GENERATION_LEGEND = (
+    "  wall = elapsed; cpu = user+sys of the whole process tree; tree MB = peak of the\n"
+    "  summed PSS of all live processes of the tree (sampled); proc MB = ru_maxrss, the\n"
+    "  largest single process (what /usr/bin/time %M shows); ops = operations with a\n"
+    "  generated method / operations in the spec. cold/x, warm/x = oapigen wall time\n"
+    "  (cold or warm black cache) / that tool's; mem/x = oapigen cold tree MB / that\n"
+    "  tool's. Below 1.00 = oapigen faster/leaner."
+)
+
+
+def _imports(imports: dict[str, Any]) -> str:
+    ours = imports.get("oapigen", {}).get("net_ms")
+    ours_first = imports.get("first-call:oapigen", {}).get("net_ms")
+    rows, notes = [], []
+    first_rows = []
+    for key, entry in imports.items():
+        if key.startswith(("pass:", "worker:")):
+            continue
+        first = key.startswith("first-call:")
+        row = [
+            entry["label"],
+            entry["status"],
+            _num(entry["net_ms"], 0),
+            _num(entry["total_ms"], 0),
+            str(entry["runs"]),
+            str(entry["modules_loaded"]) if entry["modules_loaded"] is not None else "-",
+            _ratio(ratio(ours_first if first else ours, entry["net_ms"])),
+        ]
+        (first_rows if first else rows).append(row)
+        if entry["error"]:
+            notes.append(f"  {entry['label']}: failed: {entry['error']}")
+    header = ["package", "status", "net ms", "total ms", "runs", "modules", "ours/x"]
+    parts = [
+        "Import time (fresh process; net = median minus a bare `python -c pass` of the "
+        "same venv)",
+        _table(header, rows),
+    ]
+    if first_rows:
+        parts += [
+            "",
+            "First call (fresh process: import + client + one create_chat_completion "
+            "on a MockTransport; net of the worker script alone)",
+            _table(["client", *header[1:]], first_rows),
+        ]
+    return "\n".join(parts + notes)
+
+
+def _calls(section: dict[str, Any]) -> str:
+    targets = section["targets"]
+    ops = ["retrieve_model", "create_chat_completion"]
+    parts = [
+        f"Per-call client time, µs (median of {section['rounds'] * section['passes']} "
+        f"rounds of {section['n']} calls, in-memory MockTransport, canned JSON); "
+        "x plain = / the plain client of the same transport library",
+    ]
+    for mode in ("sync", "async"):
+        rows = []
+        for entry in targets.values():
+            row = [entry["label"], entry["status"]]
+            for op in ops:
+                cell = entry["operations"][op][mode]
+                row += [
+                    _num(cell["us_per_call"], 0, 5),
+                    _ratio(cell["vs_plain"], 5),
+                    _num(cell["overhead_us"], 0, 5),
+                ]
+            rows.append(row)
+        header = [f"{mode} client", "status"]
+        for op in ops:
+            short = "retrieve" if op == "retrieve_model" else "chat"
+            header += [f"{short} µs", "x plain", "+µs"]
+        parts += ["", _table(header, rows)]
+    ours = targets.get("oapigen")
+    if ours and ours["status"] == "ok":
+        parts.append("")
+        for key, entry in targets.items():
+            if not key.startswith("openai") or entry["status"] != "ok":
+                continue
+            cells = []
+            for mode in ("sync", "async"):
+                for op in ops:
+                    mine = ours["operations"][op][mode]
+                    theirs = entry["operations"][op][mode]
+                    total = ratio(mine["us_per_call"], theirs["us_per_call"])
+                    extra = ratio(mine["overhead_us"], theirs["overhead_us"])
+                    short = "retrieve" if op == "retrieve_model" else "chat"
+                    cells.append(
+                        f"{short} {mode} {_ratio(total, 0)} (overhead {_ratio(extra, 0)})"
+                    )
+            parts.append(f"oapigen / {entry['label']}: " + ", ".join(cells))
+    for entry in targets.values():
+        if entry["error"]:
+            parts.append(f"  {entry['label']}: failed: {entry['error']}")
+    return "\n".join(parts)
+
+
+def render(document: dict[str, Any]) -> str:
+    parts = []
+    for spec, tools in document.get("generation", {}).items():
+        parts += ["", _generation(spec, tools)]
+    if document.get("generation"):
+        parts.append(GENERATION_LEGEND)
+    if document.get("imports"):
+        parts += ["", _imports(document["imports"])]
+    if document.get("calls"):
+        parts += ["", _calls(document["calls"])]
+    meta = document["meta"]
+    end = meta.get("loadavg_end")
+    if end:
+        parts += [
+            "",
+            f"load average at end: {end[0]} {end[1]} {end[2]}; "
+            f"sections (s): {meta.get('section_seconds')}; total {meta.get('total_seconds')} s",
+        ]
+    return "\n".join(parts)
