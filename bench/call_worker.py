@@ -4,7 +4,7 @@ Every target sends the same two small JSON operations through an in-memory
 `MockTransport` whose handler returns canned, pre-encoded bodies, so what is timed is
 the client: building the request, the transport plumbing, decoding and model parsing.
 
-    python call_worker.py --target oapigen --n 2000 --rounds 3   # prints JSON
+    python call_worker.py --targets httpx,oapigen,openai --n 2000   # prints JSON
     python call_worker.py --first-call oapigen                   # one import + call
 
 Targets: httpx / httpx2 (plain client: request, raise_for_status, .json()), oapigen
@@ -214,38 +214,71 @@ async def _time_async(call: AsyncCall, n: int) -> float:
     return (time.perf_counter_ns() - started) / n / 1000
 
 
-def measure(target: str, n: int, rounds: int, warmup: int) -> dict[str, Any]:
+def measure(targets: list[str], n: int, rounds: int, warmup: int) -> dict[str, Any]:
+    """Per-call µs of every target, rounds interleaved across targets and operations
+    so that a burst of load from elsewhere on the machine hits all of them alike."""
     import asyncio
 
-    results: dict[str, Any] = {op: {mode: [] for mode in MODES} for op in OPERATIONS}
-    sync_calls, close = _sync_calls(target)
-    for op, call in sync_calls.items():
-        _check(op, call())
-        _time_sync(call, warmup)
-    # Rounds alternate between operations so a burst of machine noise hits both.
+    results: dict[str, Any] = {
+        target: {op: {mode: [] for mode in MODES} for op in OPERATIONS}
+        for target in targets
+    }
+    errors: dict[str, str] = {}
+
+    def failed(target: str, exc: BaseException) -> None:
+        # One broken target must not cost the others their numbers.
+        errors[target] = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+
+    sync_clients = {}
+    for target in targets:
+        try:
+            calls, close = _sync_calls(target)
+            for op, call in calls.items():
+                _check(op, call())
+                _time_sync(call, warmup)
+        except Exception as exc:  # noqa: BLE001 - reported per target
+            failed(target, exc)
+        else:
+            sync_clients[target] = (calls, close)
     for _ in range(rounds):
-        for op, call in sync_calls.items():
-            results[op]["sync"].append(_time_sync(call, n))
-    close()
+        for target, (calls, _) in sync_clients.items():
+            for op, call in calls.items():
+                results[target][op]["sync"].append(_time_sync(call, n))
+    for _, close in sync_clients.values():
+        close()
 
     async def run_async() -> None:
-        async_calls, aclose = _async_calls(target)
-        for op, call in async_calls.items():
-            _check(op, await call())
-            await _time_async(call, warmup)
+        async_clients = {}
+        for target in targets:
+            if target in errors:
+                continue
+            try:
+                calls, aclose = _async_calls(target)
+                for op, call in calls.items():
+                    _check(op, await call())
+                    await _time_async(call, warmup)
+            except Exception as exc:  # noqa: BLE001 - reported per target
+                failed(target, exc)
+            else:
+                async_clients[target] = (calls, aclose)
         for _ in range(rounds):
-            for op, call in async_calls.items():
-                results[op]["async"].append(await _time_async(call, n))
-        await aclose()
+            for target, (calls, _) in async_clients.items():
+                for op, call in calls.items():
+                    results[target][op]["async"].append(await _time_async(call, n))
+        for _, aclose in async_clients.values():
+            await aclose()
 
     asyncio.run(run_async())
     return {
-        "target": target,
-        "python": sys.version.split()[0],
-        "versions": _versions(target),
-        "n": n,
-        "rounds": rounds,
-        "us_per_call": results,
+        target: {
+            "python": sys.version.split()[0],
+            "versions": _versions(target),
+            "n": n,
+            "rounds": rounds,
+            "error": errors.get(target),
+            "us_per_call": results[target],
+        }
+        for target in targets
     }
 
 
@@ -277,7 +310,7 @@ def first_call(target: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--target")
+    parser.add_argument("--targets", help="comma-separated, measured interleaved")
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=200)
@@ -288,7 +321,9 @@ def main() -> int:
         return 0
     import json
 
-    print(json.dumps(measure(args.target, args.n, args.rounds, args.warmup)))
+    print(
+        json.dumps(measure(args.targets.split(","), args.n, args.rounds, args.warmup))
+    )
     return 0
 
 

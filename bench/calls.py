@@ -1,6 +1,6 @@
-"""Per-call overhead: call_worker.py in one fresh process per target and pass.
+"""Per-call overhead: call_worker.py, one fresh process per venv and pass.
 
-Passes are interleaved (httpx, ours, openai, ..., then again) and every number kept;
+Inside a process the targets' rounds are interleaved; every number is kept, and
 the summary is the median over all rounds of all passes. Ratios compare each client
 with the plain-httpx baseline of its own transport library (openai 3.x is built on
 httpx2, so it is compared with plain httpx2) and ours with each SDK.
@@ -43,13 +43,17 @@ class CallTarget:
         return median(self.samples[op][mode])
 
 
-def _run(target: CallTarget, n: int, rounds: int) -> None:
+def _run_group(group: list[CallTarget], n: int, rounds: int) -> None:
+    """One worker process measures every target of one venv, interleaved."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
-    if target.pythonpath is not None:
-        env["PYTHONPATH"] = str(target.pythonpath)
-    argv = [str(target.python), str(WORKER), "--target", target.worker_target]
+    paths = [str(t.pythonpath) for t in group if t.pythonpath is not None]
+    if paths:
+        env["PYTHONPATH"] = os.pathsep.join(paths)
+    argv = [str(group[0].python), str(WORKER)]
+    argv += ["--targets", ",".join(t.worker_target for t in group)]
     argv += ["--n", str(n), "--rounds", str(rounds)]
+    error = None
     try:
         done = subprocess.run(
             argv,
@@ -60,16 +64,24 @@ def _run(target: CallTarget, n: int, rounds: int) -> None:
             stdin=subprocess.DEVNULL,
         )
     except subprocess.TimeoutExpired:
-        target.error = f"timed out after {TIMEOUT_S:.0f} s"
+        error = f"timed out after {TIMEOUT_S:.0f} s"
+    else:
+        if done.returncode != 0:
+            error = error_line(done.stderr or done.stdout)
+    if error is not None:
+        for target in group:
+            target.error = error
         return
-    if done.returncode != 0:
-        target.error = error_line(done.stderr or done.stdout)
-        return
-    result = json.loads(done.stdout)
-    target.versions = result["versions"]
-    for op in OPERATIONS:
-        for mode in MODES:
-            target.samples[op][mode].extend(result["us_per_call"][op][mode])
+    results = json.loads(done.stdout)
+    for target in group:
+        result = results[target.worker_target]
+        target.versions = result["versions"]
+        if result["error"]:
+            target.error = result["error"]
+            continue
+        for op in OPERATIONS:
+            for mode in MODES:
+                target.samples[op][mode].extend(result["us_per_call"][op][mode])
 
 
 def measure(
@@ -79,12 +91,17 @@ def measure(
     passes: int,
     log: Callable[[str], None],
 ) -> None:
+    groups: dict[Path, list[CallTarget]] = {}
+    for target in targets:
+        groups.setdefault(target.python, []).append(target)
     for index in range(passes):
-        for target in targets:
-            if target.error is None:
-                _run(target, n, rounds)
-                if target.error:
-                    log(f"  calls {target.label}: FAILED {target.error}")
+        for group in groups.values():
+            live = [target for target in group if target.error is None]
+            if live:
+                _run_group(live, n, rounds)
+                for target in live:
+                    if target.error:
+                        log(f"  calls {target.label}: FAILED {target.error}")
         log(f"  calls pass {index + 1}/{passes} done")
 
 

@@ -67,7 +67,9 @@ def _ensure(name: str) -> Venv:
     digest = _digest(name)
     if stamp.is_file() and stamp.read_text().strip() == digest:
         return Venv(name, path, None)
-    print(f"  installing {name} into {path.relative_to(ROOT)} (first use) ...", flush=True)
+    print(
+        f"  installing {name} into {path.relative_to(ROOT)} (first use) ...", flush=True
+    )
     if path.exists():
         shutil.rmtree(path)
     steps = [
@@ -93,7 +95,9 @@ def _ensure(name: str) -> Venv:
                 stdin=subprocess.DEVNULL,
             )
         except subprocess.TimeoutExpired:
-            return Venv(name, path, f"install timed out after {INSTALL_TIMEOUT_S:.0f} s")
+            return Venv(
+                name, path, f"install timed out after {INSTALL_TIMEOUT_S:.0f} s"
+            )
         if done.returncode != 0:
             lines = [
                 line

@@ -127,7 +127,9 @@ def count_ours(out: Path) -> int:
         for cls in tree.body if tree else []:
             if not isinstance(cls, ast.ClassDef):
                 continue
-            if not any(ast.unparse(base).endswith("SyncAPIResource") for base in cls.bases):
+            if not any(
+                ast.unparse(base).endswith("SyncAPIResource") for base in cls.bases
+            ):
                 continue
             for item in cls.body:
                 if (
@@ -159,7 +161,9 @@ def count_openapi_python_generator(out: Path) -> int:
         if module.name.startswith("async_"):
             continue
         tree = _parse(module)
-        count += sum(isinstance(node, ast.FunctionDef) for node in tree.body) if tree else 0
+        count += (
+            sum(isinstance(node, ast.FunctionDef) for node in tree.body) if tree else 0
+        )
     return count
 
 
@@ -246,7 +250,14 @@ class GenerationBench:
         if tool.venv is None:
             assert cache is not None
             env["OAPIGEN_CACHE_DIR"] = str(cache)
-            return [sys.executable, "-m", "generator", str(spec), "--output", str(out)], env
+            return [
+                sys.executable,
+                "-m",
+                "generator",
+                str(spec),
+                "--output",
+                str(out),
+            ], env
         venv = self.venvs[tool.venv]
         # The tools call their formatters (ruff, black) by name: put the venv first.
         env["PATH"] = f"{venv.bin}{os.pathsep}{env.get('PATH', '')}"

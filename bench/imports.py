@@ -71,7 +71,9 @@ def first_call_target(
 def baselines(pythons: set[Path]) -> list[Target]:
     found = []
     for python in sorted(pythons):
-        found.append(Target(f"pass:{python}", "python -c pass", python, ["-c", "pass"], ""))
+        found.append(
+            Target(f"pass:{python}", "python -c pass", python, ["-c", "pass"], "")
+        )
         found.append(
             Target(
                 f"worker:{python}",
@@ -92,7 +94,9 @@ def _env(target: Target) -> dict[str, str]:
     return env
 
 
-def _run(target: Target, argv: list[str] | None = None) -> tuple[float, str | None, str]:
+def _run(
+    target: Target, argv: list[str] | None = None
+) -> tuple[float, str | None, str]:
     started = time.perf_counter()
     try:
         done = subprocess.run(

@@ -32,7 +32,9 @@ def _generation(spec: str, tools: dict[str, Any]) -> str:
     cold = tools.get("oapigen-cold", {})
     warm = tools.get("oapigen-warm", {})
     expected = next(iter(tools.values()))["spec_operations"]
-    runs = max((tool["runs_ok"] + tool["runs_failed"] for tool in tools.values()), default=0)
+    runs = max(
+        (tool["runs_ok"] + tool["runs_failed"] for tool in tools.values()), default=0
+    )
     rows, notes = [], []
     for key, tool in tools.items():
         ops = (
@@ -67,8 +69,17 @@ def _generation(spec: str, tools: dict[str, Any]) -> str:
         f"run{'s' if runs != 1 else ''})"
     )
     header = [
-        "tool", "status", "wall s", "min-max", "cpu s", "tree MB", "proc MB", "ops",
-        "cold/x", "warm/x", "mem/x",
+        "tool",
+        "status",
+        "wall s",
+        "min-max",
+        "cpu s",
+        "tree MB",
+        "proc MB",
+        "ops",
+        "cold/x",
+        "warm/x",
+        "mem/x",
     ]
     return "\n".join([title, _table(header, rows), *notes])
 
@@ -98,7 +109,11 @@ def _imports(imports: dict[str, Any]) -> str:
             _num(entry["net_ms"], 0),
             _num(entry["total_ms"], 0),
             str(entry["runs"]),
-            str(entry["modules_loaded"]) if entry["modules_loaded"] is not None else "-",
+            (
+                str(entry["modules_loaded"])
+                if entry["modules_loaded"] is not None
+                else "-"
+            ),
             _ratio(ratio(ours_first if first else ours, entry["net_ms"])),
         ]
         (first_rows if first else rows).append(row)

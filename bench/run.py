@@ -27,8 +27,20 @@ if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench import calls, imports, report  # noqa: E402
-from bench.env import ROOT, TOOLS_DIR, ensure_all, java_error, java_version, pins  # noqa: E402
-from bench.generation import TOOLS, GenerationBench, ToolResult, results_json  # noqa: E402
+from bench.env import (
+    ROOT,
+    TOOLS_DIR,
+    ensure_all,
+    java_error,
+    java_version,
+    pins,
+)  # noqa: E402
+from bench.generation import (
+    TOOLS,
+    GenerationBench,
+    ToolResult,
+    results_json,
+)  # noqa: E402
 
 SPECS = ["openai-2.3.0", "openai-2.0.0", "openai-1.1.0"]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
@@ -55,8 +67,10 @@ def _load() -> list[float]:
 
 
 def _nproc() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (
-        os.cpu_count() or 1
+    return (
+        len(os.sched_getaffinity(0))
+        if hasattr(os, "sched_getaffinity")
+        else (os.cpu_count() or 1)
     )
 
 
@@ -81,8 +95,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "quick" if args.quick else "full",
         "only": args.only,
         "anchors": {
-            name: pins(name)
-            for name in ("opc", "opg", "ogc", "clients", "openai3")
+            name: pins(name) for name in ("opc", "opg", "ogc", "clients", "openai3")
         },
     }
 
@@ -101,7 +114,9 @@ def _header(meta: dict[str, Any]) -> None:
     load = meta["loadavg_start"]
     log("oapigen benchmark " + "=" * 60)
     dirty = " + uncommitted changes" if meta["uncommitted_changes"] else ""
-    log(f"commit {meta['commit'] or '?'}{dirty}, {meta['started']}, mode {meta['mode']}")
+    log(
+        f"commit {meta['commit'] or '?'}{dirty}, {meta['started']}, mode {meta['mode']}"
+    )
     log(
         f"machine: nproc {meta['nproc']}, load average {load[0]} {load[1]} {load[2]}, "
         f"{meta['cpu']}; Python {meta['python']}; {meta['java']}"
@@ -139,14 +154,18 @@ class Bench:
                 log(f"  {venv.name}: UNAVAILABLE {venv.error}")
         shutil.rmtree(WORK_DIR, ignore_errors=True)
         WORK_DIR.mkdir(parents=True)
-        self.generation = GenerationBench(WORK_DIR, self.venvs, self._unavailable(), log)
+        self.generation = GenerationBench(
+            WORK_DIR, self.venvs, self._unavailable(), log
+        )
 
     def _unavailable(self) -> dict[str, str]:
         reasons: dict[str, str] = {}
         for tool in TOOLS:
             venv = self.venvs.get(tool.venv) if tool.venv else None
             if tool.venv and (venv is None or not venv.ok):
-                reasons[tool.key] = venv.error if venv and venv.error else "not installed"
+                reasons[tool.key] = (
+                    venv.error if venv and venv.error else "not installed"
+                )
             elif tool.venv == "ogc":
                 java = java_error()
                 if java:
@@ -169,7 +188,9 @@ class Bench:
         log("\n-- generation " + "-" * 50)
         per_spec: dict[str, list[ToolResult]] = {}
         for index, (spec, runs) in enumerate(self.specs()):
-            per_spec[spec.stem] = self.generation.run_spec(spec, runs, primary=index == 0)
+            per_spec[spec.stem] = self.generation.run_spec(
+                spec, runs, primary=index == 0
+            )
         self.results["generation"] = results_json(per_spec)
 
     def _ensure_outputs(self, need_ogc: bool) -> None:
@@ -183,7 +204,9 @@ class Bench:
         if outputs.ours_project is None:
             OURS_CACHE.mkdir(parents=True, exist_ok=True)
             log(f"  generating oapigen's package from {spec.name} (bench cache) ...")
-            run, out = self.generation._one(tools["oapigen-warm"], spec, OURS_CACHE, True)
+            run, out = self.generation._one(
+                tools["oapigen-warm"], spec, OURS_CACHE, True
+            )
             if run.ok:
                 self.generation._remember(tools["oapigen-warm"], out)
             else:
@@ -213,12 +236,17 @@ class Bench:
             if outputs.ours_project and outputs.ours_package:
                 targets.append(
                     imports.import_target(
-                        "oapigen", f"oapigen: import {outputs.ours_package}",
-                        python, outputs.ours_package, outputs.ours_project,
+                        "oapigen",
+                        f"oapigen: import {outputs.ours_package}",
+                        python,
+                        outputs.ours_package,
+                        outputs.ours_project,
                     )
                 )
             targets.append(
-                imports.import_target("openai2", f"{sdk2}: import openai", python, "openai", None)
+                imports.import_target(
+                    "openai2", f"{sdk2}: import openai", python, "openai", None
+                )
             )
         if openai3 and openai3.ok:
             sdk3 = f"openai {pins('openai3').get('openai', '?')}"
@@ -232,8 +260,11 @@ class Bench:
             if outputs.ogc_project:
                 targets.append(
                     imports.import_target(
-                        "openapi-generator", "openapi-generator: import openapi_client",
-                        python, "openapi_client", outputs.ogc_project,
+                        "openapi-generator",
+                        "openapi-generator: import openapi_client",
+                        python,
+                        "openapi_client",
+                        outputs.ogc_project,
                     )
                 )
             if outputs.opc_project and outputs.opc_package:
@@ -241,7 +272,9 @@ class Bench:
                     imports.import_target(
                         "openapi-python-client",
                         f"openapi-python-client: import {outputs.opc_package}",
-                        python, outputs.opc_package, outputs.opc_project,
+                        python,
+                        outputs.opc_package,
+                        outputs.opc_project,
                     )
                 )
             if outputs.opg_parent and outputs.opg_package:
@@ -249,13 +282,18 @@ class Bench:
                     imports.import_target(
                         "openapi-python-generator",
                         f"openapi-python-generator: import {outputs.opg_package}",
-                        python, outputs.opg_package, outputs.opg_parent,
+                        python,
+                        outputs.opg_package,
+                        outputs.opg_parent,
                     )
                 )
             if outputs.ours_project:
                 targets.append(
                     imports.first_call_target(
-                        "first-call:oapigen", "oapigen", python, "oapigen",
+                        "first-call:oapigen",
+                        "oapigen",
+                        python,
+                        "oapigen",
                         outputs.ours_project,
                     )
                 )
@@ -269,7 +307,9 @@ class Bench:
                 imports.first_call_target(
                     "first-call:openai3",
                     f"openai {pins('openai3').get('openai', '?')}",
-                    openai3.python, "openai", None,
+                    openai3.python,
+                    "openai",
+                    None,
                 )
             )
         runs, heavy = (5, 3) if self.args.quick else (15, 5)
@@ -287,11 +327,17 @@ class Bench:
         openai3 = self.venvs.get("openai3")
         if clients and clients.ok:
             python = clients.python
-            targets.append(calls.CallTarget("httpx", "plain httpx", python, "httpx", None))
+            targets.append(
+                calls.CallTarget("httpx", "plain httpx", python, "httpx", None)
+            )
             if outputs.ours_project:
                 targets.append(
                     calls.CallTarget(
-                        "oapigen", "oapigen", python, "oapigen", "httpx",
+                        "oapigen",
+                        "oapigen",
+                        python,
+                        "oapigen",
+                        "httpx",
                         outputs.ours_project,
                     )
                 )
@@ -303,7 +349,9 @@ class Bench:
                 calls.CallTarget("httpx2", "plain httpx2", python, "httpx2", None)
             )
             sdk3 = f"openai {pins('openai3').get('openai', '?')}"
-            targets.append(calls.CallTarget("openai3", sdk3, python, "openai", "httpx2"))
+            targets.append(
+                calls.CallTarget("openai3", sdk3, python, "openai", "httpx2")
+            )
         n = self.args.calls
         rounds, passes = (3, 1) if self.args.quick else (3, 2)
         log(f"  {n} calls x {rounds} rounds x {passes} passes per target and mode")
@@ -317,8 +365,12 @@ class Bench:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="1 run each, openai-2.3.0 only")
+    parser = argparse.ArgumentParser(
+        description=__doc__.splitlines()[0] if __doc__ else None
+    )
+    parser.add_argument(
+        "--quick", action="store_true", help="1 run each, openai-2.3.0 only"
+    )
     parser.add_argument("--only", choices=["generate", "import", "calls"])
     parser.add_argument("--runs", type=int, help="generation runs on openai-2.3.0")
     parser.add_argument("--calls", type=int, default=2000, help="calls per timed round")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from .. import ir
@@ -42,10 +42,10 @@ class Draft:
     header: str
     raws: list[RawOperation]
     hoisted: dict[str, Any]
-    prepared: dict[
-        str, Any
-    ]  # component name -> schema, handed to datamodel-code-generator
+    # class name -> schema, handed to datamodel-code-generator
+    prepared: dict[str, Any]
     diagnostics: list[Diagnostic]
+    renamed: dict[str, str] = field(default_factory=dict)  # component -> class name
 
     def resolve(self, ref: str) -> Any:
         name = ref[len(COMPONENT) :] if ref.startswith(COMPONENT) else None
@@ -89,6 +89,7 @@ def draft(
     for name, schema in hoisted.items():
         prepared[name] = preparer.schema(schema, hoisted_at[name])
     result.prepared = prepared
+    result.renamed = preparer.renamed
     result.diagnostics = [*collector.diagnostics, *preparer.diagnostics]
     return result
 
@@ -118,6 +119,9 @@ def guess_models(draft: Draft) -> ModelsResult:
 
 def finish(draft: Draft, models: ModelsResult) -> tuple[ir.Api, list[Diagnostic]]:
     class_of = {c.source_ref: c.class_name for c in models.classes}
+    for component, name in draft.renamed.items():  # refs in the spec use the old name
+        if COMPONENT + name in class_of:
+            class_of[COMPONENT + component] = class_of[COMPONENT + name]
     hints = TypeHints(
         draft.resolve,
         {ref: name for ref, name in class_of.items() if ref.count("/") == 3},

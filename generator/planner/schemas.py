@@ -18,10 +18,12 @@ copy-on-write version of `components.schemas` in which:
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..diagnostics import Diagnostic, warning
+from ..naming import pascal, python_identifier
 
 TAG_PREFERENCE = ("type", "role", "object", "event", "kind")
 # Formats pydantic would map to types that need extra packages (email-validator) or that
@@ -61,11 +63,14 @@ class SchemaPreparer:
         self._base = COMPONENTS.rstrip("/")
         self._done: dict[str, Any] = {}
         self._active: set[str] = set()
+        self.renamed: dict[str, str] = {}  # component name -> the name its class gets
 
     def prepare(self, schemas: Mapping[str, Any], base: str) -> dict[str, Any]:
+        """The prepared components, keyed by the class name each will get."""
         self._components = schemas
         self._base = base
-        return {name: self._component(name) for name in schemas}
+        self.renamed = class_names(schemas)
+        return {self.renamed.get(name, name): self._component(name) for name in schemas}
 
     def schema(self, schema: Any, pointer: str) -> Any:
         return self._schema(schema, pointer)
@@ -95,7 +100,7 @@ class SchemaPreparer:
                 name = _component_name(inner)  # an alias: follow it
                 continue
             if not _value_like(target) or name in self._active:
-                final = COMPONENTS + _escape(name)
+                final = COMPONENTS + _escape(self.renamed.get(name, name))
                 if final == ref:
                     return schema
                 return {**schema, "$ref": final}
@@ -103,6 +108,12 @@ class SchemaPreparer:
             siblings = {k: v for k, v in schema.items() if k != "$ref"}
             return {**inlined, **siblings} if siblings else inlined
         return schema
+
+    def _rename(self, ref: str) -> str:
+        name = _component_name(ref)
+        if name is None or name not in self.renamed:
+            return ref
+        return COMPONENTS + _escape(self.renamed[name])
 
     def _warn(self, code: str, pointer: str, message: str, hint: str = "") -> None:
         file, line = self._locate(pointer)
@@ -114,7 +125,8 @@ class SchemaPreparer:
         if isinstance(schema.get("$ref"), str):
             if set(schema) <= _REF_SIBLINGS:
                 return self._reference(schema)
-            return schema
+            renamed = self._rename(schema["$ref"])
+            return schema if renamed == schema["$ref"] else {**schema, "$ref": renamed}
         out: dict[str, Any] | None = None
 
         def put(key: str, value: Any) -> None:
@@ -183,6 +195,13 @@ class SchemaPreparer:
         discriminator = self._implicit_discriminator(schema)
         if discriminator is not None:
             put("discriminator", discriminator)
+        explicit = schema.get("discriminator")
+        if discriminator is None and isinstance(explicit, Mapping):
+            mapping = explicit.get("mapping")
+            if isinstance(mapping, Mapping) and self.renamed:
+                new = {k: self._rename(str(v)) for k, v in mapping.items()}
+                if new != dict(mapping):
+                    put("discriminator", {**explicit, "mapping": new})
         return schema if out is None else out
 
     def _check_default(
@@ -242,7 +261,9 @@ class SchemaPreparer:
             if all(v is not None for v in values) and len(set(values)) == len(values):
                 return {
                     "propertyName": tag,
-                    "mapping": {str(v): r for v, r in zip(values, refs)},
+                    "mapping": {
+                        str(v): self._rename(str(r)) for v, r in zip(values, refs)
+                    },
                 }
         return None
 
@@ -250,6 +271,46 @@ class SchemaPreparer:
 _CONSTRAINT_KEYS = frozenset({"required", "not", "description", "title"})
 _REF_SIBLINGS = frozenset({"$ref", "nullable", "description", "title", "deprecated"})
 COMPONENTS = "#/components/schemas/"
+
+
+# Names model modules import from pydantic/typing: a component spelled the same would
+# shadow them (`class Field` next to `Field(alias=...)`), so its class gets a suffix.
+MODEL_MODULE_NAMES = frozenset(
+    {"Field", "BaseModel", "RootModel", "ConfigDict", "Literal", "Any", "AnyUrl"}
+)
+
+
+def class_names(schemas: Mapping[str, Any]) -> dict[str, str]:
+    """Components whose class cannot carry their name as spelled, and the name it gets.
+
+    A name that is not an identifier (`Item-Type`) becomes PascalCase; a name model modules
+    import (`Field`) or one already taken gets `Model` appended. Decided in sorted order of
+    the spec's names, so the result does not depend on their order in the file.
+    """
+    taken = {name for name in schemas if _usable(name)}
+    renamed: dict[str, str] = {}
+    for name in sorted(schemas):
+        if _usable(name):
+            continue
+        new = pascal(name) if name not in MODEL_MODULE_NAMES else name
+        if not new.isidentifier() or keyword.iskeyword(new):
+            new = f"Schema{python_identifier(new)}"
+        if new in taken or new in MODEL_MODULE_NAMES:
+            new += "Model"
+        while new in taken:
+            new += "_"
+        taken.add(new)
+        renamed[name] = new
+    return renamed
+
+
+def _usable(name: str) -> bool:
+    return (
+        name.isidentifier()
+        and not keyword.iskeyword(name)
+        and name not in MODEL_MODULE_NAMES
+        and pascal(name) == name
+    )
 
 
 def _component_name(ref: str) -> str | None:

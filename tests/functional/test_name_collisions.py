@@ -1,7 +1,7 @@
 """Names that collide with what generated code uses, driven through MockTransport.
 
 The golden case tests/golden/name_clash/spec.yaml is generated and called here; the
-collisions that are known generator bugs use tiny inline specs and are marked xfail.
+collisions between class names and the names model modules import use tiny inline specs.
 """
 
 from __future__ import annotations
@@ -191,13 +191,6 @@ components:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="a schema named `Field` and an aliased property in one model: the module "
-    "imports pydantic.Field and then `from .field import Field`, so "
-    "`Field(None, alias=...)` calls the model (TypeError on import; mypy no-redef)",
-)
 def test_a_schema_named_field_next_to_an_aliased_property(
     generated: GeneratedPackages, tmp_path: Path
 ) -> None:
@@ -235,12 +228,6 @@ components:
 """
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="schemas `ItemType` and `Item-Type` both become class `ItemType` (modules "
-    "item_type and item_type1); models.ItemType is the `Item-Type` one, so getA "
-    "and getB return the same class and getA's field `a` is lost to model_extra",
-)
 def test_schemas_with_one_class_name_get_distinct_classes(
     generated: GeneratedPackages, tmp_path: Path
 ) -> None:

@@ -7,9 +7,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .base_model import BaseModelModel as BaseModelModel
+    from .base_model_model import BaseModelModel as BaseModelModel
     from .client import Client as Client
-    from .field import Field as Field
+    from .field_model import FieldModel as FieldModel
     from .get_options_response import GetOptionsResponse as GetOptionsResponse
     from .list_request import ListRequest as ListRequest
     from .list_request_body import ListRequestBody as ListRequestBody
@@ -19,9 +19,9 @@ if TYPE_CHECKING:
     )
 
 _MODULES: dict[str, str] = {
-    "BaseModelModel": "base_model",
+    "BaseModelModel": "base_model_model",
     "Client": "client",
-    "Field": "field",
+    "FieldModel": "field_model",
     "GetOptionsResponse": "get_options_response",
     "ListRequest": "list_request",
     "ListRequestBody": "list_request_body",
@@ -32,7 +32,7 @@ _MODULES: dict[str, str] = {
 __all__ = [
     "BaseModelModel",
     "Client",
-    "Field",
+    "FieldModel",
     "GetOptionsResponse",
     "ListRequest",
     "ListRequestBody",

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from name_clash_api.models._base import BaseModel
-from .base_model import BaseModelModel
-from .field import Field
+from .base_model_model import BaseModelModel
+from .field_model import FieldModel
 
 
 class Client(BaseModel):
     id: str
     base_model: BaseModelModel | None = None
-    field: Field | None = None
+    field: FieldModel | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 from name_clash_api.models._base import BaseModel
-from .base_model import BaseModelModel
+from .base_model_model import BaseModelModel
 
 
 class ListRequestBody(BaseModel):

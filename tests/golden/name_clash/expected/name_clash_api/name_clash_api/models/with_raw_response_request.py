@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from name_clash_api.models._base import BaseModel
-from .field import Field
+from .field_model import FieldModel
 
 
 class WithRawResponseRequest(BaseModel):
-    field: Field | None = None
+    field: FieldModel | None = None

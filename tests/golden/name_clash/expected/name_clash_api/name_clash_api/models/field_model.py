@@ -5,6 +5,6 @@ from __future__ import annotations
 from name_clash_api.models._base import BaseModel
 
 
-class Field(BaseModel):
+class FieldModel(BaseModel):
     alias: str | None = None
     default: str | None = None
