@@ -159,12 +159,6 @@ def test_every_rendered_python_file_parses(
             assert "{{" not in text and "{%" not in text, path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="templates/client.py.jinja prints api.title into the module docstring without "
-    "the docstring filter: a title with a triple quote makes _client.py a syntax "
-    "error, a backslash an invalid escape sequence",
-)
 @pytest.mark.parametrize("title", ['Notes """ API', "Notes \\ API"])
 def test_the_title_is_escaped_in_every_docstring(tmp_path: Path, title: str) -> None:
     spec = tmp_path / "titled.yaml"
