@@ -315,9 +315,16 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--first-call", metavar="TARGET")
+    parser.add_argument(
+        "--print-modules",
+        action="store_true",
+        help="with --first-call: print how " "many modules are loaded at the end",
+    )
     args = parser.parse_args()
     if args.first_call:
         first_call(args.first_call)
+        if args.print_modules:
+            print(len(sys.modules))
         return 0
     import json
 

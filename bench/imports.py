@@ -116,9 +116,12 @@ def _run(
 
 
 def _count_modules(target: Target) -> int | None:
-    code = "import sys; {} print(len(sys.modules))"
-    statement = f"import {target.module};" if target.module else ""
-    _, error, out = _run(target, ["-c", code.format(statement)])
+    if target.argv[0] == str(WORKER):
+        argv = [*target.argv, "--print-modules"]
+    else:
+        statement = f"import {target.module};" if target.module else ""
+        argv = ["-c", f"import sys; {statement} print(len(sys.modules))"]
+    _, error, out = _run(target, argv)
     try:
         return None if error else int(out.strip())
     except ValueError:

@@ -174,8 +174,12 @@ def _calls(section: dict[str, Any]) -> str:
                     total = ratio(mine["us_per_call"], theirs["us_per_call"])
                     extra = ratio(mine["overhead_us"], theirs["overhead_us"])
                     short = "retrieve" if op == "retrieve_model" else "chat"
+                    # Below the plain client there is no overhead to compare.
+                    shown = (
+                        "<=0" if (mine["overhead_us"] or 0) <= 0 else _ratio(extra, 0)
+                    )
                     cells.append(
-                        f"{short} {mode} {_ratio(total, 0)} (overhead {_ratio(extra, 0)})"
+                        f"{short} {mode} {_ratio(total, 0)} (overhead {shown})"
                     )
             parts.append(f"oapigen / {entry['label']}: " + ", ".join(cells))
     for entry in targets.values():
