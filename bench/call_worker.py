@@ -87,22 +87,20 @@ Call = Callable[[], object]
 AsyncCall = Callable[[], Awaitable[object]]
 
 
+def _field(value: Any, name: str) -> Any:
+    """`value[name]` for plain JSON, `value.name` for a model."""
+    return value[name] if isinstance(value, dict) else getattr(value, name)
+
+
 def _check(op: str, result: object) -> None:
     """Fail loudly if a target measured an error path instead of a real result."""
-    if isinstance(result, dict):
-        value = result["id"] if op == "retrieve_model" else None
-        content = None if op == "retrieve_model" else result["choices"][0]["message"]
+    if op == "retrieve_model":
+        ok = _field(result, "id") == MODEL_ID
     else:
-        value = getattr(result, "id", None) if op == "retrieve_model" else None
-        content = (
-            None if op == "retrieve_model" else getattr(result, "choices")[0].message
-        )
-    if op == "retrieve_model" and value != MODEL_ID:
-        raise AssertionError(f"retrieve_model returned {result!r}")
-    if op == "create_chat_completion":
-        text = content["content"] if isinstance(content, dict) else content.content
-        if text != "Hello!":
-            raise AssertionError(f"create_chat_completion returned {result!r}")
+        message = _field(_field(result, "choices")[0], "message")
+        ok = _field(message, "content") == "Hello!"
+    if not ok:
+        raise AssertionError(f"{op} returned {result!r}")
 
 
 def _sync_calls(target: str) -> tuple[dict[str, Call], Callable[[], None]]:

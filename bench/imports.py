@@ -23,7 +23,7 @@ from bench.proc import error_line
 from bench.stats import median
 
 WORKER = Path(__file__).resolve().parent / "call_worker.py"
-HEAVY_S = 1.0  # a target whose warm-up import takes longer gets fewer runs
+HEAVY_S = 2.0  # a target whose warm-up import takes longer gets fewer runs
 TIMEOUT_S = 300.0
 
 

@@ -113,15 +113,19 @@ def run_measured(
     timed_out = threading.Event()
     with log.open("wb") as out:
         started = time.perf_counter()
-        proc = subprocess.Popen(
-            list(argv),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            cwd=cwd,
-            env=dict(env) if env is not None else None,
-            start_new_session=True,  # its own group, so a timeout ends the whole tree
-        )
+        try:
+            proc = subprocess.Popen(
+                list(argv),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                cwd=cwd,
+                env=dict(env) if env is not None else None,
+                start_new_session=True,  # its own group: a timeout ends the whole tree
+            )
+        except OSError as exc:  # a missing or broken tool is a result, not a crash
+            out.write(f"error: cannot start {argv[0]}: {exc}\n".encode())
+            return ProcResult(0.0, 0.0, 0.0, None, 127, False, log)
         sampler = _TreeSampler(proc.pid)
         sampler.start()
 
@@ -154,6 +158,8 @@ def run_measured(
 
 
 _ERROR_WORDS = re.compile(r"error|exception|fatal|failed|crash", re.IGNORECASE)
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit)\b.*")
+_BOX = ("\u2502", "\u256d", "\u2570", "\u2500")  # the frame characters of rich output
 
 
 def first_error_line(log: Path, limit: int = 160) -> str:
@@ -169,15 +175,16 @@ def error_line(text: str, limit: int = 160) -> str:
     lines = [line.rstrip() for line in text.splitlines() if line.strip()]
     if not lines:
         return "(no output)"
-    chosen = None
-    tracebacks = [i for i, line in enumerate(lines) if line.startswith("Traceback")]
-    if tracebacks:
-        # The exception line: the first unindented line after the last traceback.
-        for line in lines[tracebacks[-1] + 1 :]:
-            if not line[0].isspace():
-                chosen = line
-                break
-    if chosen is None:
-        chosen = next((line for line in lines if _ERROR_WORDS.search(line)), lines[-1])
+    # A Python exception line (plain or rich traceback): the last one is the cause.
+    exceptions = [line for line in lines if _EXCEPTION_LINE.match(line)]
+    if exceptions:
+        chosen = exceptions[-1]
+    else:
+        # Skip the frames of box-drawn (rich) tracebacks: they quote source code.
+        plain = [line for line in lines if not line.lstrip().startswith(_BOX)]
+        chosen = next(
+            (line for line in plain if _ERROR_WORDS.search(line)),
+            plain[-1] if plain else lines[-1],
+        )
     chosen = " ".join(chosen.split())
     return chosen if len(chosen) <= limit else chosen[: limit - 3] + "..."

@@ -97,8 +97,9 @@ GENERATION_LEGEND = (
 def _imports(imports: dict[str, Any]) -> str:
     ours = imports.get("oapigen", {}).get("net_ms")
     ours_first = imports.get("first-call:oapigen", {}).get("net_ms")
-    rows, notes = [], []
-    first_rows = []
+    rows: list[list[str]] = []
+    first_rows: list[list[str]] = []
+    notes: list[str] = []
     for key, entry in imports.items():
         if key.startswith(("pass:", "worker:")):
             continue
@@ -140,8 +141,10 @@ def _calls(section: dict[str, Any]) -> str:
     ops = ["retrieve_model", "create_chat_completion"]
     parts = [
         f"Per-call client time, µs (median of {section['rounds'] * section['passes']} "
-        f"rounds of {section['n']} calls, in-memory MockTransport, canned JSON); "
-        "x plain = / the plain client of the same transport library",
+        f"blocks of {section['n']} calls, interleaved across clients; in-memory "
+        "MockTransport, canned JSON)\nx plain = / the plain client of the same "
+        "transport library (client.get/post + raise_for_status + .json()); "
+        "+µs = the difference",
     ]
     for mode in ("sync", "async"):
         rows = []

@@ -55,6 +55,7 @@ CLIENT_RESERVED = frozenset(
         "with_options",
         "close",
         "aclose",
+        "is_closed",
         "request",
         "request_stream",
         "paginate",

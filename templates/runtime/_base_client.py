@@ -11,7 +11,7 @@ import os
 import random
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Generic, TypeVar, Union, cast
 
 import httpx
@@ -36,9 +36,10 @@ from ._types import (
     ClientConfig,
     NotGiven,
     Operation,
+    RequestOptions,
 )
 
-__all__ = ["BaseClient", "PreparedRequest", "ClientT", "TimeoutArg"]
+__all__ = ["BaseClient", "CallOptions", "ClientT", "PreparedRequest"]
 
 _HttpT = TypeVar("_HttpT", httpx.Client, httpx.AsyncClient)
 ClientT = TypeVar("ClientT", bound="BaseClient[Any]")
@@ -75,6 +76,20 @@ def _status_error_body(response: httpx.Response) -> object:
         return json.loads(content)
     except ValueError:
         return response.text
+
+
+class CallOptions(RequestOptions, total=False):
+    """The keyword arguments of `request`, `request_stream` and `paginate`: the
+    values a generated method passes, and the per-call `RequestOptions`."""
+
+    path_params: Mapping[str, object] | None
+    query: Mapping[str, object] | None
+    headers: Mapping[str, object] | None
+    body: object  # NOT_GIVEN: no body
+    body_model: type[pydantic.BaseModel] | None
+
+
+_CALL_OPTION_NAMES = CallOptions.__optional_keys__  # every key: all are optional
 
 
 class PreparedRequest:
@@ -252,18 +267,20 @@ class BaseClient(Generic[_HttpT]):
     def _prepare(
         self,
         op: Operation,
+        streamed: bool,
+        /,
         *,
-        path_params: Mapping[str, object] | None,
-        query: Mapping[str, object] | None,
-        headers: Mapping[str, object] | None,
-        body: object,
-        body_model: type[pydantic.BaseModel] | None,
-        extra_headers: Mapping[str, str] | None,
-        extra_query: Mapping[str, object] | None,
-        extra_body: Mapping[str, object] | None,
-        timeout: TimeoutArg,
-        stream: bool,
+        path_params: Mapping[str, object] | None = None,
+        query: Mapping[str, object] | None = None,
+        headers: Mapping[str, object] | None = None,
+        body: object = NOT_GIVEN,
+        body_model: type[pydantic.BaseModel] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, object] | None = None,
+        extra_body: Mapping[str, object] | None = None,
+        timeout: TimeoutArg = NOT_GIVEN,
     ) -> PreparedRequest:
+        """The request of a call to `op` (the keyword arguments are `CallOptions`)."""
         url = self._base_url + build_path(op.path, path_params)
         if query or extra_query or self._auth_query:
             pairs: list[tuple[str, str]] = []
@@ -276,7 +293,7 @@ class BaseClient(Generic[_HttpT]):
             if pairs:
                 url = f"{url}?{query_string(pairs)}"
         # A streamed call asks for events, even on an operation declared as JSON.
-        kind = "sse" if stream and op.response != "binary" else op.response
+        kind = "sse" if streamed and op.response != "binary" else op.response
         request_headers = self._base_headers.get(kind) or self._base_headers["json"]
         request_headers = request_headers.copy()
         if headers:
@@ -297,7 +314,25 @@ class BaseClient(Generic[_HttpT]):
             files=encoded.files,
             extensions=extensions,
         )
-        return PreparedRequest(request, encoded.replayable, stream)
+        return PreparedRequest(request, encoded.replayable, streamed)
+
+    @staticmethod
+    def _page_options(
+        options: CallOptions,
+    ) -> Callable[[Mapping[str, object]], CallOptions]:
+        """The options of each page's request: `options` with the next page's query
+        merged into (a copy of) the first one. Checks the names now, as a signature
+        would, rather than when the first page is fetched."""
+        unknown = options.keys() - _CALL_OPTION_NAMES
+        if unknown:
+            name = min(unknown)
+            raise TypeError(f"paginate() got an unexpected keyword argument {name!r}")
+        first_query = dict(options.get("query") or {})
+
+        def page_options(next_query: Mapping[str, object]) -> CallOptions:
+            return {**options, "query": {**first_query, **next_query}}
+
+        return page_options
 
     # -- the retry policy, for both send loops ----------------------------------
 

@@ -54,13 +54,8 @@ async def aiter_body(
         yield chunk
 
 
-class BinaryResponse:
-    """A streamed, still unread HTTP response with a binary body.
-
-    `.content` reads it all (once, then cached); `.iter_bytes()` and `.write_to_file()`
-    stream it without holding the body in memory. Close it, or use it as a context
-    manager, when neither is run to the end.
-    """
+class _Binary:
+    """What `BinaryResponse` and `AsyncBinaryResponse` share: the unread response."""
 
     def __init__(self, response: httpx.Response) -> None:
         self.response = response
@@ -72,6 +67,19 @@ class BinaryResponse:
     @property
     def status_code(self) -> int:
         return self.response.status_code
+
+    def __repr__(self) -> str:
+        content_type = self.headers.get("content-type")
+        return f"<{type(self).__name__} [{self.status_code}] {content_type}>"
+
+
+class BinaryResponse(_Binary):
+    """A streamed, still unread HTTP response with a binary body.
+
+    `.content` reads it all (once, then cached); `.iter_bytes()` and `.write_to_file()`
+    stream it without holding the body in memory. Close it, or use it as a context
+    manager, when neither is run to the end.
+    """
 
     @property
     def content(self) -> bytes:
@@ -111,25 +119,9 @@ class BinaryResponse:
     ) -> None:
         self.close()
 
-    def __repr__(self) -> str:
-        return (
-            f"<BinaryResponse [{self.status_code}] {self.headers.get('content-type')}>"
-        )
 
-
-class AsyncBinaryResponse:
+class AsyncBinaryResponse(_Binary):
     """The async `BinaryResponse`: `await read()`, `aiter_bytes()`, `await write_to_file()`."""
-
-    def __init__(self, response: httpx.Response) -> None:
-        self.response = response
-
-    @property
-    def headers(self) -> httpx.Headers:
-        return self.response.headers
-
-    @property
-    def status_code(self) -> int:
-        return self.response.status_code
 
     @property
     def content(self) -> bytes:
@@ -170,9 +162,3 @@ class AsyncBinaryResponse:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return (
-            f"<AsyncBinaryResponse [{self.status_code}] "
-            f"{self.headers.get('content-type')}>"
-        )

@@ -1,21 +1,26 @@
-"""The client base classes of generated packages: the typed calls generated code
-makes, and the send loops with retries. What the two share is in `_base_client.py`."""
+"""The client base classes of generated packages: the calls generated code makes,
+and the send loops with retries. What the two share is in `_base_client.py`."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
 from typing import TYPE_CHECKING, TypeVar, cast
 
 import httpx
-import pydantic
 
-from ._base_client import BaseClient, ClientT, PreparedRequest, TimeoutArg
+from ._base_client import BaseClient, CallOptions, ClientT, PreparedRequest
 from ._response import APIResponse, AsyncAPIResponse
-from ._types import NOT_GIVEN, Operation
+from ._types import Operation
 
 if TYPE_CHECKING:
     import asyncio  # imported where used: sync-only programs never load asyncio
+
+    if sys.version_info >= (3, 11):
+        from typing import Unpack
+    else:
+        from typing_extensions import Unpack
 
     from ._streaming import AsyncStream, Stream
 
@@ -51,67 +56,18 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         time.sleep(seconds)
 
     def request(
-        self,
-        op: Operation,
-        cast_to: type[T],
-        *,
-        path_params: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
+        self, op: Operation, cast_to: type[T], **options: Unpack[CallOptions]
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
-        prepared = self._prepare(
-            op,
-            path_params=path_params,
-            query=query,
-            headers=headers,
-            body=body,
-            body_model=body_model,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            stream=op.response in _STREAMED,
-        )
+        prepared = self._prepare(op, op.response in _STREAMED, **options)
         response = self._send(op, prepared)
         return cast(T, self._result(op.response, op, cast_to, response))
 
     def request_stream(
-        self,
-        op: Operation,
-        chunk_type: type[C],
-        *,
-        path_params: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
+        self, op: Operation, chunk_type: type[C], **options: Unpack[CallOptions]
     ) -> Stream[C]:
         """Send `op` and return its server-sent events as a `Stream` of `chunk_type`."""
-        prepared = self._prepare(
-            op,
-            path_params=path_params,
-            query=query,
-            headers=headers,
-            body=body,
-            body_model=body_model,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            stream=True,
-        )
-        response = self._send(op, prepared)
+        response = self._send(op, self._prepare(op, True, **options))
         return cast("Stream[C]", self._result("sse", op, chunk_type, response))
 
     def paginate(
@@ -122,35 +78,15 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         *,
         items_field: str = "data",
         cursor_param: str = "after",
-        path_params: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
+        **options: Unpack[CallOptions],
     ) -> Iterator[I]:
         """Every item of every page of `op`, fetching pages as the iterator advances."""
         from ._pagination import paginate_sync
 
-        first_query = dict(query) if query else {}
+        page_options = self._page_options(options)
 
         def fetch_page(next_query: Mapping[str, object]) -> P:
-            return self.request(
-                op,
-                page_type,
-                path_params=path_params,
-                query={**first_query, **next_query},
-                headers=headers,
-                body=body,
-                body_model=body_model,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+            return self.request(op, page_type, **page_options(next_query))
 
         items: Iterator[I] = paginate_sync(fetch_page, items_field, cursor_param)
         return items
@@ -238,67 +174,18 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         await asyncio.sleep(seconds)
 
     async def request(
-        self,
-        op: Operation,
-        cast_to: type[T],
-        *,
-        path_params: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
+        self, op: Operation, cast_to: type[T], **options: Unpack[CallOptions]
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
-        prepared = self._prepare(
-            op,
-            path_params=path_params,
-            query=query,
-            headers=headers,
-            body=body,
-            body_model=body_model,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            stream=op.response in _STREAMED,
-        )
+        prepared = self._prepare(op, op.response in _STREAMED, **options)
         response = await self._send(op, prepared)
         return cast(T, self._result(op.response, op, cast_to, response))
 
     async def request_stream(
-        self,
-        op: Operation,
-        chunk_type: type[C],
-        *,
-        path_params: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
+        self, op: Operation, chunk_type: type[C], **options: Unpack[CallOptions]
     ) -> AsyncStream[C]:
         """Send `op`; its server-sent events as an `AsyncStream` of `chunk_type`."""
-        prepared = self._prepare(
-            op,
-            path_params=path_params,
-            query=query,
-            headers=headers,
-            body=body,
-            body_model=body_model,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-            extra_body=extra_body,
-            timeout=timeout,
-            stream=True,
-        )
-        response = await self._send(op, prepared)
+        response = await self._send(op, self._prepare(op, True, **options))
         return cast("AsyncStream[C]", self._result("sse", op, chunk_type, response))
 
     def paginate(
@@ -309,35 +196,15 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         *,
         items_field: str = "data",
         cursor_param: str = "after",
-        path_params: Mapping[str, object] | None = None,
-        query: Mapping[str, object] | None = None,
-        headers: Mapping[str, object] | None = None,
-        body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, object] | None = None,
-        extra_body: Mapping[str, object] | None = None,
-        timeout: TimeoutArg = NOT_GIVEN,
+        **options: Unpack[CallOptions],
     ) -> AsyncIterator[I]:
         """Every item of every page of `op`, fetching pages as the iterator advances."""
         from ._pagination import paginate_async
 
-        first_query = dict(query) if query else {}
+        page_options = self._page_options(options)
 
         def fetch_page(next_query: Mapping[str, object]) -> Awaitable[P]:
-            return self.request(
-                op,
-                page_type,
-                path_params=path_params,
-                query={**first_query, **next_query},
-                headers=headers,
-                body=body,
-                body_model=body_model,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
+            return self.request(op, page_type, **page_options(next_query))
 
         items: AsyncIterator[I] = paginate_async(fetch_page, items_field, cursor_param)
         return items

@@ -38,8 +38,8 @@ RAW_RESPONSE: contextvars.ContextVar[bool] = contextvars.ContextVar(
 _QUOTE_BYTES = 200
 
 
-class APIResponse(Generic[T]):
-    """The HTTP response of a call, parsed on demand with `.parse()`."""
+class _RawResponse(Generic[T]):
+    """What the sync and async raw responses share: the response, parsed once."""
 
     __slots__ = ("http_response", "_parser", "_parsed")
 
@@ -61,6 +61,24 @@ class APIResponse(Generic[T]):
     @property
     def url(self) -> httpx.URL:
         return self.http_response.url
+
+    def _parse_once(self) -> T:
+        if self._parsed is None:
+            self._parsed = (self._parser(self.http_response),)
+        return self._parsed[0]
+
+    def __repr__(self) -> str:
+        response = self.http_response
+        return (
+            f"<{type(self).__name__} [{response.status_code}] "
+            f"{response.request.method}>"
+        )
+
+
+class APIResponse(_RawResponse[T]):
+    """The HTTP response of a call, parsed on demand with `.parse()`."""
+
+    __slots__ = ()
 
     @property
     def content(self) -> bytes:
@@ -75,57 +93,26 @@ class APIResponse(Generic[T]):
 
     def parse(self) -> T:
         """The value the wrapped method would have returned (computed once)."""
-        if self._parsed is None:
-            self._parsed = (self._parser(self.http_response),)
-        return self._parsed[0]
+        return self._parse_once()
 
     def close(self) -> None:
         self.http_response.close()
 
-    def __repr__(self) -> str:
-        response = self.http_response
-        return f"<APIResponse [{response.status_code}] {response.request.method}>"
 
-
-class AsyncAPIResponse(Generic[T]):
+class AsyncAPIResponse(_RawResponse[T]):
     """The async variant: `await response.parse()`."""
 
-    __slots__ = ("http_response", "_parser", "_parsed")
-
-    def __init__(
-        self, response: httpx.Response, parser: Callable[[httpx.Response], T]
-    ) -> None:
-        self.http_response = response
-        self._parser = parser
-        self._parsed: tuple[T] | None = None
-
-    @property
-    def headers(self) -> httpx.Headers:
-        return self.http_response.headers
-
-    @property
-    def status_code(self) -> int:
-        return self.http_response.status_code
-
-    @property
-    def url(self) -> httpx.URL:
-        return self.http_response.url
+    __slots__ = ()
 
     async def read(self) -> bytes:
         return await self.http_response.aread()
 
     async def parse(self) -> T:
         """The value the wrapped method would have returned (computed once)."""
-        if self._parsed is None:
-            self._parsed = (self._parser(self.http_response),)
-        return self._parsed[0]
+        return self._parse_once()
 
     async def close(self) -> None:
         await self.http_response.aclose()
-
-    def __repr__(self) -> str:
-        response = self.http_response
-        return f"<AsyncAPIResponse [{response.status_code}] {response.request.method}>"
 
 
 def to_raw_response_wrapper(func: Callable[P, T]) -> Callable[P, APIResponse[T]]:

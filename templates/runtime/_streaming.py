@@ -226,13 +226,9 @@ def _loads_or_text(data: str) -> object:
         return data
 
 
-class Stream(Generic[T]):
-    """Iterate the events of a streamed response as `chunk_type` instances.
-
-    Ends at `data: [DONE]` or the end of the body; an `error` event (or a data object
-    with a top-level "error") raises `APIError`. Leaving a `with` block, breaking out of
-    a `for` loop over the stream, or `close()` closes the connection.
-    """
+class _EventStream(Generic[T]):
+    """What `Stream` and `AsyncStream` share: the response, the conversion of its
+    events, and a debug line when it is closed before its end."""
 
     response: httpx.Response
 
@@ -247,6 +243,30 @@ class Stream(Generic[T]):
         self._converter = _EventConverter(response, chunk_type)
         self._logger = client_logger
         self._iterator = self._iter_chunks()
+
+    def _iter_chunks(self) -> Any:  # the generator of chunks, sync or async
+        raise NotImplementedError
+
+    def _log_early_close(self) -> None:
+        if not self.response.is_closed and self._logger is not None:
+            # The path only: a query string may carry an API key.
+            request = self.response.request
+            self._logger.debug(
+                "closing stream of %s %s before its end",
+                request.method,
+                request.url.path,
+            )
+
+
+class Stream(_EventStream[T]):
+    """Iterate the events of a streamed response as `chunk_type` instances.
+
+    Ends at `data: [DONE]` or the end of the body; an `error` event (or a data object
+    with a top-level "error") raises `APIError`. Leaving a `with` block, breaking out of
+    a `for` loop over the stream, or `close()` closes the connection.
+    """
+
+    _iterator: Generator[T, None, None]
 
     def __iter__(self) -> Iterator[T]:
         # A fresh generator per loop: when a `for` loop breaks it is dropped, and its
@@ -272,14 +292,7 @@ class Stream(Generic[T]):
 
     def close(self) -> None:
         """Stop iterating and close the connection (idempotent)."""
-        if not self.response.is_closed and self._logger is not None:
-            # The path only: a query string may carry an API key.
-            request = self.response.request
-            self._logger.debug(
-                "closing stream of %s %s before its end",
-                request.method,
-                request.url.path,
-            )
+        self._log_early_close()
         self._iterator.close()
         self.response.close()
 
@@ -295,26 +308,14 @@ class Stream(Generic[T]):
             self.response.close()
 
 
-class AsyncStream(Generic[T]):
+class AsyncStream(_EventStream[T]):
     """The async `Stream`: `async for`, `async with`, `aclose()`.
 
     Breaking out of an `async for` closes the connection when the event loop finalizes
     the abandoned iterator (soon, not at once); `async with` closes it on exit.
     """
 
-    response: httpx.Response
-
-    def __init__(
-        self,
-        response: httpx.Response,
-        chunk_type: type[T],
-        *,
-        client_logger: logging.Logger | None = None,
-    ) -> None:
-        self.response = response
-        self._converter = _EventConverter(response, chunk_type)
-        self._logger = client_logger
-        self._iterator = self._iter_chunks()
+    _iterator: AsyncGenerator[T, None]
 
     async def __aiter__(self) -> AsyncIterator[T]:
         try:
@@ -339,14 +340,7 @@ class AsyncStream(Generic[T]):
 
     async def aclose(self) -> None:
         """Stop iterating and close the connection (idempotent)."""
-        if not self.response.is_closed and self._logger is not None:
-            # The path only: a query string may carry an API key.
-            request = self.response.request
-            self._logger.debug(
-                "closing stream of %s %s before its end",
-                request.method,
-                request.url.path,
-            )
+        self._log_early_close()
         await self._iterator.aclose()
         await self.response.aclose()
 

@@ -15,6 +15,7 @@ asked for (`Retry-After: 0`, `retry-after-ms`) are really slept.
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import json
 import logging
 import time
@@ -243,6 +244,22 @@ def test_503_with_retry_after_ms_waits_what_the_server_asks(
     assert sleeps == [pytest.approx(0.25)] and elapsed >= 0.25
 
 
+def test_retry_after_as_an_http_date_is_honoured(
+    api: ModuleType, mode: str, faulty_server: StartServer
+) -> None:
+    when = email.utils.formatdate(time.time() + 3, usegmt=True)
+    server = faulty_server(
+        [Reply(503, "busy", {"Retry-After": when})],
+        default=Reply(200, MODEL),
+        max_requests=5,
+    )
+    sleeps: list[float] = []
+    assert run(api, mode, server, retrieve, sleeps=sleeps).id == "gpt-4o"
+    # The date has whole seconds: 2 to 3 s from when it was made, not the 0.5 s backoff.
+    assert len(sleeps) == 1 and 1.5 < sleeps[0] <= 3.0
+    assert server.request_count == 2
+
+
 def test_connection_reset_before_a_response_is_retried(
     api: ModuleType, mode: str, faulty_server: StartServer
 ) -> None:
@@ -377,10 +394,29 @@ def test_a_400_with_an_openai_error_body(
     assert server.request_count == 1  # a 400 is not retried
 
 
+def test_a_5xx_html_page_is_quoted_in_the_error(
+    api: ModuleType, mode: str, faulty_server: StartServer
+) -> None:
+    page = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+    server = faulty_server(
+        [Reply(502, page.encode(), {"Content-Type": "text/html"})],
+        default=Reply(200, MODEL),
+        max_requests=5,
+    )
+    with pytest.raises(api.InternalServerError) as caught:
+        run(api, mode, server, retrieve, max_retries=0)
+    assert caught.value.status_code == 502 and caught.value.body == page
+    assert "502" in str(caught.value) and "<h1>502 Bad Gateway</h1>" in str(
+        caught.value
+    )
+    assert server.request_count == 1
+
+
 @pytest.mark.parametrize(
     ("status", "error_class", "attempts"),
     [
         (401, "AuthenticationError", 1),
+        (408, "APIStatusError", 3),
         (403, "PermissionDeniedError", 1),
         (404, "NotFoundError", 1),
         (409, "ConflictError", 3),
@@ -549,6 +585,57 @@ def test_extra_headers_query_and_body_reach_the_server(
         "reasoning": {"effort": "low"},
         "n": 2,
     }
+
+
+def test_extra_body_and_extra_headers_take_precedence(
+    api: ModuleType, mode: str, faulty_server: StartServer
+) -> None:
+    server = faulty_server(default=Reply(200, COMPLETION), max_requests=5)
+
+    def call(client: Any) -> Any:
+        return client.chat.create_chat_completion(
+            messages=MESSAGES,
+            model="gpt-4o",
+            extra_headers={"User-Agent": "my-app/1.0"},
+            extra_body={"model": "gpt-4o-mini"},
+        )
+
+    run(api, mode, server, call)
+    (request,) = server.requests
+    assert json.loads(request.body)["model"] == "gpt-4o-mini"
+    assert request.headers["user-agent"] == "my-app/1.0"
+
+
+FILES_PAGE = {
+    "object": "list",
+    "data": [],
+    "first_id": "file-a",
+    "last_id": "file-a",
+    "has_more": False,
+}
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="extra_query does not take precedence over a declared query parameter of "
+    "the same name: files.list_files(limit=5, extra_query={'limit': 10}) sends "
+    "`?limit=5&limit=10` (templates/runtime/_client.py _prepare appends extra_query "
+    "pairs after the operation's); extra_body and extra_headers do override, and so "
+    "does the official OpenAI SDK for all three",
+)
+def test_extra_query_takes_precedence_over_a_declared_parameter(
+    api: ModuleType, mode: str, faulty_server: StartServer
+) -> None:
+    server = faulty_server(default=Reply(200, FILES_PAGE), max_requests=5)
+
+    def call(client: Any) -> Any:
+        return client.files.list_files(limit=5, order="asc", extra_query={"limit": 10})
+
+    run(api, mode, server, call)
+    (request,) = server.requests
+    assert request.target == "/files?limit=10&order=asc" or request.target == (
+        "/files?order=asc&limit=10"
+    )
 
 
 @pytest.mark.parametrize(
@@ -737,6 +824,33 @@ async def test_concurrent_calls_respect_a_user_pool_limit(
     await http.aclose()
     assert len(results) == 200 and server.request_count == 200
     assert 1 < server.peak_connections <= 8
+
+
+async def test_cancelled_calls_give_back_their_connections(
+    api: ModuleType, faulty_server: StartServer
+) -> None:
+    # As many hanging calls as the default pool has connections: a slot that a
+    # cancelled call kept would leave the next call waiting (600 s pool timeout).
+    server = faulty_server(
+        [Hang(10.0)] * 100, default=Reply(200, MODEL), max_requests=110
+    )
+    async with api.AsyncClient(api_key=API_KEY, base_url=server.url) as client:
+        hanging = [
+            asyncio.ensure_future(client.models.retrieve_model(f"h-{i}"))
+            for i in range(100)
+        ]
+        for _ in range(500):  # until every call reached the server (5 s at most)
+            if server.request_count == 100:
+                break
+            await asyncio.sleep(0.01)
+        assert server.request_count == 100
+        for task in hanging:
+            task.cancel()
+        await asyncio.gather(*hanging, return_exceptions=True)
+        assert all(task.cancelled() for task in hanging)
+        model = await asyncio.wait_for(retrieve(client), timeout=5)
+    assert model.id == "gpt-4o" and server.request_count == 101
+    assert wait_until(lambda: server.open_connections == 0)
 
 
 # -- the key stays secret --------------------------------------------------------------
