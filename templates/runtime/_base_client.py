@@ -284,6 +284,9 @@ class BaseClient(Generic[_HttpT]):
         url = self._base_url + build_path(op.path, path_params)
         if query or extra_query or self._auth_query:
             pairs: list[tuple[str, str]] = []
+            if query and extra_query:
+                # extra_query takes precedence over a declared parameter of the same name
+                query = {k: v for k, v in query.items() if k not in extra_query}
             if query:
                 encode_query(query, op.query_styles, pairs)
             if extra_query:
