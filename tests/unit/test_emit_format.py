@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import sys
 import time
@@ -218,6 +219,10 @@ def test_dead_worker_is_reported_not_hung(monkeypatch: pytest.MonkeyPatch) -> No
         os._exit(3)
 
     monkeypatch.setattr(formatter_module, "_format_chunk_with", die)
+    # The patch reaches the workers only through fork; the formatter picks fork only while
+    # the process has one thread, which other tests' servers may have changed.
+    fork = multiprocessing.get_context("fork")
+    monkeypatch.setattr(formatter_module, "_mp_context", lambda: fork)
     started = time.monotonic()
     with pytest.raises(FormatError) as caught:
         with Formatter(jobs=2, use_cache=False) as fmt:

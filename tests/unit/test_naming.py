@@ -30,13 +30,19 @@ from generator.naming import (
         ("usage-audio-speeches", "usage_audio_speeches"),
     ],
 )
-def test_operation_ids_become_snake_case_methods(operation_id: str, method: str) -> None:
+def test_operation_ids_become_snake_case_methods(
+    operation_id: str, method: str
+) -> None:
     assert snake(operation_id) == method
 
 
 @pytest.mark.parametrize(
     ("tag", "attr"),
-    [("Vector stores", "vector_stores"), ("Fine-tuning", "fine_tuning"), ("Audit Logs", "audit_logs")],
+    [
+        ("Vector stores", "vector_stores"),
+        ("Fine-tuning", "fine_tuning"),
+        ("Audit Logs", "audit_logs"),
+    ],
 )
 def test_tags_become_resource_attributes(tag: str, attr: str) -> None:
     assert snake(tag) == attr
@@ -106,4 +112,6 @@ def test_collisions_are_resolved_independently_of_order() -> None:
 
 
 def test_taken_names_are_avoided() -> None:
-    assert unique_names(["self"], python_identifier, taken={"self"}) == {"self": "self_2"}
+    assert unique_names(["self"], python_identifier, taken={"self"}) == {
+        "self": "self_2"
+    }
