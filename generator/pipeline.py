@@ -24,7 +24,7 @@ from . import planner
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
 from .loader import load
-from .planner.models import ModelsResult
+from .planner.models import ModelsResult, generate_models
 from .render import header_line, render, render_resources, runtime_files
 
 
@@ -42,31 +42,43 @@ class Result:
 
 
 class ModelsJob:
-    """datamodel-code-generator in a forked child, so it runs beside the formatter."""
+    """datamodel-code-generator in a forked child, so it runs beside the formatter.
 
-    def __init__(self, drafted: planner.Draft, *, fork: bool = True) -> None:
-        self._drafted = drafted
+    The child is forked first thing and imports datamodel-code-generator while this
+    process loads and drafts; `start` then hands it the prepared schemas.
+    """
+
+    def __init__(self, *, fork: bool = True) -> None:
+        self._drafted: planner.Draft | None = None
         self._process: Any = None
-        self._receive: Connection | None = None
+        self._connection: Connection | None = None
         can_fork = sys.platform == "linux" and threading.active_count() == 1
         if fork and can_fork:
             context = multiprocessing.get_context("fork")
-            self._receive, send = context.Pipe(duplex=False)
+            self._connection, child_end = context.Pipe(duplex=True)
             self._process = context.Process(
-                target=_models_child, args=(drafted, send), daemon=True
+                target=_models_child, args=(child_end,), daemon=True
             )
             self._process.start()
-            send.close()
+            child_end.close()
+
+    def start(self, drafted: planner.Draft) -> None:
+        self._drafted = drafted
+        if self._connection is not None:
+            self._connection.send(_work(drafted))
 
     def result(self) -> ModelsResult:
-        if self._receive is None:
-            return planner.run_models(self._drafted)
+        drafted = self._drafted
+        assert drafted is not None, "start() first"
+        if self._connection is None:
+            return planner.run_models(drafted)
         try:
-            status, payload = self._receive.recv()
+            status, payload = self._connection.recv()
         except EOFError:
             status, payload = "crash", "the model generator process died"
         finally:
-            self._receive.close()
+            self._connection.close()
+            self._connection = None
             self._process.join()
         if status == "ok":
             assert isinstance(payload, ModelsResult)
@@ -74,35 +86,44 @@ class ModelsJob:
         if status == "error":
             raise GeneratorError(payload)
         message = f"model generation failed: {payload}"
-        raise GeneratorError(
-            [
-                error(
-                    "E303",
-                    self._drafted.spec_name,
-                    None,
-                    "#/components/schemas",
-                    message,
-                )
-            ]
-        )
+        pointer = "#/components/schemas"
+        raise GeneratorError([error("E303", drafted.spec_name, None, pointer, message)])
 
     def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()  # a child still waiting for work sees EOF and exits
         if self._process is not None and self._process.is_alive():
             self._process.terminate()
             self._process.join()
 
 
-def _models_child(drafted: planner.Draft, send: Connection) -> None:
+def _work(drafted: planner.Draft) -> dict[str, Any]:
+    return {
+        "schemas": drafted.prepared,
+        "package": drafted.package,
+        "header": drafted.header,
+        "title": drafted.title,
+        "spec_file": drafted.spec_name,
+    }
+
+
+def _models_child(connection: Connection) -> None:
+    import datamodel_code_generator  # noqa: F401  (warm: the import is ~0.5 s)
+
     try:
-        send.send(("ok", planner.run_models(drafted)))
+        work = connection.recv()
+    except EOFError:
+        return
+    try:
+        connection.send(("ok", generate_models(**work)))
     except GeneratorError as exc:
-        send.send(("error", exc.diagnostics))
+        connection.send(("error", exc.diagnostics))
     except (
         BaseException
     ) as exc:  # report anything; the parent turns it into a diagnostic
-        send.send(("crash", f"{type(exc).__name__}: {exc}"))
+        connection.send(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
-        send.close()
+        connection.close()
 
 
 def generate(
@@ -126,15 +147,19 @@ def generate(
         raise GeneratorError(
             [error("E103", str(spec), None, "#", "spec file not found")]
         )
-    document = load(spec)
-    mark("loaded")
-    drafted = planner.draft(
-        document, spec_name=spec_name, header=header_line(spec_name), package=package
-    )
-    job = ModelsJob(drafted)
-    mark("drafted, models started")
+    job = ModelsJob()  # forked before anything else: no threads yet, nothing loaded
     try:
         with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
+            document = load(spec)
+            mark("loaded")
+            drafted = planner.draft(
+                document,
+                spec_name=spec_name,
+                header=header_line(spec_name),
+                package=package,
+            )
+            job.start(drafted)
+            mark("drafted, models started")
             guessed, _ = planner.finish(drafted, planner.guess_models(drafted))
             early = render_resources(guessed)
             formatter.submit_many(early)
