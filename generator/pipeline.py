@@ -25,6 +25,7 @@ from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
 from .loader import load
 from .planner.models import ModelsResult, generate_models
+from .mirror import with_async_half
 from .render import header_line, render, render_resources, runtime_files
 
 
@@ -161,7 +162,7 @@ def generate(
             job.start(drafted)
             mark("drafted, models started")
             guessed, _ = planner.finish(drafted, planner.guess_models(drafted))
-            early = render_resources(guessed)
+            early = render_resources(guessed, include_async=False)
             formatter.submit_many(early)
             mark("resources rendered")
             api, diagnostics = planner.finish(drafted, job.result())
@@ -171,18 +172,32 @@ def generate(
                 raise GeneratorError(diagnostics)
             files = render(api)
             runtime = runtime_files(api)
+            resources = render_resources(api, include_async=False)
             formatter.submit_many(
-                {p: t for p, t in files.items() if p not in early and p not in runtime}
+                {
+                    p: t
+                    for p, t in files.items()
+                    if p not in early and p not in runtime and p not in resources
+                }
             )
             mark("rendered")
             formatted = formatter.results()
             mark("formatted")
     finally:
         job.close()
-    stale = {
-        path: files[path] for path, text in early.items() if files.get(path) != text
-    }
+    # Resources rendered from guessed class names are formatted again if the real ones
+    # differ; then each gets its async half (or, rarely, black formats the whole module).
+    stale = {path: text for path, text in resources.items() if early.get(path) != text}
     formatted.update(format_sources(stale, use_cache=use_cache) if stale else {})
+    by_path = {f"{api.package}/resources/{r.module}.py": r for r in api.resources}
+    whole = {}
+    for path, resource in by_path.items():
+        module = with_async_half(formatted[path], resource)
+        if module is None:
+            whole[path] = files[path]
+        else:
+            formatted[path] = module
+    formatted.update(format_sources(whole, use_cache=use_cache) if whole else {})
     for path in early.keys() - files.keys():
         formatted.pop(path, None)
     files.update(formatted)

@@ -376,9 +376,12 @@ def render(api: ir.Api) -> dict[str, str]:
 
 
 def render_resources(
-    api: ir.Api, env: jinja2.Environment | None = None
+    api: ir.Api, env: jinja2.Environment | None = None, *, include_async: bool = True
 ) -> dict[str, str]:
-    """One module per resource: the part of the surface that needs only class names."""
+    """One module per resource: the part of the surface that needs only class names.
+
+    Without `include_async` the modules stop after the sync classes; `mirror` writes the
+    async half from the formatted sync half."""
     env = env or _environment()
     template = env.get_template("resource.py.jinja")
     header = header_line(api.spec_name)
@@ -398,6 +401,7 @@ def render_resources(
             api=api,
             header=header,
             imports=resource_imports(resource, aliases, flavours),
+            include_async=include_async,
             resource=resource,
             aliases=sorted(aliases.items(), key=lambda item: item[1]),
             sync_methods=flavours[0],

@@ -111,6 +111,19 @@ class ItemsResource(_rt.SyncAPIResource):
         return ItemsResourceWithRawResponse(self)
 
 
+class ItemsResourceWithRawResponse:
+    def __init__(self, resource: ItemsResource) -> None:
+        self.get_items = _rt.to_raw_response_wrapper(
+            resource.get_items,
+        )
+        self.upload_item = _rt.to_raw_response_wrapper(
+            resource.upload_item,
+        )
+        self.delete_item = _rt.to_raw_response_wrapper(
+            resource.delete_item,
+        )
+
+
 class AsyncItemsResource(_rt.AsyncAPIResource):
 
     async def get_items(
@@ -202,15 +215,14 @@ class AsyncItemsResource(_rt.AsyncAPIResource):
         return AsyncItemsResourceWithRawResponse(self)
 
 
-class ItemsResourceWithRawResponse:
-    def __init__(self, resource: ItemsResource) -> None:
-        self.get_items = _rt.to_raw_response_wrapper(resource.get_items)
-        self.upload_item = _rt.to_raw_response_wrapper(resource.upload_item)
-        self.delete_item = _rt.to_raw_response_wrapper(resource.delete_item)
-
-
 class AsyncItemsResourceWithRawResponse:
     def __init__(self, resource: AsyncItemsResource) -> None:
-        self.get_items = _rt.async_to_raw_response_wrapper(resource.get_items)
-        self.upload_item = _rt.async_to_raw_response_wrapper(resource.upload_item)
-        self.delete_item = _rt.async_to_raw_response_wrapper(resource.delete_item)
+        self.get_items = _rt.async_to_raw_response_wrapper(
+            resource.get_items,
+        )
+        self.upload_item = _rt.async_to_raw_response_wrapper(
+            resource.upload_item,
+        )
+        self.delete_item = _rt.async_to_raw_response_wrapper(
+            resource.delete_item,
+        )

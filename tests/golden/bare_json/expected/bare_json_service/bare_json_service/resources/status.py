@@ -40,6 +40,13 @@ class StatusResource(_rt.SyncAPIResource):
         return StatusResourceWithRawResponse(self)
 
 
+class StatusResourceWithRawResponse:
+    def __init__(self, resource: StatusResource) -> None:
+        self.ping = _rt.to_raw_response_wrapper(
+            resource.ping,
+        )
+
+
 class AsyncStatusResource(_rt.AsyncAPIResource):
 
     async def ping(
@@ -66,11 +73,8 @@ class AsyncStatusResource(_rt.AsyncAPIResource):
         return AsyncStatusResourceWithRawResponse(self)
 
 
-class StatusResourceWithRawResponse:
-    def __init__(self, resource: StatusResource) -> None:
-        self.ping = _rt.to_raw_response_wrapper(resource.ping)
-
-
 class AsyncStatusResourceWithRawResponse:
     def __init__(self, resource: AsyncStatusResource) -> None:
-        self.ping = _rt.async_to_raw_response_wrapper(resource.ping)
+        self.ping = _rt.async_to_raw_response_wrapper(
+            resource.ping,
+        )

@@ -99,6 +99,16 @@ class AttachmentsResource(_rt.SyncAPIResource):
         return AttachmentsResourceWithRawResponse(self)
 
 
+class AttachmentsResourceWithRawResponse:
+    def __init__(self, resource: AttachmentsResource) -> None:
+        self.upload_attachment = _rt.to_raw_response_wrapper(
+            resource.upload_attachment,
+        )
+        self.download_attachment = _rt.to_raw_response_wrapper(
+            resource.download_attachment,
+        )
+
+
 class AsyncAttachmentsResource(_rt.AsyncAPIResource):
 
     async def upload_attachment(
@@ -171,19 +181,11 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
         return AsyncAttachmentsResourceWithRawResponse(self)
 
 
-class AttachmentsResourceWithRawResponse:
-    def __init__(self, resource: AttachmentsResource) -> None:
-        self.upload_attachment = _rt.to_raw_response_wrapper(resource.upload_attachment)
-        self.download_attachment = _rt.to_raw_response_wrapper(
-            resource.download_attachment
-        )
-
-
 class AsyncAttachmentsResourceWithRawResponse:
     def __init__(self, resource: AsyncAttachmentsResource) -> None:
         self.upload_attachment = _rt.async_to_raw_response_wrapper(
-            resource.upload_attachment
+            resource.upload_attachment,
         )
         self.download_attachment = _rt.async_to_raw_response_wrapper(
-            resource.download_attachment
+            resource.download_attachment,
         )

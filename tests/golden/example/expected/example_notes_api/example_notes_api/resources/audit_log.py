@@ -75,6 +75,16 @@ class AuditLogResource(_rt.SyncAPIResource):
         return AuditLogResourceWithRawResponse(self)
 
 
+class AuditLogResourceWithRawResponse:
+    def __init__(self, resource: AuditLogResource) -> None:
+        self.list_audit_events = _rt.to_raw_response_wrapper(
+            resource.list_audit_events,
+        )
+        self.get_audit_event = _rt.to_raw_response_wrapper(
+            resource.get_audit_event,
+        )
+
+
 class AsyncAuditLogResource(_rt.AsyncAPIResource):
 
     async def list_audit_events(
@@ -131,17 +141,11 @@ class AsyncAuditLogResource(_rt.AsyncAPIResource):
         return AsyncAuditLogResourceWithRawResponse(self)
 
 
-class AuditLogResourceWithRawResponse:
-    def __init__(self, resource: AuditLogResource) -> None:
-        self.list_audit_events = _rt.to_raw_response_wrapper(resource.list_audit_events)
-        self.get_audit_event = _rt.to_raw_response_wrapper(resource.get_audit_event)
-
-
 class AsyncAuditLogResourceWithRawResponse:
     def __init__(self, resource: AsyncAuditLogResource) -> None:
         self.list_audit_events = _rt.async_to_raw_response_wrapper(
-            resource.list_audit_events
+            resource.list_audit_events,
         )
         self.get_audit_event = _rt.async_to_raw_response_wrapper(
-            resource.get_audit_event
+            resource.get_audit_event,
         )

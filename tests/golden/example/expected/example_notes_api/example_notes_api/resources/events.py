@@ -52,6 +52,13 @@ class EventsResource(_rt.SyncAPIResource):
         return EventsResourceWithRawResponse(self)
 
 
+class EventsResourceWithRawResponse:
+    def __init__(self, resource: EventsResource) -> None:
+        self.stream_events = _rt.to_raw_response_wrapper(
+            resource.stream_events,
+        )
+
+
 class AsyncEventsResource(_rt.AsyncAPIResource):
 
     async def stream_events(
@@ -88,11 +95,8 @@ class AsyncEventsResource(_rt.AsyncAPIResource):
         return AsyncEventsResourceWithRawResponse(self)
 
 
-class EventsResourceWithRawResponse:
-    def __init__(self, resource: EventsResource) -> None:
-        self.stream_events = _rt.to_raw_response_wrapper(resource.stream_events)
-
-
 class AsyncEventsResourceWithRawResponse:
     def __init__(self, resource: AsyncEventsResource) -> None:
-        self.stream_events = _rt.async_to_raw_response_wrapper(resource.stream_events)
+        self.stream_events = _rt.async_to_raw_response_wrapper(
+            resource.stream_events,
+        )

@@ -69,6 +69,13 @@ class ExportsResource(_rt.SyncAPIResource):
         return ExportsResourceWithRawResponse(self)
 
 
+class ExportsResourceWithRawResponse:
+    def __init__(self, resource: ExportsResource) -> None:
+        self.create_export = _rt.to_raw_response_wrapper(
+            resource.create_export,
+        )
+
+
 class AsyncExportsResource(_rt.AsyncAPIResource):
 
     async def create_export(
@@ -114,11 +121,8 @@ class AsyncExportsResource(_rt.AsyncAPIResource):
         return AsyncExportsResourceWithRawResponse(self)
 
 
-class ExportsResourceWithRawResponse:
-    def __init__(self, resource: ExportsResource) -> None:
-        self.create_export = _rt.to_raw_response_wrapper(resource.create_export)
-
-
 class AsyncExportsResourceWithRawResponse:
     def __init__(self, resource: AsyncExportsResource) -> None:
-        self.create_export = _rt.async_to_raw_response_wrapper(resource.create_export)
+        self.create_export = _rt.async_to_raw_response_wrapper(
+            resource.create_export,
+        )

@@ -44,6 +44,13 @@ class HealthResource(_rt.SyncAPIResource):
         return HealthResourceWithRawResponse(self)
 
 
+class HealthResourceWithRawResponse:
+    def __init__(self, resource: HealthResource) -> None:
+        self.get_health = _rt.to_raw_response_wrapper(
+            resource.get_health,
+        )
+
+
 class AsyncHealthResource(_rt.AsyncAPIResource):
 
     async def get_health(
@@ -72,11 +79,8 @@ class AsyncHealthResource(_rt.AsyncAPIResource):
         return AsyncHealthResourceWithRawResponse(self)
 
 
-class HealthResourceWithRawResponse:
-    def __init__(self, resource: HealthResource) -> None:
-        self.get_health = _rt.to_raw_response_wrapper(resource.get_health)
-
-
 class AsyncHealthResourceWithRawResponse:
     def __init__(self, resource: AsyncHealthResource) -> None:
-        self.get_health = _rt.async_to_raw_response_wrapper(resource.get_health)
+        self.get_health = _rt.async_to_raw_response_wrapper(
+            resource.get_health,
+        )

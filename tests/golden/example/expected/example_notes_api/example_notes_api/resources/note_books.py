@@ -213,6 +213,25 @@ class NoteBooksResource(_rt.SyncAPIResource):
         return NoteBooksResourceWithRawResponse(self)
 
 
+class NoteBooksResourceWithRawResponse:
+    def __init__(self, resource: NoteBooksResource) -> None:
+        self.list_notebooks = _rt.to_raw_response_wrapper(
+            resource.list_notebooks,
+        )
+        self.create_notebook = _rt.to_raw_response_wrapper(
+            resource.create_notebook,
+        )
+        self.get_notebook = _rt.to_raw_response_wrapper(
+            resource.get_notebook,
+        )
+        self.delete_notebook = _rt.to_raw_response_wrapper(
+            resource.delete_notebook,
+        )
+        self.archive_notebook = _rt.to_raw_response_wrapper(
+            resource.archive_notebook,
+        )
+
+
 class AsyncNoteBooksResource(_rt.AsyncAPIResource):
 
     async def list_notebooks(
@@ -393,25 +412,20 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         return AsyncNoteBooksResourceWithRawResponse(self)
 
 
-class NoteBooksResourceWithRawResponse:
-    def __init__(self, resource: NoteBooksResource) -> None:
-        self.list_notebooks = _rt.to_raw_response_wrapper(resource.list_notebooks)
-        self.create_notebook = _rt.to_raw_response_wrapper(resource.create_notebook)
-        self.get_notebook = _rt.to_raw_response_wrapper(resource.get_notebook)
-        self.delete_notebook = _rt.to_raw_response_wrapper(resource.delete_notebook)
-        self.archive_notebook = _rt.to_raw_response_wrapper(resource.archive_notebook)
-
-
 class AsyncNoteBooksResourceWithRawResponse:
     def __init__(self, resource: AsyncNoteBooksResource) -> None:
-        self.list_notebooks = _rt.async_to_raw_response_wrapper(resource.list_notebooks)
-        self.create_notebook = _rt.async_to_raw_response_wrapper(
-            resource.create_notebook
+        self.list_notebooks = _rt.async_to_raw_response_wrapper(
+            resource.list_notebooks,
         )
-        self.get_notebook = _rt.async_to_raw_response_wrapper(resource.get_notebook)
+        self.create_notebook = _rt.async_to_raw_response_wrapper(
+            resource.create_notebook,
+        )
+        self.get_notebook = _rt.async_to_raw_response_wrapper(
+            resource.get_notebook,
+        )
         self.delete_notebook = _rt.async_to_raw_response_wrapper(
-            resource.delete_notebook
+            resource.delete_notebook,
         )
         self.archive_notebook = _rt.async_to_raw_response_wrapper(
-            resource.archive_notebook
+            resource.archive_notebook,
         )

@@ -424,6 +424,31 @@ class NotesResource(_rt.SyncAPIResource):
         return NotesResourceWithRawResponse(self)
 
 
+class NotesResourceWithRawResponse:
+    def __init__(self, resource: NotesResource) -> None:
+        self.list_notes = _rt.to_raw_response_wrapper(
+            resource.list_notes,
+        )
+        self.create_note = _rt.to_raw_response_wrapper(
+            resource.create_note,
+        )
+        self.get_note = _rt.to_raw_response_wrapper(
+            resource.get_note,
+        )
+        self.delete_note = _rt.to_raw_response_wrapper(
+            resource.delete_note,
+        )
+        self.replace_note_tags = _rt.to_raw_response_wrapper(
+            resource.replace_note_tags,
+        )
+        self.create_summary = _rt.to_raw_response_wrapper(
+            resource.create_summary,
+        )
+        self.read_note_aloud = _rt.to_raw_response_wrapper(
+            resource.read_note_aloud,
+        )
+
+
 class AsyncNotesResource(_rt.AsyncAPIResource):
 
     async def list_notes(
@@ -787,27 +812,26 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         return AsyncNotesResourceWithRawResponse(self)
 
 
-class NotesResourceWithRawResponse:
-    def __init__(self, resource: NotesResource) -> None:
-        self.list_notes = _rt.to_raw_response_wrapper(resource.list_notes)
-        self.create_note = _rt.to_raw_response_wrapper(resource.create_note)
-        self.get_note = _rt.to_raw_response_wrapper(resource.get_note)
-        self.delete_note = _rt.to_raw_response_wrapper(resource.delete_note)
-        self.replace_note_tags = _rt.to_raw_response_wrapper(resource.replace_note_tags)
-        self.create_summary = _rt.to_raw_response_wrapper(resource.create_summary)
-        self.read_note_aloud = _rt.to_raw_response_wrapper(resource.read_note_aloud)
-
-
 class AsyncNotesResourceWithRawResponse:
     def __init__(self, resource: AsyncNotesResource) -> None:
-        self.list_notes = _rt.async_to_raw_response_wrapper(resource.list_notes)
-        self.create_note = _rt.async_to_raw_response_wrapper(resource.create_note)
-        self.get_note = _rt.async_to_raw_response_wrapper(resource.get_note)
-        self.delete_note = _rt.async_to_raw_response_wrapper(resource.delete_note)
-        self.replace_note_tags = _rt.async_to_raw_response_wrapper(
-            resource.replace_note_tags
+        self.list_notes = _rt.async_to_raw_response_wrapper(
+            resource.list_notes,
         )
-        self.create_summary = _rt.async_to_raw_response_wrapper(resource.create_summary)
+        self.create_note = _rt.async_to_raw_response_wrapper(
+            resource.create_note,
+        )
+        self.get_note = _rt.async_to_raw_response_wrapper(
+            resource.get_note,
+        )
+        self.delete_note = _rt.async_to_raw_response_wrapper(
+            resource.delete_note,
+        )
+        self.replace_note_tags = _rt.async_to_raw_response_wrapper(
+            resource.replace_note_tags,
+        )
+        self.create_summary = _rt.async_to_raw_response_wrapper(
+            resource.create_summary,
+        )
         self.read_note_aloud = _rt.async_to_raw_response_wrapper(
-            resource.read_note_aloud
+            resource.read_note_aloud,
         )

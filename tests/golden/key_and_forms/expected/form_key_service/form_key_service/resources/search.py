@@ -99,6 +99,19 @@ class SearchResource(_rt.SyncAPIResource):
         return SearchResourceWithRawResponse(self)
 
 
+class SearchResourceWithRawResponse:
+    def __init__(self, resource: SearchResource) -> None:
+        self.search = _rt.to_raw_response_wrapper(
+            resource.search,
+        )
+        self.create_token = _rt.to_raw_response_wrapper(
+            resource.create_token,
+        )
+        self.follow_feed = _rt.to_raw_response_wrapper(
+            resource.follow_feed,
+        )
+
+
 class AsyncSearchResource(_rt.AsyncAPIResource):
 
     async def search(
@@ -172,15 +185,14 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         return AsyncSearchResourceWithRawResponse(self)
 
 
-class SearchResourceWithRawResponse:
-    def __init__(self, resource: SearchResource) -> None:
-        self.search = _rt.to_raw_response_wrapper(resource.search)
-        self.create_token = _rt.to_raw_response_wrapper(resource.create_token)
-        self.follow_feed = _rt.to_raw_response_wrapper(resource.follow_feed)
-
-
 class AsyncSearchResourceWithRawResponse:
     def __init__(self, resource: AsyncSearchResource) -> None:
-        self.search = _rt.async_to_raw_response_wrapper(resource.search)
-        self.create_token = _rt.async_to_raw_response_wrapper(resource.create_token)
-        self.follow_feed = _rt.async_to_raw_response_wrapper(resource.follow_feed)
+        self.search = _rt.async_to_raw_response_wrapper(
+            resource.search,
+        )
+        self.create_token = _rt.async_to_raw_response_wrapper(
+            resource.create_token,
+        )
+        self.follow_feed = _rt.async_to_raw_response_wrapper(
+            resource.follow_feed,
+        )

@@ -120,6 +120,19 @@ class AuditLogsResource(_rt.SyncAPIResource):
         return AuditLogsResourceWithRawResponse(self)
 
 
+class AuditLogsResourceWithRawResponse:
+    def __init__(self, resource: AuditLogsResource) -> None:
+        self.list = _rt.to_raw_response_wrapper(
+            resource.list,
+        )
+        self.type = _rt.to_raw_response_wrapper(
+            resource.type,
+        )
+        self.with_raw_response_ = _rt.to_raw_response_wrapper(
+            resource.with_raw_response_,
+        )
+
+
 class AsyncAuditLogsResource(_rt.AsyncAPIResource):
 
     async def list(
@@ -218,19 +231,14 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
         return AsyncAuditLogsResourceWithRawResponse(self)
 
 
-class AuditLogsResourceWithRawResponse:
-    def __init__(self, resource: AuditLogsResource) -> None:
-        self.list = _rt.to_raw_response_wrapper(resource.list)
-        self.type = _rt.to_raw_response_wrapper(resource.type)
-        self.with_raw_response_ = _rt.to_raw_response_wrapper(
-            resource.with_raw_response_
-        )
-
-
 class AsyncAuditLogsResourceWithRawResponse:
     def __init__(self, resource: AsyncAuditLogsResource) -> None:
-        self.list = _rt.async_to_raw_response_wrapper(resource.list)
-        self.type = _rt.async_to_raw_response_wrapper(resource.type)
+        self.list = _rt.async_to_raw_response_wrapper(
+            resource.list,
+        )
+        self.type = _rt.async_to_raw_response_wrapper(
+            resource.type,
+        )
         self.with_raw_response_ = _rt.async_to_raw_response_wrapper(
-            resource.with_raw_response_
+            resource.with_raw_response_,
         )

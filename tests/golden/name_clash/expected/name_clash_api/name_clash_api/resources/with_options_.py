@@ -40,6 +40,13 @@ class WithOptionsResource(_rt.SyncAPIResource):
         return WithOptionsResourceWithRawResponse(self)
 
 
+class WithOptionsResourceWithRawResponse:
+    def __init__(self, resource: WithOptionsResource) -> None:
+        self.get_options = _rt.to_raw_response_wrapper(
+            resource.get_options,
+        )
+
+
 class AsyncWithOptionsResource(_rt.AsyncAPIResource):
 
     async def get_options(
@@ -66,11 +73,8 @@ class AsyncWithOptionsResource(_rt.AsyncAPIResource):
         return AsyncWithOptionsResourceWithRawResponse(self)
 
 
-class WithOptionsResourceWithRawResponse:
-    def __init__(self, resource: WithOptionsResource) -> None:
-        self.get_options = _rt.to_raw_response_wrapper(resource.get_options)
-
-
 class AsyncWithOptionsResourceWithRawResponse:
     def __init__(self, resource: AsyncWithOptionsResource) -> None:
-        self.get_options = _rt.async_to_raw_response_wrapper(resource.get_options)
+        self.get_options = _rt.async_to_raw_response_wrapper(
+            resource.get_options,
+        )

@@ -1,0 +1,59 @@
+"""The async half of a resource module, derived from its black-formatted sync half.
+
+Black costs as much per line as everything else in the pipeline together, and the async
+classes of a resource module repeat the sync ones line for line, save for `async`/`await`
+and a few type names (`Stream` -> `AsyncStream`). So the sync half is formatted by black and
+the async half is written from it. Every change makes a line longer, so black could only
+split a changed line, never join it with another; a changed line that ends up over black's
+line length therefore sends the whole module back to black (`None`). The tests run
+`black --check` on every generated package to keep this honest.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import ir
+
+LINE_LENGTH = 88
+_RETURN_CALL = re.compile(
+    r"^(\s+return )(self\._client\.(?:request|request_stream)\()$"
+)
+_METHOD = re.compile(r"^    def (\w+)\($")
+_ITERATOR = re.compile(r"(?<![\w.])Iterator\[")
+_RENAMES = (
+    ("_rt.Stream[", "_rt.AsyncStream["),
+    ("_rt.BinaryResponse", "_rt.AsyncBinaryResponse"),
+    ("_rt.SyncAPIResource", "_rt.AsyncAPIResource"),
+    ("_rt.to_raw_response_wrapper(", "_rt.async_to_raw_response_wrapper("),
+)
+
+
+def with_async_half(sync_module: str, resource: ir.Resource) -> str | None:
+    """`sync_module` (formatted) followed by its async classes, or None to use black."""
+    name = resource.class_name
+    marker = f"\n\nclass {name}(_rt.SyncAPIResource):\n"
+    start = sync_module.find(marker)
+    if start < 0:
+        return None
+    sync_half = sync_module[start + 2 :]
+    class_names = re.compile(rf"(?<![\w.]){re.escape(name)}(?=\b|WithRawResponse)")
+    keep_sync = {
+        f"{op.method_name}_iter" for op in resource.operations if op.pagination
+    }
+    keep_sync |= {"__init__", "with_raw_response"}
+    lines = []
+    for line in sync_half.split("\n"):
+        new = line
+        method = _METHOD.match(line)
+        if method and method.group(1) not in keep_sync:
+            new = f"    async def {method.group(1)}("
+        new = _RETURN_CALL.sub(r"\1await \2", new)
+        for old, replacement in _RENAMES:
+            new = new.replace(old, replacement)
+        new = _ITERATOR.sub("AsyncIterator[", new)
+        new = class_names.sub(f"Async{name}", new)
+        if new != line and len(new) > LINE_LENGTH:
+            return None
+        lines.append(new)
+    return sync_module.rstrip("\n") + "\n\n\n" + "\n".join(lines).rstrip("\n") + "\n"

@@ -1,0 +1,54 @@
+"""The async half of a resource module, written from the formatted sync half, is exactly
+what black makes of the template's own async rendering."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import planner
+from generator.emit import format_python
+from generator.loader import load
+from generator.mirror import with_async_half
+from generator.render import header_line, render_resources
+
+ROOT = Path(__file__).resolve().parents[2]
+SPECS = [
+    ROOT / "specs" / "example.yaml",
+    ROOT / "tests" / "golden" / "name_clash" / "spec.yaml",
+    ROOT / "tests" / "golden" / "key_and_forms" / "spec.yaml",
+]
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.parent.name + "/" + p.name)
+def test_derived_async_half_equals_black_on_the_full_template(spec: Path) -> None:
+    api, _ = planner.plan(
+        load(spec), spec_name=spec.name, header=header_line(spec.name)
+    )
+    full = render_resources(api)
+    sync_only = render_resources(api, include_async=False)
+    derived = 0
+    for resource in api.resources:
+        path = f"{api.package}/resources/{resource.module}.py"
+        module = with_async_half(format_python(sync_only[path]), resource)
+        if module is not None:
+            derived += 1
+            assert module == format_python(full[path]), path
+    assert derived == len(api.resources)
+
+
+def test_a_changed_line_over_the_limit_is_left_to_black() -> None:
+    api, _ = planner.plan(
+        load(SPECS[0]), spec_name="example.yaml", header=header_line("example.yaml")
+    )
+    resource = api.resources[0]
+    path = f"{api.package}/resources/{resource.module}.py"
+    sync_module = format_python(render_resources(api, include_async=False)[path])
+    # A comment line that `Stream[` -> `AsyncStream[` pushes past 88 characters.
+    long_line = ("        # _rt.Stream[" + "x" * 88)[:86]
+    widened = sync_module.replace(
+        "    @cached_property\n", f"{long_line}\n    @cached_property\n", 1
+    )
+    assert widened != sync_module
+    assert with_async_half(widened, resource) is None
