@@ -45,7 +45,11 @@ def openai_spec(version: str) -> Path:
 
 
 def openai_package_name(version: str) -> str:
-    return "openai_api" if version == "2.3.0" else "openai_api_" + version.replace(".", "_")
+    return (
+        "openai_api"
+        if version == "2.3.0"
+        else "openai_api_" + version.replace(".", "_")
+    )
 
 
 class GeneratedPackages:
