@@ -74,7 +74,8 @@ class MethodView:
     branches: tuple[Branch, ...]
     call_kwargs: tuple[tuple[str, str], ...]  # keyword -> expression
     doc: str
-    awaits: bool  # `return await ...`
+    awaits: bool  # an `async def` returning `await ...` (not the async `_iter` methods)
+    warns_deprecated: bool
 
 
 ALIAS_MIN_LENGTH = 48
@@ -229,6 +230,7 @@ class SurfaceBuilder:
             call_kwargs=self.call_kwargs(op),
             doc=method_doc(op),
             awaits=self.is_async,
+            warns_deprecated=op.deprecated,
         )
 
     def iter_method(self, op: ir.Operation) -> MethodView | None:
@@ -253,6 +255,7 @@ class SurfaceBuilder:
             call_kwargs=kwargs,
             doc=f"Iterate over every item of {op.method_name}, fetching pages as needed.",
             awaits=False,
+            warns_deprecated=False,
         )
 
     def call_kwargs(self, op: ir.Operation) -> tuple[tuple[str, str], ...]:
