@@ -170,16 +170,10 @@ def generate(
             diagnostics = [*document.warnings, *diagnostics]
             if strict and any(d.severity is Severity.WARNING for d in diagnostics):
                 raise GeneratorError(diagnostics)
-            files = render(api)
+            files = render(api, resources=False)
             runtime = runtime_files(api)
             resources = render_resources(api, include_async=False)
-            formatter.submit_many(
-                {
-                    p: t
-                    for p, t in files.items()
-                    if p not in early and p not in runtime and p not in resources
-                }
-            )
+            formatter.submit_many({p: t for p, t in files.items() if p not in runtime})
             mark("rendered")
             formatted = formatter.results()
             mark("formatted")
@@ -190,15 +184,19 @@ def generate(
     stale = {path: text for path, text in resources.items() if early.get(path) != text}
     formatted.update(format_sources(stale, use_cache=use_cache) if stale else {})
     by_path = {f"{api.package}/resources/{r.module}.py": r for r in api.resources}
-    whole = {}
+    fallback = []
     for path, resource in by_path.items():
         module = with_async_half(formatted[path], resource)
         if module is None:
-            whole[path] = files[path]
+            fallback.append(path)
         else:
             formatted[path] = module
-    formatted.update(format_sources(whole, use_cache=use_cache) if whole else {})
-    for path in early.keys() - files.keys():
+    if fallback:
+        whole = render_resources(api)
+        formatted.update(
+            format_sources({p: whole[p] for p in fallback}, use_cache=use_cache)
+        )
+    for path in early.keys() - by_path.keys():
         formatted.pop(path, None)
     files.update(formatted)
     target = output / api.package

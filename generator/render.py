@@ -184,8 +184,8 @@ class SurfaceBuilder:
             "extra_body: Mapping[str, object] | None = None",
             f"timeout: {TIMEOUT_HINT} = {NOT_GIVEN}",
         ]
-        # A required keyword after an optional one is fine in Python (keyword-only), but keep
-        # required first for readability; `*` is dropped when nothing follows it.
+        # Keyword-only arguments may come in any order; required ones go first to read well.
+        # `*` is never last: the extra_* and timeout arguments always follow it.
         return tuple(out)
 
     def method(self, op: ir.Operation) -> MethodView:
@@ -351,8 +351,9 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def render(api: ir.Api) -> dict[str, str]:
-    """Every file of the generated project, runtime included."""
+def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
+    """Every file of the generated project, runtime included (resource modules only with
+    `resources`: the pipeline renders their sync halves itself, see `mirror`)."""
     env = _environment()
     header = header_line(api.spec_name)
     pkg = api.package
@@ -371,7 +372,8 @@ def render(api: ir.Api) -> dict[str, str]:
     put(f"{pkg}/models/__init__.py", "models_init.py.jinja")
     put(f"{pkg}/models/_base.py", "models_base.py.jinja")
     files[f"{pkg}/py.typed"] = header + "\n"
-    files.update(render_resources(api, env))
+    if resources:
+        files.update(render_resources(api, env))
     for module, source in api.model_sources.items():
         files[f"{pkg}/models/{module.replace('.', '/')}.py"] = source
     files.update(runtime_files(api))

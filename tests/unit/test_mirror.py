@@ -52,3 +52,18 @@ def test_a_changed_line_over_the_limit_is_left_to_black() -> None:
     )
     assert widened != sync_module
     assert with_async_half(widened, resource) is None
+
+
+def test_the_pipeline_fallback_to_black_writes_the_same_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from generator import pipeline
+
+    def tree(root: Path) -> dict[str, bytes]:
+        return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*.py")}
+
+    derived = pipeline.generate(SPECS[0], output=tmp_path / "derived").target
+    monkeypatch.setattr(pipeline, "with_async_half", lambda module, resource: None)
+    whole = pipeline.generate(SPECS[0], output=tmp_path / "whole").target
+    assert tree(derived) == tree(whole)
+    assert any("resources" in path for path in tree(whole))
