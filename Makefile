@@ -26,14 +26,14 @@ venv: $(STAMP)
 # Writes $(OUT)/<package>/ and makes the package importable from the venv without an
 # install step (a .pth file pointing at the generated project).
 generate: $(STAMP)
-	$(PY) -m generator $(SPEC) --output $(OUT)
+	$(PY) -m oapigen $(SPEC) --output $(OUT)
 	@$(PY) -c 'import sys, site, pathlib; out = pathlib.Path("$(OUT)").resolve(); \
 	  sp = pathlib.Path(site.getsitepackages()[0]); \
 	  dirs = sorted(str(p) for p in out.iterdir() if (p / "pyproject.toml").is_file()); \
 	  (sp / "oapigen_generated.pth").write_text("".join(d + "\n" for d in dirs))'
 
 check: $(STAMP)
-	$(PY) -m generator $(SPEC) --output $(OUT) --check
+	$(PY) -m oapigen $(SPEC) --output $(OUT) --check
 
 specs:
 	@test -d $(SHARED)/specs || { echo "no $(SHARED)/specs: put the OpenAI specs there or pass SHARED=..."; exit 2; }

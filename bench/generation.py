@@ -253,7 +253,7 @@ class GenerationBench:
             return [
                 sys.executable,
                 "-m",
-                "generator",
+                "oapigen",
                 str(spec),
                 "--output",
                 str(out),

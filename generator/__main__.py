@@ -1,3 +1,5 @@
+"""`python -m oapigen SPEC ...`: the command line (see `cli`)."""
+
 import sys
 
 from .cli import main

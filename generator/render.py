@@ -15,7 +15,15 @@ import jinja2
 from . import __version__, ir
 from .naming import pascal
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+def _templates_dir() -> Path:
+    """Installed, the templates sit inside the package (`oapigen/templates`); in the source
+    tree (and an editable install) they are the repository's top-level `templates/`."""
+    here = Path(__file__).resolve().parent
+    inside = here / "templates"
+    return inside if (inside / "runtime").is_dir() else here.parent / "templates"
+
+
+TEMPLATES = _templates_dir()
 RUNTIME = TEMPLATES / "runtime"
 TIMEOUT_HINT = "float | httpx.Timeout | None | _rt.NotGiven"
 NOT_GIVEN = "_rt.NOT_GIVEN"

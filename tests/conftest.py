@@ -61,7 +61,7 @@ class GeneratedPackages:
 
     def project(self, spec: Path, package: str | None = None) -> Path:
         """Generate (once) and return the generated project folder."""
-        from generator.pipeline import generate
+        from oapigen.pipeline import generate
 
         key = (spec.resolve(), package)
         if key not in self._done:

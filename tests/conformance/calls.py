@@ -1,6 +1,6 @@
 """One call of a generated client method with arguments built from the spec.
 
-The spec's wire names become Python names by `generator.naming.argument_name` (the rule
+The spec's wire names become Python names by `oapigen.naming.argument_name` (the rule
 API.md states); a name the method signature does not have is a finding, reported as
 `ArgumentMismatch`. Path parameters are passed positionally (API.md: they may be), the
 rest as keywords.
@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.naming import argument_name
+from oapigen.naming import argument_name
 
 from .specs import Operation, Spec
 from .values import FileValue, ValueBuilder

@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from generator.naming import snake
+from oapigen.naming import snake
 
 ROOT = Path(__file__).resolve().parents[2]
 VERSIONS = ("1.1.0", "2.0.0", "2.3.0")

@@ -2,7 +2,7 @@
 call sends and a server returns, built from the spec's schemas.
 
 The end-to-end tests compare generated clients against what this module derives from the
-spec, so nothing here asks the generator what it planned. Only `generator.naming.snake` is
+spec, so nothing here asks the generator what it planned. Only `oapigen.naming.snake` is
 shared: it is the naming rule API.md prescribes for resources and methods.
 
 Sample values follow one rule set everywhere (request arguments, wire values, responses):
@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import yaml
 
-from generator.naming import snake
+from oapigen.naming import snake
 from tests.conftest import openai_package_name
 
 SPECS = Path(__file__).resolve().parents[2] / "specs"

@@ -220,7 +220,7 @@ def test_black_leaves_the_project_unchanged(
 
 
 class CliRun:
-    """`python -m generator SPEC --output DIR` run as a child process."""
+    """`python -m oapigen SPEC --output DIR` run as a child process."""
 
     def __init__(self, output: Path, process: subprocess.Popen[str]) -> None:
         self.output = output
@@ -262,7 +262,7 @@ class CliGenerations:
         command = [
             sys.executable,
             "-m",
-            "generator",
+            "oapigen",
             str(spec),
             "--output",
             str(output),

@@ -15,7 +15,7 @@ from types import ModuleType
 import httpx
 import pytest
 
-from generator.diagnostics import GeneratorError
+from oapigen.diagnostics import GeneratorError
 from tests.conftest import GeneratedPackages
 
 from .mock import Recorder, reply

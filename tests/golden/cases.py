@@ -78,7 +78,7 @@ def generate_case(case: Case, output: Path) -> Path:
 
     expected/ mirrors `output`: `<project>/<package>/...`, so the project's name is
     part of what is compared."""
-    from generator.pipeline import generate
+    from oapigen.pipeline import generate
 
     return generate(case.spec, output=output, package=case.package).target
 

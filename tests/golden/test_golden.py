@@ -217,7 +217,7 @@ def test_output_does_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
         [
             sys.executable,
             "-m",
-            "generator",
+            "oapigen",
             str(case.spec),
             "--output",
             str(tmp_path),

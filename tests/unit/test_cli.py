@@ -1,4 +1,4 @@
-"""The command line, run as users run it: `python -m generator` in a subprocess.
+"""The command line, run as users run it: `python -m oapigen` in a subprocess.
 
 Exit codes: 0 ok, 1 `--check` drift, 2 errors; a bad spec gives one located line per
 problem on stderr (`file:line pointer: error Ennn: message`), never a traceback, and
@@ -72,7 +72,7 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 def oapigen(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", "oapigen", *map(str, args)],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -275,7 +275,7 @@ def test_an_invalid_package_name_exits_2(tmp_path: Path) -> None:
 
 
 def test_version() -> None:
-    from generator import __version__
+    from oapigen import __version__
 
     result = oapigen("--version")
     assert result.returncode == 0

@@ -13,9 +13,9 @@ import black
 import pytest
 from black.mode import TargetVersion
 
-from generator.diagnostics import GeneratorError
-from generator.emit import Formatter, FormatError, default_cache_dir, format_sources
-from generator.emit import formatter as formatter_module
+from oapigen.diagnostics import GeneratorError
+from oapigen.emit import Formatter, FormatError, default_cache_dir, format_sources
+from oapigen.emit import formatter as formatter_module
 
 PROJECT_MODE = black.Mode(line_length=88, target_versions={TargetVersion.PY310})
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.emit import check_tree, write_tree
-from generator.emit import tree as tree_module
+from oapigen.emit import check_tree, write_tree
+from oapigen.emit import tree as tree_module
 
 FILES = {
     "pkg/__init__.py": "from .client import Client\n",

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from generator.diagnostics import GeneratorError
-from generator.loader import Document, load
+from oapigen.diagnostics import GeneratorError
+from oapigen.loader import Document, load
 
 
 def write(directory: Path, name: str, text: str) -> Path:

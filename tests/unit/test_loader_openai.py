@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.loader import Document, load, to_pointer
+from oapigen.loader import Document, load, to_pointer
 
 REPO = Path(__file__).resolve().parents[2]
 VERSIONS = ["1.1.0", "2.0.0", "2.3.0"]

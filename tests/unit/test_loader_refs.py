@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.diagnostics import Diagnostic, GeneratorError
-from generator.loader import Document, load
+from oapigen.diagnostics import Diagnostic, GeneratorError
+from oapigen.loader import Document, load
 
 
 def write(directory: Path, name: str, text: str) -> Path:

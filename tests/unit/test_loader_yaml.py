@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from generator.diagnostics import GeneratorError, Severity
-from generator.loader import Document, load
-from generator.loader.yaml12 import HAVE_LIBYAML, compose_yaml, load_yaml
+from oapigen.diagnostics import GeneratorError, Severity
+from oapigen.loader import Document, load
+from oapigen.loader.yaml12 import HAVE_LIBYAML, compose_yaml, load_yaml
 
 
 def write(directory: Path, name: str, text: str) -> Path:

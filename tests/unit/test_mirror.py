@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import planner
-from generator.emit import format_python
-from generator.loader import load
-from generator.mirror import with_async_half
-from generator.render import header_line, render_resources
+from oapigen import planner
+from oapigen.emit import format_python
+from oapigen.loader import load
+from oapigen.mirror import with_async_half
+from oapigen.render import header_line, render_resources
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = [
@@ -57,7 +57,7 @@ def test_a_changed_line_over_the_limit_is_left_to_black() -> None:
 def test_the_pipeline_fallback_to_black_writes_the_same_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from generator import pipeline
+    from oapigen import pipeline
 
     def tree(root: Path) -> dict[str, bytes]:
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*.py")}

@@ -6,7 +6,7 @@ import keyword
 
 import pytest
 
-from generator.naming import (
+from oapigen.naming import (
     CLIENT_RESERVED,
     METHOD_RESERVED,
     argument_name,

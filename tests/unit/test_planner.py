@@ -11,12 +11,12 @@ from typing import Any
 
 import pytest
 
-from generator import ir
-from generator.diagnostics import Diagnostic, Severity
-from generator.loader import load
-from generator.planner import plan
-from generator.planner.schemas import SchemaPreparer
-from generator.render import header_line
+from oapigen import ir
+from oapigen.diagnostics import Diagnostic, Severity
+from oapigen.loader import load
+from oapigen.planner import plan
+from oapigen.planner.schemas import SchemaPreparer
+from oapigen.render import header_line
 
 
 def plan_text(

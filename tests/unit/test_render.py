@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from generator import ir
-from generator.loader import load
-from generator.planner import plan
-from generator.render import docstring, header_line, py_literal, render
+from oapigen import ir
+from oapigen.loader import load
+from oapigen.planner import plan
+from oapigen.render import docstring, header_line, py_literal, render
 
 
 def as_docstring_value(text: str) -> str:
@@ -86,7 +86,7 @@ def test_py_literal_round_trips(value: object) -> None:
 
 
 def test_header_line_names_the_spec_file_only_and_has_no_timestamp() -> None:
-    from generator import __version__
+    from oapigen import __version__
 
     header = header_line("openai-2.3.0.yaml")
     assert header == (
@@ -296,7 +296,7 @@ def test_the_client_config_carries_spec_values_as_literals(
 
 
 def test_multi_line_docstrings_are_indented_with_their_method(tmp_path: Path) -> None:
-    from generator.emit import format_python
+    from oapigen.emit import format_python
 
     spec = tmp_path / "doc.yaml"
     spec.write_text(
