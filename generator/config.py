@@ -36,12 +36,13 @@ import keyword
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, GeneratorError, error
+from .toml_lines import toml_lines
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -92,8 +93,8 @@ class GeneratorConfig:
     client_options: tuple[ClientOption, ...] = ()
     operations: tuple[tuple[str, OperationNames], ...] = ()  # sorted by operationId
     overlays: tuple[Path, ...] = ()
-    # where each key was set: (key, file as named or "<command line>", line)
-    where: tuple[tuple[Key, str, int | None], ...] = field(default=(), repr=False)
+    # where each key was set: (key, file as named or "<command line>", line, pointer)
+    where: tuple[tuple[Key, str, int | None, str], ...] = field(default=(), repr=False)
 
     def operation(self, operation_id: str) -> OperationNames | None:
         for name, names in self.operations:
@@ -104,11 +105,11 @@ class GeneratorConfig:
     def locate(self, *key: str) -> tuple[str, int | None, str]:
         """(file, line, pointer) of a key, for a diagnostic about its value
         (`config.locate("operations", "createFoo")`)."""
-        known = {k: (file, line) for k, file, line in self.where}
+        known = {k: (file, line, pointer) for k, file, line, pointer in self.where}
         for length in range(len(key), 0, -1):
             if key[:length] in known:
-                file, line = known[key[:length]]
-                return file, line, _pointer(key)
+                file, line, pointer = known[key[:length]]
+                return file, line, pointer + _pointer(key[length:])[1:]
         return COMMAND_LINE, None, _pointer(key)
 
 
@@ -234,7 +235,7 @@ class _Validator:
         self.layers = layers
         self.diagnostics: list[Diagnostic] = []
         self.values: dict[str, Any] = {}
-        self.where: dict[Key, tuple[str, int | None]] = {}
+        self.where: dict[Key, tuple[str, int | None, str]] = {}
         self.layer_of: dict[Key, _Layer] = {}
 
     def config(self) -> GeneratorConfig:
@@ -266,9 +267,7 @@ class _Validator:
         settings["operations"] = self._operations()
         if self.diagnostics:
             raise GeneratorError(self.diagnostics)
-        where = tuple(
-            (key, file, line) for key, (file, line) in sorted(self.where.items())
-        )
+        where = tuple((key, *place) for key, place in sorted(self.where.items()))
         return GeneratorConfig(**settings, where=where)
 
     # -- merging layers (later wins, key by key; tables merge) -------------------------
@@ -292,7 +291,8 @@ class _Validator:
                 continue
             if layer.file == COMMAND_LINE and isinstance(value, str):
                 value = parse_value(value) if self._parsed(here) else value
-            self.where[here] = (layer.file, layer.line(here))
+            pointer = _pointer((*layer.base, *here))
+            self.where[here] = (layer.file, layer.line(here), pointer)
             self.layer_of[here] = layer
             if isinstance(value, dict) and isinstance(into.get(key), dict):
                 self._merge(layer, value, into[key], here)
@@ -331,19 +331,21 @@ class _Validator:
         )
         return None
 
-    def _identifier(self, key: Key, value: Any, what: str) -> str | None:
+    def _identifier(
+        self, key: Key, value: Any, what: str, code: str = "E703"
+    ) -> str | None:
         text = self._string(key, value)
         if text is None:
             return None
         if not text.isidentifier() or keyword.iskeyword(text) or text.startswith("_"):
             self._error(
-                key, "E703", f"{_dotted(key)} {text!r} is not a valid Python {what}"
+                key, code, f"{_dotted(key)} {text!r} is not a valid Python {what}"
             )
             return None
         return text
 
     def _package(self, key: Key, value: Any) -> str | None:
-        return self._identifier(key, value, "package name")
+        return self._identifier(key, value, "package name", "E401")
 
     def _class_name(self, key: Key, value: Any) -> str | None:
         return self._identifier(key, value, "class name")
@@ -514,59 +516,6 @@ def _toml_type(value: Any) -> str:
     return f"a {type(value).__name__}"  # dates and times
 
 
-# -- where keys are: TOML has no source positions in tomllib --------------------------
-
-_BARE_OR_QUOTED = re.compile(
-    r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*"""
-)
-_HEADER_LINE = re.compile(r"^\s*\[\[?(?P<key>[^\]]+)\]\]?\s*(?:#.*)?$")
-_KEY_LINE = re.compile(
-    r"""^\s*(?P<key>(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+)"""
-    r"""(?:\s*\.\s*(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_-]+))*)\s*="""
-)
-
-
-def toml_lines(text: str) -> dict[Key, int]:
-    """1-based line of each table header and `key =` line, by full dotted key. A scan,
-    not a parser: the text is known to be valid TOML by then; keys inside inline tables
-    locate to their parent's line."""
-    lines: dict[Key, int] = {}
-    table: Key = ()
-    in_string: str | None = None
-    for number, line in enumerate(text.splitlines(), start=1):
-        if in_string is not None:
-            if line.count(in_string) % 2 == 1:
-                in_string = None
-            continue
-        header = _HEADER_LINE.match(line)
-        if header:
-            table = _split_key(header.group("key"))
-            lines.setdefault(table, number)
-            continue
-        found = _KEY_LINE.match(line)
-        if found:
-            lines.setdefault((*table, *_split_key(found.group("key"))), number)
-            rest = line[found.end() :]
-            for quote in ('"""', "'''"):
-                if rest.count(quote) % 2 == 1:
-                    in_string = quote
-    return lines
-
-
-def _split_key(text: str) -> Key:
-    parts: list[str] = []
-    position = 0
-    while position < len(text):
-        match = _BARE_OR_QUOTED.match(text, position)
-        if match is None:
-            break
-        parts.append(next(g for g in match.groups() if g is not None))
-        position = match.end()
-        if position < len(text) and text[position] == ".":
-            position += 1
-    return tuple(parts)
-
-
 # -- command line ------------------------------------------------------------------------
 
 
@@ -601,13 +550,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def from_arguments(
-    args: argparse.Namespace, cwd: Callable[[], Path] = Path.cwd
-) -> GeneratorConfig:
+def from_arguments(args: argparse.Namespace) -> GeneratorConfig:
     """The config the command line asks for: the file, then every option on top."""
     path: Path | None = args.config
     if path is None and not args.no_config:
-        path = find_config(cwd())
+        path = find_config(Path("."))
     overrides: list[tuple[str, str]] = []
     for key, value in (
         ("package", args.package),

@@ -318,6 +318,34 @@ def test_added_nodes_locate_to_the_overlay_others_keep_the_spec(in_tmp: Path) ->
     assert document.locate("#/paths/~1owners/get") == ("spec.yaml", 21)
 
 
+def test_nodes_bundled_from_other_files_keep_their_files(in_tmp: Path) -> None:
+    write(
+        in_tmp,
+        "o.yaml",
+        overlay(
+            """
+        - target: $.components.schemas.Error.properties
+          update:
+            retry_after: {type: integer}
+        - target: $.components.schemas.Error.required[?@ == 'param']
+          remove: true
+        """,
+            version="1.1.0",
+        ),
+    )
+    example = ROOT / "specs" / "example.yaml"
+    document = load(example, overlays=[Path("o.yaml")])
+    error = document.bundled()["components"]["schemas"]["Error"]
+    assert error["required"] == ["message", "type", "code"]
+    assert list(error["properties"])[-1] == "retry_after"
+    common = str(ROOT / "specs" / "example-common.yaml")
+    base = "#/components/schemas/Error"
+    assert document.locate(f"{base}/properties/message") == (common, 52)
+    assert document.locate(f"{base}/properties/retry_after/type") == ("o.yaml", 6)
+    # `code` moved from required/3 to required/2 and keeps its place in the other file
+    assert document.locate(f"{base}/required/2") == (common, 50)
+
+
 # -- diagnostics -----------------------------------------------------------------------
 
 
