@@ -301,7 +301,7 @@ class _Applier:
 
     def apply(self, overlay: Overlay, action: Action) -> None:
         self._overlay, self._action = overlay, action
-        matches = self._find(action.query, action.target)
+        matches = self._find(action.query, action.target, "target")
         if matches is None:
             return
         if not matches:
@@ -339,14 +339,19 @@ class _Applier:
                 + " nodes; an update needs them all of one kind",
             )
             return
+        failed = len(self.errors)
         for location, node in matches:
             self._update(location, node, value)
+            if len(self.errors) > failed:
+                break  # one error per action: the other matches would repeat it
 
-    def _find(self, query: Query, text: str) -> list[tuple[Segments, Any]] | None:
+    def _find(
+        self, query: Query, text: str, field: str
+    ) -> list[tuple[Segments, Any]] | None:
         try:
             found = list(query.finditer(self.document))
         except jsonpath.JSONPathError as exc:
-            self._fail(("target",), f"JSONPath {text} failed: {exc.args[0]}")
+            self._fail((field,), f"JSONPath {text} failed: {exc.args[0]}")
             return None
         return [(tuple(str(part) for part in m.parts), m.obj) for m in found]
 
@@ -355,7 +360,7 @@ class _Applier:
             origin = (overlay.source, ("actions", str(action.index), "update"))
             return _Value(self, action.update, origin, None)
         assert action.copy is not None
-        found = self._find(action.copy, action.copy_text)
+        found = self._find(action.copy, action.copy_text, "copy")
         if found is None:
             return None
         if len(found) != 1:

@@ -453,7 +453,7 @@ def test_incompatible_updates_are_located_errors(in_tmp: Path) -> None:
             tags: {not: a list}
         - target: $.paths['/pets'].get.operationId
           update: renamed
-        - target: $.paths['/pets'].get
+        - target: $.paths.*.get
           update: [a]
         """),
     )
@@ -465,6 +465,7 @@ def test_incompatible_updates_are_located_errors(in_tmp: Path) -> None:
         "selects a primitive value at #/paths/~1pets/get/operationId; Overlay 1.0 targets "
         "must be objects or arrays (hint: select the containing object and update the "
         "property, or declare overlay: 1.1.0)",
+        # one error for the action, not one per match (it matches two operations)
         "o0.yaml:10 #/actions/2/update: error E604: the update is a list; merging into "
         "the mapping at #/paths/~1pets/get needs a mapping",
     ]
