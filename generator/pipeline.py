@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import planner
+from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
 from .loader import load
@@ -132,6 +133,7 @@ def generate(
     *,
     output: Path,
     package: str | None = None,
+    config: GeneratorConfig | None = None,
     check: bool = False,
     jobs: int = 0,
     use_cache: bool = True,
@@ -151,13 +153,14 @@ def generate(
     job = ModelsJob()  # forked before anything else: no threads yet, nothing loaded
     try:
         with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
-            document = load(spec)
+            config = config or GeneratorConfig()
+            document = load(spec, overlays=config.overlays)
             mark("loaded")
             drafted = planner.draft(
                 document,
                 spec_name=spec_name,
                 header=header_line(spec_name),
-                package=package,
+                package=package or config.package,
             )
             job.start(drafted)
             mark("drafted, models started")
