@@ -33,7 +33,7 @@ from ._response import (
     AsyncAPIResponse,
     declares_document,
     is_json_media,
-    media_type,
+    json_meta,
     not_json_error,
     parse_json,
 )
@@ -527,7 +527,7 @@ class BaseClient(Generic[_HttpT]):
         if kind == "json":
             if response.status_code in (204, 205) or cast_to is type(None):
                 return None
-            media = media_type(response)
+            media, request_id = json_meta(response)
             if media and not is_json_media(media):
                 # Never JSON-decoded: a document where the spec declares no structure
                 # (a file download declared as a JSON string), else an error.
@@ -537,9 +537,7 @@ class BaseClient(Generic[_HttpT]):
             result = parse_json(response, cast_to)
             if isinstance(result, pydantic.BaseModel):
                 # Not a field: set past pydantic, so dumps and equality ignore it.
-                object.__setattr__(
-                    result, "_request_id", response.headers.get("x-request-id")
-                )
+                object.__setattr__(result, "_request_id", request_id)
             return result
         if kind == "sse":
             return self._stream(response, cast_to)

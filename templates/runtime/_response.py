@@ -24,7 +24,7 @@ __all__ = [
     "decode_json",
     "declares_document",
     "is_json_media",
-    "media_type",
+    "json_meta",
     "not_json_error",
     "lenient_model",
     "lenient_value",
@@ -165,12 +165,18 @@ def async_to_raw_response_wrapper(
 # JSON bodies
 
 
-def media_type(response: httpx.Response) -> str:
-    """The response's media type, lower case, without parameters ("" if none)."""
-    content_type: str | None = response.headers.get("content-type")
-    if not content_type:
-        return ""
-    return content_type.split(";", 1)[0].strip().lower()
+def json_meta(response: httpx.Response) -> tuple[str, str | None]:
+    """(media type: lower case, no parameters, "" if none; `x-request-id`): what a JSON
+    result needs from the headers, in one pass (two `Headers.get` cost twice as much)."""
+    media = ""
+    request_id = None
+    for name, value in response.headers.raw:
+        name = name.lower()
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower().decode("latin-1")
+        elif name == b"x-request-id":
+            request_id = value.decode("latin-1")
+    return media, request_id
 
 
 def is_json_media(media: str) -> bool:
