@@ -115,3 +115,19 @@ class PackageCLI:
         with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
             code = cli.run(self.package.Client, argv)
         return Result(code, stdout.value(), stderr.value().decode("utf-8"))
+
+
+def help_entries(help_text: str) -> dict[str, str]:
+    """The options of an argparse help text: first option string -> its whole entry
+    (`--store, --no-store bool | null, optional. Whether ...`), lines joined."""
+    entries: dict[str, str] = {}
+    key = None
+    for line in help_text.splitlines():
+        if line.startswith("  -"):
+            key = line.split()[0].rstrip(",")
+            entries[key] = line.strip()
+        elif key is not None and line.startswith("    "):
+            entries[key] += " " + line.strip()
+        else:
+            key = None
+    return entries
