@@ -23,10 +23,11 @@ import functools
 import http
 import inspect
 import json
+import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import IO, Any, NoReturn
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 
 import httpx
 import pydantic
@@ -41,6 +42,9 @@ from ._errors import (
     describe_error_body,
 )
 from ._resource import SyncAPIResource
+
+if TYPE_CHECKING:
+    from ._streaming import ServerSentEvent
 
 __all__ = ["run", "main"]
 
@@ -106,6 +110,9 @@ def run(
         return _fail(str(exc), 1, secret)
     except (ValueError, TypeError) as exc:  # rejected before any I/O
         return _fail(f"invalid arguments: {exc}", 2, secret)
+    except BrokenPipeError:  # `... | head`: the reader is gone, and that is fine
+        _silence_stdout()
+        return 1
     except OSError as exc:  # writing --output
         return _fail(f"{exc}", 1, secret)
     except KeyboardInterrupt:
@@ -495,7 +502,9 @@ class _Output:
 
 
 def _is_binary(result: object) -> bool:
-    return type(result).__name__ == "BinaryResponse" and hasattr(result, "iter_bytes")
+    from ._binary import BinaryResponse
+
+    return isinstance(result, BinaryResponse)
 
 
 def _is_stream(result: object) -> bool:
@@ -511,12 +520,14 @@ def _jsonable(value: object) -> object:
         return value.model_dump(
             mode="json", by_alias=True, exclude_unset=True, warnings=False
         )
-    if type(value).__name__ == "ServerSentEvent":
+    from ._streaming import ServerSentEvent
+
+    if isinstance(value, ServerSentEvent):
         return _event(value)
     return value
 
 
-def _event(event: Any) -> object:
+def _event(event: ServerSentEvent) -> object:
     """An untyped server-sent event: its data (decoded when it is JSON), with the event
     name when it has one."""
     try:
@@ -564,6 +575,15 @@ def _fail(message: str, code: int, secret: str | None = None) -> int:
         line = line.replace(secret, "<redacted>")
     print(f"error: {line}", file=sys.stderr)
     return code
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit does not raise again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass  # not a real file (tests): nothing will be flushed to a pipe
 
 
 def _exit_code(exc: SystemExit) -> int:

@@ -240,6 +240,43 @@ def test_stream_chunks_are_printed_as_they_arrive(
     assert server.stream_outcomes[tag] == "disconnected"
 
 
+def test_reader_going_away_ends_the_stream_quietly(
+    cli: PackageCLI, server: PayloadServer
+) -> None:
+    """`python -m pkg ... --stream | head -n 1`: no traceback when the pipe closes."""
+    tag = "cli-pipe"
+    script = {
+        "pieces": [sse({"n": 0})],
+        "repeat": {"piece": sse({"n": 1}), "count": 3000, "delay": 0.01},
+        "tag": tag,
+    }
+    server.mount("POST", SUMMARY_PATH, "sse", script=script)
+    process = cli.popen(
+        "notes",
+        "create-summary",
+        "--notebook-id",
+        "nb_1",
+        "--note-id",
+        "note_1",
+        "--model",
+        "gpt-4o",
+        "--stream",
+    )
+    assert process.stdout is not None and process.stderr is not None
+    assert json.loads(process.stdout.readline()) == {"n": 0}
+    process.stdout.close()
+    try:
+        assert process.wait(timeout=60) == 1
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.stderr.read() == b""
+    process.stderr.close()
+    assert server.stream_event(tag).wait(30)
+    assert server.stream_outcomes[tag] == "disconnected"
+
+
 # -- files -----------------------------------------------------------------------------
 
 
@@ -375,6 +412,20 @@ def test_connection_error_is_one_line_with_exit_1(cli: PackageCLI) -> None:
     assert result.err.count("\n") == 1
     assert result.err.startswith(f"error: cannot reach {cli.base_url}: ")
     result.assert_secret_free()
+
+
+def test_timeout_option_is_used(cli: PackageCLI) -> None:
+    """A server that takes the connection and never answers: `--timeout` ends it."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the backlog; nothing is read
+        cli.base_url = f"http://127.0.0.1:{silent.getsockname()[1]}/v1"
+        result = cli.inprocess(
+            "health", "get-health", "--timeout", "0.2", "--max-retries", "0"
+        )
+    assert result.code == 1
+    assert result.err.startswith("error: request timed out")
+    assert result.err.count("\n") == 1
 
 
 def test_missing_required_argument_exits_2(
