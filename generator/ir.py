@@ -62,7 +62,7 @@ class MapOf:
 class UnionOf:
     members: tuple[TypeNode, ...]  # flat: no member is a UnionOf; NoneValue last
     discriminator: str | None = None  # wire name of the tag property
-    alias: str | None = None  # the value-like component this union is (its root class)
+    alias: str | None = None  # its name: the union component, or the place it sits
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,12 +118,13 @@ class Field:
     constraints: tuple[Constraint, ...] = ()
 
 
-ModelKind = Literal["object", "root"]
+ModelKind = Literal["object", "root", "alias"]
 
 
 @dataclass(frozen=True, slots=True)
 class Model:
-    """A pydantic class: an object schema, or (kind "root") a value-like component."""
+    """A pydantic class: an object schema, a value-like component (kind "root": a
+    RootModel), or another name for a class (kind "alias": `Owner = User`)."""
 
     name: str
     module: str  # module under models/ (mutually recursive models share one)
@@ -132,7 +133,7 @@ class Model:
     description: str = ""
     base: str | None = None  # a model this one extends (allOf of one ref + own fields)
     fields: tuple[Field, ...] = ()  # own fields (kind "object")
-    root: TypeNode | None = None  # the value type (kind "root")
+    root: TypeNode | None = None  # the value type (kind "root"), the target ("alias")
     deprecated: bool = False
 
 

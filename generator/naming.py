@@ -202,7 +202,12 @@ def snake(text: str) -> str:
 
 def pascal(text: str) -> str:
     """`Vector stores` -> `VectorStores`; an existing PascalCase name is kept as is."""
-    if text.isascii() and text.isidentifier() and text[:1].isupper() and "_" not in text:
+    if (
+        text.isascii()
+        and text.isidentifier()
+        and text[:1].isupper()
+        and "_" not in text
+    ):
         return text
     return "".join(w[:1].upper() + w[1:] for w in words(text))
 
@@ -243,7 +248,8 @@ def identifier(kind: Kind, text: str) -> str:
 
 def argument_name(wire_name: str) -> str:
     """The argument a wire name becomes when nothing else in the method claims it:
-    wire names already in snake_case are kept, others (`OpenAI-Beta`) are snake_cased."""
+    wire names already in snake_case are kept, others (`OpenAI-Beta`) are snake_cased.
+    """
     return Scope("parameter").claim(wire_name)
 
 
@@ -290,9 +296,7 @@ class Scope:
     def claim(self, *wishes: str) -> str:
         """The first free wish (each spelled by `identifier`), else the first one with
         underscores appended until it is free."""
-        spelled = [identifier(self.kind, w) for w in wishes] or [
-            _FALLBACK[self.kind]
-        ]
+        spelled = [identifier(self.kind, w) for w in wishes] or [_FALLBACK[self.kind]]
         for name in spelled:
             if self.is_free(name):
                 return self.take(name)
@@ -335,9 +339,10 @@ def env_prefix(title: str) -> str:
 
 def join_words(parent: str, child: str) -> str:
     """`parent` + `child` (both PascalCase) without repeating the words where they meet:
-    `ThreadStreamEvent` + `EventData` -> `ThreadStreamEventData`."""
+    `ThreadStreamEvent` + `EventData` -> `ThreadStreamEventData`. A child that is all
+    overlap (`FileSearch` + `Search`) is appended whole; see `repeats_words`."""
     left, right = words(parent), words(child)
-    for size in range(min(len(left), len(right)), 0, -1):
+    for size in range(min(len(left), len(right) - 1), 0, -1):
         if [w.lower() for w in left[-size:]] == [w.lower() for w in right[:size]]:
             return parent + "".join(w[:1].upper() + w[1:] for w in right[size:])
     return parent + child
@@ -353,3 +358,13 @@ def singular(word: str) -> str:
     if lower.endswith("s") and not lower.endswith(("ss", "us", "is")) and len(word) > 3:
         return word[:-1]
     return word
+
+
+def repeats_words(name: str) -> bool:
+    """Whether a run of words comes twice in a row (`FileSearchFileSearch`)."""
+    parts = [w.lower() for w in words(name)]
+    for size in range(1, len(parts) // 2 + 1):
+        for start in range(len(parts) - 2 * size + 1):
+            if parts[start : start + size] == parts[start + size : start + 2 * size]:
+                return True
+    return False

@@ -17,7 +17,7 @@ from ..diagnostics import Diagnostic
 from ..naming import Scope
 from .api import api_info
 from .checks import check_schemas
-from .collect import RawOperation, collect
+from .collect import RawOperation, SchemaAt, collect
 from .context import Context, LoadedDocument, component_pointer
 from .models import ModelPlanner, Root, assign_modules, component_roots
 from .operations import OperationBuilder
@@ -69,7 +69,7 @@ def plan(
     return api, context.diagnostics
 
 
-def _inline(raw: RawOperation) -> list[object]:
+def _inline(raw: RawOperation) -> list[SchemaAt]:
     return [at for at in (raw.body, raw.response, raw.events) if at is not None]
 
 
@@ -80,6 +80,7 @@ def _roots(raw: RawOperation) -> list[Root]:
 
     base = pascal(raw.operation_id)
     found: list[Root] = []
+    wishes: tuple[str, ...]
     if raw.body is not None:
         wishes = (f"{base}Request", f"{base}RequestBody", f"{base}Body")
         found.append(Root(raw.body.pointer, raw.body.schema, wishes, 1, False))

@@ -68,7 +68,11 @@ def api_info(context: Context, package: str | None) -> ApiInfo:
 
 def _base_url(root: Mapping[str, Any]) -> str:
     servers = root.get("servers")
-    if not isinstance(servers, list) or not servers or not isinstance(servers[0], Mapping):
+    if (
+        not isinstance(servers, list)
+        or not servers
+        or not isinstance(servers[0], Mapping)
+    ):
         return ""
     url = str(servers[0].get("url") or "")
     for name, spec in mapping(servers[0].get("variables")).items():

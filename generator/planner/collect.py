@@ -150,9 +150,8 @@ def _response(context: Context, raw: RawOperation) -> None:
     code = codes[0] if codes else ("default" if "default" in responses else None)
     if code is None:
         return
-    response = context.deref(
-        responses.get(code, responses.get(int(code)) if code.isdigit() else None)
-    )
+    by_text = {str(key): value for key, value in responses.items()}
+    response = context.deref(by_text.get(code))
     content = response.get("content") if isinstance(response, Mapping) else None
     if not isinstance(content, Mapping) or not content:
         return

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import ir
-from ..naming import Scope, join_words, pascal, singular, words
+from ..naming import Scope, join_words, pascal, repeats_words, singular, words
 from .checks import python_pattern
 from .context import Context, component_pointer, escape
 from .types import Shapes, Types, allows_none
@@ -65,6 +65,7 @@ class ModelPlanner:
         self._alias_of: dict[str, str] = {}  # component -> component with equal content
         self._sites: dict[str, _Site] = {}  # class name -> where its schema sits
         self._models: dict[str, ir.Model] = {}
+        self._union_names: dict[str, str] = {}  # content key -> name of its place
         self._class_names: frozenset[str] | None = None
 
     # -- content keys ----------------------------------------------------------------
@@ -82,16 +83,21 @@ class ModelPlanner:
     def component_class(self, name: str) -> str:
         return self._component_class[name]
 
+    def union_name(self, schema: Mapping[str, Any]) -> str | None:
+        """The name of the place an inline union sits (`CreateAssistantRequestTool`)."""
+        return self._union_names.get(self._key(schema))
+
     # -- discovery and naming --------------------------------------------------------
 
     def plan(self, roots: Sequence[Root]) -> ModelPlan:
         by_pointer: dict[str, str] = {}
+        components = {r.pointer for r in roots if r.priority == 0}
         level: list[tuple[_Site, bool]] = [
             (_Site(r.pointer, r.schema, r.wishes, 0, r.priority), r.always)
             for r in roots
-            if isinstance(r.schema, Mapping) and "$ref" not in r.schema
+            if isinstance(r.schema, Mapping)
+            and ("$ref" not in r.schema or r.pointer in components)
         ]
-        components = {r.pointer for r in roots if r.priority == 0}
         while level:
             level.sort(key=lambda item: (item[0].priority, item[0].pointer))
             wishes: dict[tuple[int, str], tuple[str, ...]] = {}
@@ -129,7 +135,7 @@ class ModelPlanner:
                     (child, False) for child in self._children(site, name)
                 )
             level = next_level
-        types = Types(self.shapes, self.model_of, self.component_class)
+        types = Types(self.shapes, self.model_of, self.component_class, self.union_name)
         for component in sorted(self._component_class):  # settle recursion guards
             types.component(component)
         models = [self._model(name, site, types) for name, site in self._sites.items()]
@@ -142,14 +148,20 @@ class ModelPlanner:
             parts = schema.get("allOf")
             places: list[tuple[str, Any]] = [(site.pointer, schema)]
             if isinstance(parts, list):
-                places += [(f"{site.pointer}/allOf/{i}", p) for i, p in enumerate(parts)]
+                places += [
+                    (f"{site.pointer}/allOf/{i}", p) for i, p in enumerate(parts)
+                ]
             for pointer, place in places:
-                properties = place.get("properties") if isinstance(place, Mapping) else None
+                properties = (
+                    place.get("properties") if isinstance(place, Mapping) else None
+                )
                 if not isinstance(properties, Mapping):
                     continue
                 for prop, child in properties.items():
                     at = f"{pointer}/properties/{escape(str(prop))}"
-                    yield from self._descend(child, at, _property_wishes(name, str(prop)), depth)
+                    yield from self._descend(
+                        child, at, _property_wishes(name, str(prop)), depth
+                    )
                 extra = place.get("additionalProperties")
                 if isinstance(extra, Mapping):
                     at = f"{pointer}/additionalProperties"
@@ -176,15 +188,20 @@ class ModelPlanner:
         base = wishes[0]
         members = self.shapes.variants(schema)
         if members is not None:
+            self._union_names.setdefault(self._key(schema), base)
             key = "oneOf" if schema.get("oneOf") is members else "anyOf"
             for index, member in enumerate(members):
                 at = f"{pointer}/{key}/{index}"
-                yield from self._descend(member, at, self._variant_wishes(member, base), depth)
+                yield from self._descend(
+                    member, at, self._variant_wishes(member, base), depth
+                )
             return
         parts = schema.get("allOf")
         if isinstance(parts, list):
             for index, part in enumerate(parts):
-                yield from self._descend(part, f"{pointer}/allOf/{index}", wishes, depth)
+                yield from self._descend(
+                    part, f"{pointer}/allOf/{index}", wishes, depth
+                )
         items = schema.get("items")
         if isinstance(items, Mapping):
             yield from self._descend(items, f"{pointer}/items", _items(wishes), depth)
@@ -206,7 +223,10 @@ class ModelPlanner:
         tag = self._tag_value(member)
         last = words(base)[-1:] or [""]
         if tag:
-            found += [join_words(pascal(tag), pascal(last[0])), join_words(base, pascal(tag))]
+            found += [
+                join_words(pascal(tag), pascal(last[0])),
+                join_words(base, pascal(tag)),
+            ]
         shape = self.shapes.all_properties(member)
         for prop in sorted(shape.required) or sorted(shape.properties)[:1]:
             found.append(join_words(base, pascal(prop)))
@@ -237,17 +257,32 @@ class ModelPlanner:
         module = ""  # decided by `modules`
         if name in self._alias_of:
             return ir.Model(
-                name, module, "alias", site.pointer, description,
+                name,
+                module,
+                "alias",
+                site.pointer,
+                description,
                 root=ir.ModelRef(self._alias_of[name]),
             )
         if not self.shapes.is_object(schema):
-            root = types.component(site.component) if site.component else types.of(schema)
+            root = (
+                types.component(site.component) if site.component else types.of(schema)
+            )
             if isinstance(root, ir.ModelRef) and root.name != name:
-                return ir.Model(name, module, "alias", site.pointer, description, root=root)
-            if isinstance(root, ir.ModelRef):  # a component that is only a ref to itself
+                return ir.Model(
+                    name, module, "alias", site.pointer, description, root=root
+                )
+            if isinstance(
+                root, ir.ModelRef
+            ):  # a component that is only a ref to itself
                 root = ir.AnyValue()
             return ir.Model(
-                name, module, "root", site.pointer, description, root=root,
+                name,
+                module,
+                "root",
+                site.pointer,
+                description,
+                root=root,
                 deprecated=deprecated,
             )
         shape = self.shapes.shape(schema)
@@ -261,8 +296,14 @@ class ModelPlanner:
             for wire, prop in shape.properties.items()
         )
         return ir.Model(
-            name, module, "object", site.pointer, description, base=base,
-            fields=fields, deprecated=deprecated,
+            name,
+            module,
+            "object",
+            site.pointer,
+            description,
+            base=base,
+            fields=fields,
+            deprecated=deprecated,
         )
 
     def classes_view(self) -> frozenset[str]:
@@ -302,8 +343,10 @@ class ModelPlanner:
 
 
 def _property_wishes(parent: str, prop: str) -> tuple[str, ...]:
-    """A property's class: `<Parent><Property>`."""
-    return (join_words(parent, pascal(prop) or "Field"),)
+    """A property's class: `<Parent><Property>`, or `<Parent>Details` when the property
+    repeats the parent's last words (`AssistantToolsFileSearch.file_search`)."""
+    joined = join_words(parent, pascal(prop) or "Field")
+    return (joined,) if not repeats_words(joined) else (parent + "Details",)
 
 
 def _items(wishes: tuple[str, ...]) -> tuple[str, ...]:
@@ -358,7 +401,9 @@ def constraints(
         for key, inclusive, exclusive in _BOUNDS:
             flag = schema.get("exclusive" + key.capitalize())
             if (value := number(schema.get(key))) is not None:
-                found.append(ir.Constraint(exclusive if flag is True else inclusive, value))
+                found.append(
+                    ir.Constraint(exclusive if flag is True else inclusive, value)
+                )
             elif (bound := number(flag)) is not None:  # OpenAPI 3.1: the bound itself
                 found.append(ir.Constraint(exclusive, bound))
         step = number(schema.get("multipleOf"))

@@ -58,7 +58,9 @@ class OperationBuilder:
 
     # -- pass 2 ----------------------------------------------------------------------
 
-    def build(self, raw: RawOperation, method_name: str, const_name: str) -> ir.Operation:
+    def build(
+        self, raw: RawOperation, method_name: str, const_name: str
+    ) -> ir.Operation:
         names = self._argument_names(raw)
         by_location: dict[ir.ParamLocation, list[ir.Parameter]] = {
             "path": [],
@@ -113,7 +115,9 @@ class OperationBuilder:
             return None
         return self.shapes.all_properties(target).properties
 
-    def _argument_names(self, raw: RawOperation) -> dict[tuple[ir.ParamLocation, str], str]:
+    def _argument_names(
+        self, raw: RawOperation
+    ) -> dict[tuple[ir.ParamLocation, str], str]:
         """Python names for every argument, settled in sorted order of (location, wire
         name), so they do not depend on the order the spec lists them in."""
         wishes: dict[tuple[int, str], tuple[str, ...]] = {}
@@ -174,7 +178,9 @@ class OperationBuilder:
                     file_fields.append(wire)
                 own = self.context.deref(prop)
                 own = own if isinstance(own, Mapping) else {}
-                described = prop.get("description") if isinstance(prop, Mapping) else None
+                described = (
+                    prop.get("description") if isinstance(prop, Mapping) else None
+                )
                 params.append(
                     ir.Parameter(
                         name=names[("body", wire)],
@@ -182,7 +188,9 @@ class OperationBuilder:
                         location="body",
                         type=self.params.argument(node, files=files),
                         required=wire in required,
-                        description=str(described or own.get("description") or "").strip(),
+                        description=str(
+                            described or own.get("description") or ""
+                        ).strip(),
                         deprecated=own.get("deprecated") is True,
                     )
                 )
@@ -194,14 +202,17 @@ class OperationBuilder:
                 params=tuple(params),
                 file_fields=tuple(file_fields),
             )
+        argument: ir.TypeNode = ir.AnyValue()
         if kind == "raw":
-            node: ir.TypeNode = ir.UnionOf((ir.Scalar("bytes"), ir.Scalar("str")))
+            argument = ir.UnionOf((ir.Scalar("bytes"), ir.Scalar("str")))
         elif raw.body is not None:
-            node = self.params.argument(self.types.of(raw.body.schema), files=files)
-        else:
-            node = ir.AnyValue()
+            argument = self.params.argument(self.types.of(raw.body.schema), files=files)
         return ir.RequestBody(
-            kind=kind, flattened=False, required=raw.body_required, model=None, type=node
+            kind=kind,
+            flattened=False,
+            required=raw.body_required,
+            model=None,
+            type=argument,
         )
 
     def class_of(self, where: SchemaAt | None) -> str | None:
@@ -220,19 +231,26 @@ class OperationBuilder:
         return self.models.by_pointer.get(where.pointer)
 
     def _component_class(self, name: str) -> str:
-        cls = self.types._component_class(name)
+        cls = self.types.component_class(name)
         model = self._by_name.get(cls)
-        if model is not None and model.kind == "alias" and isinstance(model.root, ir.ModelRef):
+        if (
+            model is not None
+            and model.kind == "alias"
+            and isinstance(model.root, ir.ModelRef)
+        ):
             return model.root.name
         return cls
 
     def _response(self, raw: RawOperation) -> ir.Response:
         kind = raw.response_kind
+        chunk = self.class_of(raw.events)  # a JSON operation may also stream events
         if kind == "json":
-            return ir.Response(kind, model=self.class_of(raw.response))
+            return ir.Response(
+                kind, model=self.class_of(raw.response), stream_chunk=chunk
+            )
         if kind == "sse":
-            return ir.Response(kind, stream_chunk=self.class_of(raw.events))
-        if kind in ("binary", "text", "empty"):
+            return ir.Response(kind, stream_chunk=chunk)
+        if kind == "binary" or kind == "text" or kind == "empty":
             return ir.Response(kind)
         assert_never(kind)
 
@@ -250,7 +268,11 @@ class OperationBuilder:
         if "has_more" not in fields or "data" not in fields:
             return None
         data = fields["data"].type
-        if isinstance(data, ir.UnionOf) and allows_none(data) and len(data.members) == 2:
+        if (
+            isinstance(data, ir.UnionOf)
+            and allows_none(data)
+            and len(data.members) == 2
+        ):
             data = data.members[0]
         if not (isinstance(data, ir.ListOf) and isinstance(data.item, ir.ModelRef)):
             return None

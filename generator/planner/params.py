@@ -25,9 +25,9 @@ class ParamsPlanner:
         self._models = {m.name: m for m in models}
         self._classes = classes
         self._dicts: dict[str, str] = {}  # model -> TypedDict name
-        self._aliases: dict[str, str] = {}  # union component -> alias name
+        self._aliases: dict[ir.UnionOf, str] = {}  # named union -> alias name
         self._wanted_dicts: set[str] = set()
-        self._wanted_aliases: dict[str, ir.UnionOf] = {}
+        self._wanted_aliases: set[ir.UnionOf] = set()
         self._settled = False
 
     # -- pass 1 ----------------------------------------------------------------------
@@ -41,9 +41,8 @@ class ParamsPlanner:
                 for item in self._all_fields(model):
                     self.need(item.type)
         elif isinstance(node, ir.UnionOf):
-            if self._alias_wanted(node) and node.alias not in self._wanted_aliases:
-                assert node.alias is not None
-                self._wanted_aliases[node.alias] = node
+            if self._alias_wanted(node):
+                self._wanted_aliases.add(node)
             for member in node.members:
                 self.need(member)
         elif isinstance(node, ir.ListOf):
@@ -76,13 +75,17 @@ class ParamsPlanner:
     # -- pass 2 ----------------------------------------------------------------------
 
     def settle(self) -> None:
-        wishes: dict[tuple[int, str], tuple[str, ...]] = {}
-        for name in self._wanted_aliases:
-            wishes[(0, name)] = (f"{name}Param",)
+        wishes: dict[tuple[int, str, str], tuple[str, ...]] = {}
+        unions = {(node.alias or "", repr(node)): node for node in self._wanted_aliases}
+        for alias, text in unions:
+            wishes[(0, alias, text)] = (f"{alias}Param",)
         for name in self._wanted_dicts:
-            wishes[(1, name)] = (f"{name}Param",)
-        for (kind, name), claimed in self._classes.assign(wishes).items():
-            (self._aliases if kind == 0 else self._dicts)[name] = claimed
+            wishes[(1, name, "")] = (f"{name}Param",)
+        for (kind, name, text), claimed in self._classes.assign(wishes).items():
+            if kind == 0:
+                self._aliases[unions[(name, text)]] = claimed
+            else:
+                self._dicts[name] = claimed
         self._settled = True
 
     # -- pass 3 ----------------------------------------------------------------------
@@ -98,8 +101,8 @@ class ParamsPlanner:
                 )
             return ir.ModelRef(model.name)
         if isinstance(node, ir.UnionOf):
-            if node.alias is not None and node.alias in self._aliases:
-                return ir.ParamsRef(self._aliases[node.alias])
+            if node in self._aliases:
+                return ir.ParamsRef(self._aliases[node])
             return union([self.argument(m, files=files) for m in node.members])
         if isinstance(node, ir.ListOf):
             return ir.ListOf(self.argument(node.item, files=files))
@@ -112,8 +115,7 @@ class ParamsPlanner:
     def definitions(self, modules: Scope) -> list[ir.TypedDictDef | ir.ParamsAlias]:
         """Every dict form and alias, each in its module under params/."""
         found: list[ir.TypedDictDef | ir.ParamsAlias] = []
-        for component, name in self._aliases.items():
-            union_node = self._wanted_aliases[component]
+        for union_node, name in self._aliases.items():
             members = union([self.argument(m) for m in union_node.members])
             found.append(ir.ParamsAlias(name, "", members))
         for model_name, name in self._dicts.items():

@@ -48,8 +48,15 @@ def _operations(
     methods = Scope("method")
     names = methods.assign({raw.operation_id: (raw.operation_id,) for raw in group})
     constants = Scope("constant")
-    consts = constants.assign({raw.operation_id: (names[raw.operation_id],) for raw in group})
-    built = {raw.operation_id: builder.build(raw, names[raw.operation_id], consts[raw.operation_id]) for raw in group}
+    consts = constants.assign(
+        {raw.operation_id: (names[raw.operation_id],) for raw in group}
+    )
+    built = {
+        raw.operation_id: builder.build(
+            raw, names[raw.operation_id], consts[raw.operation_id]
+        )
+        for raw in group
+    }
     for operation_id in sorted(built):
         op = built[operation_id]
         walker = builder.pagination(op, f"{op.method_name}_iter")

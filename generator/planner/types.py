@@ -112,12 +112,16 @@ class Shapes:
             and self.is_object_component(component_name(p["$ref"]) or "")
         ]
         inline = [p for p in parts if isinstance(p, Mapping) and "$ref" not in p]
-        base_ref = refs[0] if len(refs) == 1 and len(refs) + len(inline) == len(parts) else None
+        base_ref = (
+            refs[0]
+            if len(refs) == 1 and len(refs) + len(inline) == len(parts)
+            else None
+        )
         base: str | None = None
         inherited: dict[str, Any] = {}
         for part in parts:
-            if part is base_ref:
-                base = component_name(part["$ref"])
+            if base_ref is not None and part is base_ref:
+                base = component_name(base_ref["$ref"])
                 inherited = self.all_properties(part, seen | {id(schema)}).properties
                 continue
             flat = self.all_properties(part, seen | {id(schema)})
@@ -136,9 +140,13 @@ class Shapes:
             required |= base_shape.required
             base, inherited = None, {}
         known = set(properties) | set(inherited)
-        return Shape(properties, frozenset(required & known), base, frozenset(inherited))
+        return Shape(
+            properties, frozenset(required & known), base, frozenset(inherited)
+        )
 
-    def discriminator(self, schema: Mapping[str, Any], members: list[Any]) -> str | None:
+    def discriminator(
+        self, schema: Mapping[str, Any], members: list[Any]
+    ) -> str | None:
         """The tag property that tells the members apart: the spec's `discriminator`,
         or a required one-value enum every member has (`type`, `role`, `object`...).
         None unless every member is an object whose tag is a distinct literal."""
@@ -147,16 +155,21 @@ class Shapes:
             return None
         shapes = [self.all_properties(t) for t in targets]
         explicit = schema.get("discriminator")
-        if isinstance(explicit, Mapping) and isinstance(
-            explicit.get("propertyName"), str
-        ):
-            candidates = [explicit["propertyName"]]
+        tag_name = (
+            explicit.get("propertyName") if isinstance(explicit, Mapping) else None
+        )
+        if isinstance(tag_name, str):
+            candidates = [tag_name]
         else:
             common = set.intersection(*(set(s.required) for s in shapes))
             candidates = sorted(
                 common,
                 key=lambda n: (
-                    TAG_PREFERENCE.index(n) if n in TAG_PREFERENCE else len(TAG_PREFERENCE),
+                    (
+                        TAG_PREFERENCE.index(n)
+                        if n in TAG_PREFERENCE
+                        else len(TAG_PREFERENCE)
+                    ),
                     n,
                 ),
             )
@@ -189,11 +202,13 @@ class Types:
         shapes: Shapes,
         model_of: Callable[[Mapping[str, Any]], str | None],
         component_class: Callable[[str], str],
+        union_name: Callable[[Mapping[str, Any]], str | None],
     ) -> None:
         self.shapes = shapes
         self.context = shapes.context
         self._model_of = model_of
-        self._component_class = component_class
+        self.component_class = component_class
+        self._union_name = union_name
         self._components: dict[str, ir.TypeNode] = {}
         self._active: set[str] = set()
 
@@ -203,14 +218,14 @@ class Types:
             return self._components[name]
         schema = self.context.schemas.get(name)
         if self.shapes.is_object(schema):
-            return ir.ModelRef(self._component_class(name))
+            return ir.ModelRef(self.component_class(name))
         if name in self._active or not isinstance(schema, Mapping):
-            return ir.ModelRef(self._component_class(name))  # recursion: its root class
+            return ir.ModelRef(self.component_class(name))  # recursion: its root class
         self._active.add(name)
         node = self.of(schema)
         self._active.discard(name)
         if isinstance(node, ir.UnionOf):
-            node = dataclasses.replace(node, alias=self._component_class(name))
+            node = dataclasses.replace(node, alias=self.component_class(name))
         self._components[name] = node
         return node
 
@@ -236,8 +251,10 @@ class Types:
         if members is not None:
             discriminator = self.shapes.discriminator(schema, members)
             node = union([self.of(m) for m in members])
-            if isinstance(node, ir.UnionOf) and discriminator is not None:
-                node = dataclasses.replace(node, discriminator=discriminator)
+            if isinstance(node, ir.UnionOf):
+                node = dataclasses.replace(
+                    node, discriminator=discriminator, alias=self._union_name(schema)
+                )
             return node
         parts = schema.get("allOf")
         if isinstance(parts, list) and parts:
@@ -255,14 +272,22 @@ class Types:
             return ir.NoneValue()
         if kind == "string":
             fmt = schema.get("format")
-            return ir.Scalar(_STRING_FORMATS.get(fmt, "str") if isinstance(fmt, str) else "str")
+            return ir.Scalar(
+                _STRING_FORMATS.get(fmt, "str") if isinstance(fmt, str) else "str"
+            )
         if isinstance(kind, str) and kind in _SCALARS:
             return ir.Scalar(_SCALARS[kind])
         if kind == "array" or "items" in schema:
             return ir.ListOf(self.of(schema.get("items")))
-        if kind == "object" or "additionalProperties" in schema or "properties" in schema:
+        if (
+            kind == "object"
+            or "additionalProperties" in schema
+            or "properties" in schema
+        ):
             extra = schema.get("additionalProperties")
-            return ir.MapOf(self.of(extra) if isinstance(extra, Mapping) else ir.AnyValue())
+            return ir.MapOf(
+                self.of(extra) if isinstance(extra, Mapping) else ir.AnyValue()
+            )
         return ir.AnyValue()
 
 
@@ -278,7 +303,9 @@ def _literal(values: list[Any], schema: Mapping[str, Any]) -> ir.TypeNode:
     if not all(isinstance(v, (str, int, bool)) for v in plain):
         kind = schema.get("type")
         base: ir.TypeNode = (
-            ir.Scalar(_SCALARS[kind]) if isinstance(kind, str) and kind in _SCALARS else ir.AnyValue()
+            ir.Scalar(_SCALARS[kind])
+            if isinstance(kind, str) and kind in _SCALARS
+            else ir.AnyValue()
         )
         return union([base, ir.NoneValue()]) if None in values else base
     unique = tuple(dict.fromkeys(plain))
@@ -299,7 +326,9 @@ def union(members: list[ir.TypeNode]) -> ir.TypeNode:
     if ir.AnyValue() in flat:
         return ir.AnyValue()
     has_none = ir.NoneValue() in flat
-    flat = [m for m in flat if m != ir.NoneValue()] + ([ir.NoneValue()] if has_none else [])
+    flat = [m for m in flat if m != ir.NoneValue()] + (
+        [ir.NoneValue()] if has_none else []
+    )
     if len(flat) == 1:
         return flat[0]
     return ir.UnionOf(tuple(flat))

@@ -17,7 +17,9 @@ class Imports:
 
     _plain: set[str] = field(default_factory=set)  # import x
     _names: dict[str, set[str]] = field(default_factory=dict)  # from x import a, b
-    _aliased: set[tuple[str, str, str]] = field(default_factory=set)  # from x import a as b
+    _aliased: set[tuple[str, str, str]] = field(
+        default_factory=set
+    )  # from x import a as b
 
     def module(self, name: str) -> None:
         self._plain.add(name)

@@ -71,7 +71,7 @@ def block_docstring(text: str, indent: int) -> str:
     body = docstring(text)
     if "\n" not in body and indent + len(body) + 6 <= LINE_LENGTH:
         return body
-    wrapped = wrap(body, LINE_LENGTH - indent)
+    wrapped = wrap(body, LINE_LENGTH - indent - 3)
     pad = " " * indent
     lines = wrapped.split("\n")
     rest = [pad + line if line else "" for line in lines[1:]]

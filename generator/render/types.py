@@ -74,9 +74,11 @@ class TypePrinter:
         assert_never(node)
 
     def _scalar(self, name: ir.ScalarName) -> str:
-        if name in ("str", "int", "float", "bool", "bytes"):
+        if name == "str" or name == "int" or name == "float" or name == "bool":
             return name
-        if name in ("datetime", "date", "time"):
+        if name == "bytes":
+            return name
+        if name == "datetime" or name == "date" or name == "time":
             self.imports.name("datetime", name)
             return name
         assert_never(name)
