@@ -102,6 +102,8 @@ class ModelPlanner:
             level.sort(key=lambda item: (item[0].priority, item[0].pointer))
             wishes: dict[tuple[int, str], tuple[str, ...]] = {}
             fresh: list[_Site] = []
+            first: dict[str, _Site] = {}  # content key -> the site named for it
+            copies: list[tuple[_Site, str]] = []
             next_level: list[tuple[_Site, bool]] = []
             for site, always in level:
                 key = self._key(site.schema)
@@ -114,6 +116,10 @@ class ModelPlanner:
                 if key in self._owner and not is_component:
                     by_pointer[site.pointer] = self._owner[key]
                     continue
+                if key in first and not is_component:
+                    copies.append((site, key))
+                    continue
+                first.setdefault(key, site)
                 wishes[(site.priority, site.pointer)] = site.wishes
                 fresh.append(site)
             names = self.classes.assign(wishes)
@@ -134,8 +140,16 @@ class ModelPlanner:
                 next_level.extend(
                     (child, False) for child in self._children(site, name)
                 )
+            for site, key in copies:
+                by_pointer[site.pointer] = self._owner[key]
             level = next_level
-        types = Types(self.shapes, self.model_of, self.component_class, self.union_name)
+        types = Types(
+            self.shapes,
+            self.model_of,
+            self.component_class,
+            self.union_name,
+            lambda name: self._sites[name].schema,
+        )
         for component in sorted(self._component_class):  # settle recursion guards
             types.component(component)
         models = [self._model(name, site, types) for name, site in self._sites.items()]

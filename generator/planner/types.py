@@ -203,12 +203,14 @@ class Types:
         model_of: Callable[[Mapping[str, Any]], str | None],
         component_class: Callable[[str], str],
         union_name: Callable[[Mapping[str, Any]], str | None],
+        schema_of: Callable[[str], Any],
     ) -> None:
         self.shapes = shapes
         self.context = shapes.context
         self._model_of = model_of
         self.component_class = component_class
         self._union_name = union_name
+        self._schema_of = schema_of
         self._components: dict[str, ir.TypeNode] = {}
         self._active: set[str] = set()
 
@@ -249,9 +251,14 @@ class Types:
             return ir.ModelRef(model) if model else ir.MapOf(ir.AnyValue())
         members = self.shapes.variants(schema)
         if members is not None:
-            discriminator = self.shapes.discriminator(schema, members)
             node = union([self.of(m) for m in members])
             if isinstance(node, ir.UnionOf):
+                # told apart by a tag once nested unions are opened: every member a model
+                models = [m for m in node.members if isinstance(m, ir.ModelRef)]
+                discriminator = None
+                if len(models) == len(node.members) - allows_none(node):
+                    schemas = [self._schema_of(m.name) for m in models]
+                    discriminator = self.shapes.discriminator(schema, schemas)
                 node = dataclasses.replace(
                     node, discriminator=discriminator, alias=self._union_name(schema)
                 )

@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncItemsResource",
+    "AsyncItemsResourceWithRawResponse",
+    "ItemsResource",
+    "ItemsResourceWithRawResponse",
+]
+
 _GET_ITEMS = _rt.Operation(name="get_items", method="get", path="/items")
 _UPLOAD_ITEM = _rt.Operation(
     name="uploadItem", method="post", path="/items", body="raw", response="text"
@@ -33,7 +40,8 @@ class ItemsResource(_rt.SyncAPIResource):
     ) -> _models.ItemPage:
         """No operationId, no tag: named from the method and path.
 
-        `GET /items` (operationId `get_items`)."""
+        `GET /items` (operationId `get_items`).
+        """
         return self._client.request(
             _GET_ITEMS,
             _models.ItemPage,
@@ -137,7 +145,8 @@ class AsyncItemsResource(_rt.AsyncAPIResource):
     ) -> _models.ItemPage:
         """No operationId, no tag: named from the method and path.
 
-        `GET /items` (operationId `get_items`)."""
+        `GET /items` (operationId `get_items`).
+        """
         return await self._client.request(
             _GET_ITEMS,
             _models.ItemPage,

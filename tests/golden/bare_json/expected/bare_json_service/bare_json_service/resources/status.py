@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncStatusResource",
+    "AsyncStatusResourceWithRawResponse",
+    "StatusResource",
+    "StatusResourceWithRawResponse",
+]
+
 _PING = _rt.Operation(name="ping", method="get", path="/status/ping", response="text")
 
 

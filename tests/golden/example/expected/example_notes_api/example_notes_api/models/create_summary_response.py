@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from pydantic import Field
+
+from ._base import BaseModel
+
+__all__ = ["CreateSummaryResponse"]
 
 
 class CreateSummaryResponse(BaseModel):
     id: str
-    object: Literal["summary"]
+    object_: Literal["summary"] = Field(alias="object")
     model: str
     text: str
     created_at: int
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from pydantic import Field
+
+from ._base import BaseModel
+
+__all__ = ["DeleteNoteResponse"]
 
 
 class DeleteNoteResponse(BaseModel):
     id: str
-    object: Literal["note.deleted"]
+    object_: Literal["note.deleted"] = Field(alias="object")
     deleted: bool

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from pydantic import Field
+
+from ._base import BaseModel
 from .audit_event import AuditEvent
+
+__all__ = ["ListAuditEventsResponse"]
 
 
 class ListAuditEventsResponse(BaseModel):
-    object: Literal["list"]
+    object_: Literal["list"] = Field(alias="object")
     data: list[AuditEvent]

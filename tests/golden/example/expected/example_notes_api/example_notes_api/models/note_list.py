@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from pydantic import Field
+
+from ._base import BaseModel
 from .note_summary import NoteSummary
+
+__all__ = ["NoteList"]
 
 
 class NoteList(BaseModel):
-    object: Literal["list"]
+    object_: Literal["list"] = Field(alias="object")
     data: list[NoteSummary]
     has_more: bool

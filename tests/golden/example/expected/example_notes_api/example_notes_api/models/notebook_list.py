@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .notebook import Notebook
+
+__all__ = ["NotebookList"]
 
 
 class NotebookList(BaseModel):
-    object: Literal["list"]
+    object_: Literal["list"] = Field(alias="object")
     data: list[Notebook]
     has_more: bool
-    first_id: str | None = Field(...)
-    last_id: str | None = Field(...)
+    first_id: str | None
+    last_id: str | None

@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncHealthResource",
+    "AsyncHealthResourceWithRawResponse",
+    "HealthResource",
+    "HealthResourceWithRawResponse",
+]
+
 _GET_HEALTH = _rt.Operation(
     name="getHealth", method="get", path="/health", response="text"
 )
@@ -28,7 +35,8 @@ class HealthResource(_rt.SyncAPIResource):
     ) -> str:
         """Check that the service is up
 
-        `GET /health` (operationId `getHealth`)."""
+        `GET /health` (operationId `getHealth`).
+        """
         return self._client.request(
             _GET_HEALTH,
             str,
@@ -63,7 +71,8 @@ class AsyncHealthResource(_rt.AsyncAPIResource):
     ) -> str:
         """Check that the service is up
 
-        `GET /health` (operationId `getHealth`)."""
+        `GET /health` (operationId `getHealth`).
+        """
         return await self._client.request(
             _GET_HEALTH,
             str,

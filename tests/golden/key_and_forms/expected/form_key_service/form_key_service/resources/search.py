@@ -12,6 +12,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncSearchResource",
+    "AsyncSearchResourceWithRawResponse",
+    "SearchResource",
+    "SearchResourceWithRawResponse",
+]
+
 _SEARCH = _rt.Operation(
     name="search",
     method="get",
@@ -42,7 +49,8 @@ class SearchResource(_rt.SyncAPIResource):
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
-        `GET /search` (operationId `search`)."""
+        `GET /search` (operationId `search`).
+        """
         return self._client.request(
             _SEARCH,
             _models.SearchResponse,
@@ -128,7 +136,8 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
-        `GET /search` (operationId `search`)."""
+        `GET /search` (operationId `search`).
+        """
         return await self._client.request(
             _SEARCH,
             _models.SearchResponse,

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from name_clash_api.models._base import BaseModel
+from pydantic import Field
+
+from ._base import BaseModel
+
+__all__ = ["GetOptionsResponse"]
 
 
 class GetOptionsResponse(BaseModel):
-    BaseModel: str | None = None
+    BaseModel__: str | None = Field(default=None, alias="BaseModel")

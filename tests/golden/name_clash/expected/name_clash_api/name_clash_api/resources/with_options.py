@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncWithOptionsResource",
+    "AsyncWithOptionsResourceWithRawResponse",
+    "WithOptionsResource",
+    "WithOptionsResourceWithRawResponse",
+]
+
 _GET_OPTIONS = _rt.Operation(name="getOptions", method="get", path="/options")
 
 
