@@ -108,9 +108,6 @@ MODULE_NAMES = frozenset(
         "time",
     }
 )
-ANNOTATION_BUILTINS = frozenset(
-    {"bool", "bytes", "dict", "float", "int", "list", "object", "str"}
-)
 
 # Names every generated method body or signature uses besides the spec's parameters.
 METHOD_RESERVED = frozenset(
@@ -157,7 +154,8 @@ _RESERVED: dict[Kind, frozenset[str]] = {
     "package": BUILTINS | SOFT_KEYWORDS,
     "module": BUILTINS | SOFT_KEYWORDS | {"__init__"},
     "class": MODULE_NAMES,
-    "field": PYDANTIC_ATTRIBUTES | MODULE_NAMES | ANNOTATION_BUILTINS,
+    # and, per class, the names its annotations use (see planner.models)
+    "field": PYDANTIC_ATTRIBUTES | {"Field"},
     "parameter": METHOD_RESERVED,
     "method": RESOURCE_RESERVED,
     "resource": CLIENT_RESERVED,

@@ -66,7 +66,6 @@ class ModelPlanner:
         self._sites: dict[str, _Site] = {}  # class name -> where its schema sits
         self._models: dict[str, ir.Model] = {}
         self._union_names: dict[str, str] = {}  # content key -> name of its place
-        self._class_names: frozenset[str] | None = None
 
     # -- content keys ----------------------------------------------------------------
 
@@ -301,7 +300,8 @@ class ModelPlanner:
             )
         shape = self.shapes.shape(schema)
         base = self._component_class.get(shape.base) if shape.base else None
-        scope = Scope("field", shadows=self.classes_view())
+        nodes = [types.of(prop) for prop in shape.properties.values()]
+        scope = Scope("field", set().union(*map(annotation_names, nodes)))
         if base is not None:
             scope.reserve(*self._inherited_names(base, types))
         names = scope.assign({wire: (wire,) for wire in shape.properties})
@@ -319,11 +319,6 @@ class ModelPlanner:
             fields=fields,
             deprecated=deprecated,
         )
-
-    def classes_view(self) -> frozenset[str]:
-        if self._class_names is None:
-            self._class_names = frozenset(self._sites)
-        return self._class_names
 
     def _inherited_names(self, base: str, types: Types) -> list[str]:
         site = self._sites.get(base)
@@ -464,6 +459,27 @@ def _references(model: ir.Model) -> set[str]:
     for node in nodes:
         found |= model_names(node)
     return found
+
+
+def annotation_names(node: ir.TypeNode) -> set[str]:
+    """Every name an annotation of `node` may print: a field spelled like one would
+    shadow it in the class body (`date: date | None = None`)."""
+    if isinstance(node, ir.Scalar):
+        return {node.name}
+    if isinstance(node, ir.AnyValue):
+        return {"Any"}
+    if isinstance(node, ir.LiteralOf):
+        return {"Literal"}
+    if isinstance(node, ir.ListOf):
+        return {"list"} | annotation_names(node.item)
+    if isinstance(node, ir.MapOf):
+        return {"dict", "str"} | annotation_names(node.value)
+    if isinstance(node, ir.UnionOf):
+        found = {"Annotated"} if node.discriminator else set()
+        return found.union(*(annotation_names(m) for m in node.members))
+    if isinstance(node, (ir.ModelRef, ir.ParamsRef)):
+        return {node.name}
+    return set()
 
 
 def model_names(node: ir.TypeNode) -> set[str]:

@@ -192,7 +192,10 @@ def _params_class(
         header = f"{definition.name}: TypeAlias = {printer.expr(definition.type)}"
         return ClassView("alias", definition.name, header, "")
     imports.name("typing_extensions", "TypedDict")
-    doc = f"The dict form of `models.{definition.model}` (what a request accepts)."
+    doc = block_docstring(
+        f"The dict form of `models.{definition.model}` (what a request accepts).",
+        FIELD_INDENT,
+    )
     entries: list[tuple[str, str]] = []
     for item in definition.fields:
         annotation = printer.expr(item.type)

@@ -71,9 +71,11 @@ def block_docstring(text: str, indent: int) -> str:
     body = docstring(text)
     if "\n" not in body and indent + len(body) + 6 <= LINE_LENGTH:
         return body
-    wrapped = wrap(body, LINE_LENGTH - indent - 3)
+    width = LINE_LENGTH - indent - 3
+    lines = wrap(body, width).split("\n")
+    if len(lines) == 1:  # too long for one line with both quotes: two lines then
+        lines = wrap(body, min(width, len(body) - 1)).split("\n")
     pad = " " * indent
-    lines = wrapped.split("\n")
     rest = [pad + line if line else "" for line in lines[1:]]
     return "\n".join([lines[0], *rest, pad])
 

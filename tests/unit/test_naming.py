@@ -132,13 +132,14 @@ def test_client_reserved_names_cover_the_runtime_surface() -> None:
 
 def test_one_collision_rule_for_every_scope() -> None:
     """Reserved, keyword or taken: underscores are appended until the name is free."""
-    fields = Scope("field")
+    fields = Scope("field", ("date",))  # a class whose annotations print `date`
     assert [fields.claim(w) for w in ("schema", "model_config", "date", "from")] == [
         "schema_",
         "model_config_",
         "date_",
         "from_",
     ]
+    assert fields.claim("bytes") == "bytes"  # fine where no annotation says `bytes`
     assert fields.claim("self-link") == "self_link"
     assert fields.claim("self_link") == "self_link_"
     classes = Scope("class")
@@ -169,9 +170,9 @@ def test_pydantic_attributes_are_never_field_names() -> None:
 
 def test_shadows_are_checked_without_copying() -> None:
     classes = frozenset({"Thread", "Comment"})
-    fields = Scope("field", shadows=classes)
-    assert fields.claim("Thread") == "Thread_"  # `Thread: Thread` would shadow it
-    assert fields.claim("thread") == "thread"
+    fields = Scope("class", shadows=classes)
+    assert fields.claim("Thread") == "Thread_"
+    assert fields.claim("Other") == "Other"
 
 
 def test_assign_depends_only_on_the_set_of_claims() -> None:

@@ -3,7 +3,8 @@
 
     from bare_json_service import Client
 
-Models live in `bare_json_service.models` and load on first use.
+Models live in `bare_json_service.models`, the dict forms of request models in
+`bare_json_service.params`; both load on first use.
 """
 
 import importlib

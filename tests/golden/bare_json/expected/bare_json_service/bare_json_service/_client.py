@@ -36,8 +36,8 @@ CONFIG = _rt.ClientConfig(
 class Client(_rt.SyncAPIClient):
     """Synchronous client for the bare json service (2024.1).
 
-    The API key defaults to the environment variable `BARE_API_KEY`, the base URL
-    to `BARE_BASE_URL`, then to ``.
+    The API key defaults to the environment variable `BARE_API_KEY`, the base URL to
+    `BARE_BASE_URL`, then to ``.
     """
 
     _config = CONFIG

@@ -3,7 +3,8 @@
 
     from example_notes_api import Client
 
-Models live in `example_notes_api.models` and load on first use.
+Models live in `example_notes_api.models`, the dict forms of request models in
+`example_notes_api.params`; both load on first use.
 """
 
 import importlib

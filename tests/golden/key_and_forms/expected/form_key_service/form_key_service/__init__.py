@@ -3,7 +3,8 @@
 
     from form_key_service import Client
 
-Models live in `form_key_service.models` and load on first use.
+Models live in `form_key_service.models`, the dict forms of request models in
+`form_key_service.params`; both load on first use.
 """
 
 import importlib

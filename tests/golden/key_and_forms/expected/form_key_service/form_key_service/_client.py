@@ -36,8 +36,8 @@ CONFIG = _rt.ClientConfig(
 class Client(_rt.SyncAPIClient):
     """Synchronous client for the Form & Key Service (1).
 
-    The API key defaults to the environment variable `FORM_API_KEY`, the base URL
-    to `FORM_BASE_URL`, then to `https://eu.forms.example.com/api`.
+    The API key defaults to the environment variable `FORM_API_KEY`, the base URL to
+    `FORM_BASE_URL`, then to `https://eu.forms.example.com/api`.
     """
 
     _config = CONFIG

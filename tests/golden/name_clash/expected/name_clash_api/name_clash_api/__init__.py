@@ -3,7 +3,8 @@
 
     from name_clash_api import Client
 
-Models live in `name_clash_api.models` and load on first use.
+Models live in `name_clash_api.models`, the dict forms of request models in
+`name_clash_api.params`; both load on first use.
 """
 
 import importlib

@@ -36,8 +36,8 @@ CONFIG = _rt.ClientConfig(
 class Client(_rt.SyncAPIClient):
     """Synchronous client for the Name Clash API (0.3.0).
 
-    The API key defaults to the environment variable `NAME_API_KEY`, the base URL
-    to `NAME_BASE_URL`, then to `https://clash.example.com`.
+    The API key defaults to the environment variable `NAME_API_KEY`, the base URL to
+    `NAME_BASE_URL`, then to `https://clash.example.com`.
     """
 
     _config = CONFIG

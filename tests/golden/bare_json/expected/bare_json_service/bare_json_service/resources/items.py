@@ -115,7 +115,7 @@ class ItemsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> ItemsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return ItemsResourceWithRawResponse(self)
 
 
@@ -220,7 +220,7 @@ class AsyncItemsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncItemsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncItemsResourceWithRawResponse(self)
 
 

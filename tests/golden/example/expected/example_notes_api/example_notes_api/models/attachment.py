@@ -13,9 +13,9 @@ __all__ = ["Attachment"]
 
 class Attachment(BaseModel):
     id: str
-    object_: Literal["attachment"] = Field(alias="object")
+    object: Literal["attachment"]
     filename: str
-    bytes_: int = Field(alias="bytes")
+    bytes: int
     content_type: Literal["text/plain", "image/png", "application/pdf", "audio/mpeg"]
     class_: Literal["standard", "archive"] = Field(alias="class")
     thumbnail_size: Literal["256x256", "1024x1024"] | None = None

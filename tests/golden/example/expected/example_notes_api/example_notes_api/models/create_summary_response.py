@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ._base import BaseModel
 
 __all__ = ["CreateSummaryResponse"]
@@ -13,7 +11,7 @@ __all__ = ["CreateSummaryResponse"]
 
 class CreateSummaryResponse(BaseModel):
     id: str
-    object_: Literal["summary"] = Field(alias="object")
+    object: Literal["summary"]
     model: str
     text: str
     created_at: int

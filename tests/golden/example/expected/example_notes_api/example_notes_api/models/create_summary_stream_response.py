@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ._base import BaseModel
 
 __all__ = ["CreateSummaryStreamResponse"]
@@ -13,6 +11,6 @@ __all__ = ["CreateSummaryStreamResponse"]
 
 class CreateSummaryStreamResponse(BaseModel):
     id: str
-    object_: Literal["summary.chunk"] = Field(alias="object")
+    object: Literal["summary.chunk"]
     delta: str
     finish_reason: Literal["stop", "length"] | None

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ._base import BaseModel
 
 __all__ = ["DeleteNoteResponse"]
@@ -13,5 +11,5 @@ __all__ = ["DeleteNoteResponse"]
 
 class DeleteNoteResponse(BaseModel):
     id: str
-    object_: Literal["note.deleted"] = Field(alias="object")
+    object: Literal["note.deleted"]
     deleted: bool

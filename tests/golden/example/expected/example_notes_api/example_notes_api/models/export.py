@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ._base import BaseModel
 from .error import Error
 
@@ -14,7 +12,7 @@ __all__ = ["Export"]
 
 class Export(BaseModel):
     id: str
-    object_: Literal["export"] = Field(alias="object")
+    object: Literal["export"]
     notebook_id: str
     status: Literal["queued", "in-progress", "completed", "failed"]
     format: Literal["text/plain", "text/markdown", "application/pdf"]

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ._base import BaseModel
 from .audit_event import AuditEvent
 
@@ -13,5 +11,5 @@ __all__ = ["ListAuditEventsResponse"]
 
 
 class ListAuditEventsResponse(BaseModel):
-    object_: Literal["list"] = Field(alias="object")
+    object: Literal["list"]
     data: list[AuditEvent]

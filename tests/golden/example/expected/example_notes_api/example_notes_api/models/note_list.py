@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ._base import BaseModel
 from .note_summary import NoteSummary
 
@@ -13,6 +11,6 @@ __all__ = ["NoteList"]
 
 
 class NoteList(BaseModel):
-    object_: Literal["list"] = Field(alias="object")
+    object: Literal["list"]
     data: list[NoteSummary]
     has_more: bool

@@ -13,7 +13,7 @@ __all__ = ["NoteSummary"]
 
 class NoteSummary(BaseModel):
     id: str
-    object_: Literal["note"] = Field(alias="object")
+    object: Literal["note"]
     title: str
     """Plain-text title, e.g. "Grüße aus Köln" """
     status: Literal["draft", "in-review", "published"]

@@ -15,7 +15,7 @@ __all__ = ["Notebook"]
 
 class Notebook(BaseModel):
     id: str
-    object_: Literal["notebook"] = Field(alias="object")
+    object: Literal["notebook"]
     name: str
     description: str | None
     owner: User

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
-
 from ._base import BaseModel
 from .notebook import Notebook
 
@@ -13,7 +11,7 @@ __all__ = ["NotebookList"]
 
 
 class NotebookList(BaseModel):
-    object_: Literal["list"] = Field(alias="object")
+    object: Literal["list"]
     data: list[Notebook]
     has_more: bool
     first_id: str | None

@@ -13,7 +13,7 @@ __all__ = ["User"]
 
 class User(BaseModel):
     id: str
-    object_: Literal["user"] = Field(alias="object")
+    object: Literal["user"]
     name: str
     """Display name; any Unicode, e.g. "Zoë Ångström" or "山田太郎"."""
     email: str | None = None

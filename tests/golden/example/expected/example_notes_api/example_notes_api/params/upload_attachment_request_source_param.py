@@ -8,7 +8,9 @@ __all__ = ["UploadAttachmentRequestSourceParam"]
 
 
 class UploadAttachmentRequestSourceParam(TypedDict, total=False):
-    """The dict form of `models.UploadAttachmentRequestSource` (what a request accepts)."""
+    """The dict form of `models.UploadAttachmentRequestSource` (what a request
+    accepts).
+    """
 
     app: str
     version: str

@@ -109,7 +109,7 @@ class AttachmentsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AttachmentsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AttachmentsResourceWithRawResponse(self)
 
 
@@ -197,7 +197,7 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAttachmentsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncAttachmentsResourceWithRawResponse(self)
 
 

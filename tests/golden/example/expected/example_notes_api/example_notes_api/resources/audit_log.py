@@ -80,7 +80,7 @@ class AuditLogResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AuditLogResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AuditLogResourceWithRawResponse(self)
 
 
@@ -148,7 +148,7 @@ class AsyncAuditLogResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAuditLogResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncAuditLogResourceWithRawResponse(self)
 
 

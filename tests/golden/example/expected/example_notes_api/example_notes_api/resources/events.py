@@ -56,7 +56,7 @@ class EventsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> EventsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return EventsResourceWithRawResponse(self)
 
 
@@ -100,7 +100,7 @@ class AsyncEventsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncEventsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncEventsResourceWithRawResponse(self)
 
 

@@ -70,7 +70,7 @@ class ExportsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> ExportsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return ExportsResourceWithRawResponse(self)
 
 
@@ -123,7 +123,7 @@ class AsyncExportsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncExportsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncExportsResourceWithRawResponse(self)
 
 

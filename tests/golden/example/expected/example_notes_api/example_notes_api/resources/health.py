@@ -48,7 +48,7 @@ class HealthResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> HealthResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return HealthResourceWithRawResponse(self)
 
 
@@ -84,7 +84,7 @@ class AsyncHealthResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncHealthResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncHealthResourceWithRawResponse(self)
 
 

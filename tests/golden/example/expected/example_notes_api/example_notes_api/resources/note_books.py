@@ -221,7 +221,7 @@ class NoteBooksResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> NoteBooksResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return NoteBooksResourceWithRawResponse(self)
 
 
@@ -425,7 +425,7 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncNoteBooksResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncNoteBooksResourceWithRawResponse(self)
 
 

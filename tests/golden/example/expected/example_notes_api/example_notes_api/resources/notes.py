@@ -408,7 +408,7 @@ class NotesResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> NotesResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return NotesResourceWithRawResponse(self)
 
 
@@ -787,7 +787,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncNotesResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncNotesResourceWithRawResponse(self)
 
 

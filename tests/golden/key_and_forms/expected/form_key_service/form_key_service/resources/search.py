@@ -103,7 +103,7 @@ class SearchResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> SearchResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return SearchResourceWithRawResponse(self)
 
 
@@ -190,7 +190,7 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncSearchResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncSearchResourceWithRawResponse(self)
 
 

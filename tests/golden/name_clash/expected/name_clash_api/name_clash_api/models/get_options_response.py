@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from ._base import BaseModel
 
 __all__ = ["GetOptionsResponse"]
 
 
 class GetOptionsResponse(BaseModel):
-    BaseModel__: str | None = Field(default=None, alias="BaseModel")
+    BaseModel: str | None = None

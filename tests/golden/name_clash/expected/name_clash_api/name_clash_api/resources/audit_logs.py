@@ -125,7 +125,7 @@ class AuditLogsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AuditLogsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AuditLogsResourceWithRawResponse(self)
 
 
@@ -237,7 +237,7 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAuditLogsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncAuditLogsResourceWithRawResponse(self)
 
 
