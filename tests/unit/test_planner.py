@@ -742,3 +742,31 @@ def test_request_objects_get_a_dict_form(in_tmp: Path) -> None:
     [form] = [d for d in api.params if d.name == "DoneEventParam"]
     assert isinstance(form, ir.TypedDictDef) and form.model == "DoneEvent"
     assert [(f.name, f.required) for f in form.fields] == [("event", True)]
+
+
+def test_a_pattern_python_cannot_compile_is_dropped_with_a_warning(
+    in_tmp: Path,
+) -> None:
+    text = """
+    openapi: 3.0.3
+    info: {title: P, version: "1"}
+    paths: {}
+    components:
+      schemas:
+        Name:
+          type: object
+          properties:
+            letters: {type: string, pattern: "^\\\\p{L}+$"}
+            digits: {type: string, pattern: "^[0-9]+$", maxLength: 5}
+    """
+    api, diagnostics = plan_text(in_tmp, text)
+    [warned] = [d for d in diagnostics if d.code == "W204"]
+    assert warned.pointer == "#/components/schemas/Name/properties/letters/pattern"
+    assert warned.line == line_of(text, "letters:")
+    [model] = [m for m in api.models if m.name == "Name"]
+    constraints = {f.wire_name: f.constraints for f in model.fields}
+    assert constraints["letters"] == ()
+    assert constraints["digits"] == (
+        ir.Constraint("max_length", 5),
+        ir.Constraint("pattern", "^[0-9]+$"),
+    )
