@@ -161,6 +161,13 @@ _RESERVED: dict[Kind, frozenset[str]] = {
     "resource": CLIENT_RESERVED,
     "constant": frozenset(),
 }
+_RESERVED_KEYS: dict[Kind, frozenset[str]] = {
+    kind: frozenset(
+        n.casefold() if kind in ("module", "package") else n
+        for n in (*names, *KEYWORDS)
+    )
+    for kind, names in _RESERVED.items()
+}
 _FALLBACK: dict[Kind, str] = {
     "package": "api_client",
     "module": "module",
@@ -178,6 +185,8 @@ def ascii_text(text: str) -> str:
 
     Python reads identifiers NFKC-normalised, so two spellings that normalise alike would
     be one name; ASCII also keeps module files portable across file systems."""
+    if text.isascii():
+        return text
     text = unicodedata.normalize("NFKC", text)
     decomposed = unicodedata.normalize("NFKD", text)
     kept = "".join(c for c in decomposed if not unicodedata.combining(c))
@@ -269,8 +278,8 @@ class Scope:
         self.kind = kind
         self._shadows = shadows
         self._fold = kind in ("module", "package")
-        self._reserved = {self._key(n) for n in (*_RESERVED[kind], *reserved)}
-        self._reserved |= {self._key(n) for n in KEYWORDS}
+        self._reserved = set(_RESERVED_KEYS[kind])
+        self._reserved.update(self._key(n) for n in reserved)
         self._taken: set[str] = set()
 
     def _key(self, name: str) -> str:

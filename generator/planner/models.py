@@ -62,7 +62,7 @@ class ModelPlanner:
         self._keys: dict[int, str] = {}
         self._owner: dict[str, str] = {}  # content key -> class name
         self._component_class: dict[str, str] = {}
-        self._alias_of: dict[str, str] = {}  # component -> component with equal content
+        self._merged: dict[str, str] = {}  # class -> the identical class it became
         self._sites: dict[str, _Site] = {}  # class name -> where its schema sits
         self._models: dict[str, ir.Model] = {}
         self._union_names: dict[str, str] = {}  # content key -> name of its place
@@ -77,10 +77,12 @@ class ModelPlanner:
         return key
 
     def model_of(self, schema: Mapping[str, Any]) -> str | None:
-        return self._owner.get(self._key(schema))
+        owner = self._owner.get(self._key(schema))
+        return None if owner is None else self._final(owner)
 
     def component_class(self, name: str) -> str:
-        return self._component_class[name]
+        """The class a component's refs name (a merged component: the class it is)."""
+        return self._final(self._component_class[name])
 
     def union_name(self, schema: Mapping[str, Any]) -> str | None:
         """The name of the place an inline union sits (`CreateAssistantRequestTool`)."""
@@ -133,7 +135,7 @@ class ModelPlanner:
                     site.component = component
                     self._component_class[component] = name
                     if key in self._owner:
-                        self._alias_of[name] = self._owner[key]
+                        self._merged[name] = self._owner[key]
                         continue
                 self._owner[key] = name
                 next_level.extend(
@@ -142,6 +144,17 @@ class ModelPlanner:
             for site, key in copies:
                 by_pointer[site.pointer] = self._owner[key]
             level = next_level
+        types, models = self._build_all()
+        while merged := self._identical(models):
+            self._merged.update(merged)
+            types, models = self._build_all()
+        by_pointer = {
+            pointer: self._final(name) for pointer, name in by_pointer.items()
+        }
+        return ModelPlan(sorted(models, key=lambda m: m.name), types, by_pointer)
+
+    def _build_all(self) -> tuple[Types, list[ir.Model]]:
+        self._models.clear()
         types = Types(
             self.shapes,
             self.model_of,
@@ -151,8 +164,36 @@ class ModelPlanner:
         )
         for component in sorted(self._component_class):  # settle recursion guards
             types.component(component)
-        models = [self._model(name, site, types) for name, site in self._sites.items()]
-        return ModelPlan(sorted(models, key=lambda m: m.name), types, by_pointer)
+        models = [
+            self._model(name, site, types)
+            for name, site in self._sites.items()
+            if site.component is not None or name not in self._merged
+        ]
+        return types, models
+
+    def _identical(self, models: list[ir.Model]) -> dict[str, str]:
+        """Models that would print the same but for their name: each is merged into the
+        first of them (in the order they were named); a merged component stays as an
+        alias, since the spec names it."""
+        seen: dict[tuple[object, ...], str] = {}
+        merged: dict[str, str] = {}
+        order = {name: index for index, name in enumerate(self._sites)}
+        for model in sorted(models, key=lambda m: order[m.name]):
+            if model.kind == "alias":
+                continue
+            key = (model.kind, model.description, model.base, model.root, model.fields)
+            if key in seen:
+                merged[model.name] = seen[key]
+            else:
+                seen[key] = model.name
+        return merged
+
+    def _final(self, name: str) -> str:
+        seen = {name}
+        while name in self._merged and self._merged[name] not in seen:
+            name = self._merged[name]
+            seen.add(name)
+        return name
 
     def _children(self, site: _Site, name: str) -> Iterator[_Site]:
         schema = site.schema
@@ -268,14 +309,14 @@ class ModelPlanner:
         description = str(schema.get("description") or "").strip()
         deprecated = schema.get("deprecated") is True
         module = ""  # decided by `modules`
-        if name in self._alias_of:
+        if name in self._merged:
             return ir.Model(
                 name,
                 module,
                 "alias",
                 site.pointer,
                 description,
-                root=ir.ModelRef(self._alias_of[name]),
+                root=ir.ModelRef(self._final(name)),
             )
         if not self.shapes.is_object(schema):
             root = (
@@ -285,9 +326,7 @@ class ModelPlanner:
                 return ir.Model(
                     name, module, "alias", site.pointer, description, root=root
                 )
-            if isinstance(
-                root, ir.ModelRef
-            ):  # a component that is only a ref to itself
+            if isinstance(root, ir.ModelRef):  # a component that only refers to itself
                 root = ir.AnyValue()
             return ir.Model(
                 name,

@@ -101,7 +101,7 @@ class ParamsPlanner:
                 )
             return ir.ModelRef(model.name)
         if isinstance(node, ir.UnionOf):
-            if node in self._aliases:
+            if node.alias is not None and node in self._aliases:
                 return ir.ParamsRef(self._aliases[node])
             return union([self.argument(m, files=files) for m in node.members])
         if isinstance(node, ir.ListOf):
