@@ -32,8 +32,9 @@ def _class_body_key(node: ast.ClassDef) -> str:
     return "|".join(ast.dump(part) for part in parts)
 
 
-def duplicate_classes(package: Path) -> list[str]:
-    """Classes of models/ and params/ identical apart from their name."""
+def duplicate_classes(package: Path, spec_names: frozenset[str]) -> list[str]:
+    """Classes of models/ and params/ identical apart from their name, unless both are
+    named by the spec (components the spec wrote twice keep their names)."""
     seen: dict[str, str] = {}
     found = []
     for folder in ("models", "params"):
@@ -42,10 +43,10 @@ def duplicate_classes(package: Path) -> list[str]:
                 if isinstance(node, ast.ClassDef):
                     key = _class_body_key(node)
                     where = f"{path.relative_to(package)}:{node.name}"
-                    if key in seen:
-                        found.append(f"{where} is {seen[key]} renamed")
-                    else:
+                    if key not in seen:
                         seen[key] = where
+                    elif not {node.name, seen[key].split(":")[1]} <= spec_names:
+                        found.append(f"{where} is {seen[key]} renamed")
     return found
 
 

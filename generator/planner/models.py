@@ -134,8 +134,7 @@ class ModelPlanner:
                     component = component.replace("~0", "~")
                     site.component = component
                     self._component_class[component] = name
-                    if key in self._owner:
-                        self._merged[name] = self._owner[key]
+                    if key in self._owner:  # the spec's own name: a class of its own
                         continue
                 self._owner[key] = name
                 next_level.extend(
@@ -172,9 +171,10 @@ class ModelPlanner:
         return types, models
 
     def _identical(self, models: list[ir.Model]) -> dict[str, str]:
-        """Models that would print the same but for their name: each is merged into the
-        first of them (in the order they were named); a merged component stays as an
-        alias, since the spec names it."""
+        """Classes the generator named (inline schemas) that would print the same as an
+        earlier one but for their name: each is merged into the first of them (in the
+        order they were named). Components keep a class of their own: the spec names
+        them, and results are instances of the class the spec names."""
         seen: dict[tuple[object, ...], str] = {}
         merged: dict[str, str] = {}
         order = {name: index for index, name in enumerate(self._sites)}
@@ -182,10 +182,10 @@ class ModelPlanner:
             if model.kind == "alias":
                 continue
             key = (model.kind, model.description, model.base, model.root, model.fields)
-            if key in seen:
-                merged[model.name] = seen[key]
-            else:
+            if key not in seen:
                 seen[key] = model.name
+            elif self._sites[model.name].component is None:
+                merged[model.name] = seen[key]
         return merged
 
     def _final(self, name: str) -> str:

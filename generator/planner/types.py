@@ -220,7 +220,9 @@ class Types:
             return self._components[name]
         schema = self.context.schemas.get(name)
         if self.shapes.is_object(schema):
-            return ir.ModelRef(self.component_class(name))
+            model = ir.ModelRef(self.component_class(name))
+            assert isinstance(schema, Mapping)
+            return optional(model) if schema.get("nullable") is True else model
         if name in self._active or not isinstance(schema, Mapping):
             return ir.ModelRef(self.component_class(name))  # recursion: its root class
         self._active.add(name)

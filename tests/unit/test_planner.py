@@ -693,11 +693,13 @@ def test_union_variants_are_named_by_their_tag_not_by_their_path(
     assert [m.name for m in data] == ["ThreadCreatedEventData"]
 
 
-def test_a_component_identical_to_another_is_an_alias(in_tmp: Path) -> None:
-    """Of two components with the same schema, the later (by name) is an alias."""
+def test_components_keep_their_own_class_even_when_identical(in_tmp: Path) -> None:
+    """The spec names them (and results are instances of the class it names); an inline
+    schema with the same content is the first of them."""
     api, _ = plan_text(in_tmp, EVENTS)
-    [copy] = [m for m in api.models if m.name == "EndEvent"]
-    assert copy.kind == "alias" and copy.root == ir.ModelRef("DoneEvent")
+    models = {m.name: m for m in api.models}
+    assert models["EndEvent"].kind == "object"
+    assert models["EndEvent"].fields == models["DoneEvent"].fields
 
 
 def test_keyword_component_names_get_safe_modules(in_tmp: Path) -> None:
