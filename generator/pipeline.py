@@ -1,9 +1,11 @@
 """The stages in one direction: load -> plan -> render -> format -> emit.
 
-Orchestration only: each stage lives in its own module. Black is the slow part (~0.2 ms
-per output line), so the formatter's worker pool starts first and imports black while the
-spec loads and the planner runs; resource modules are rendered without their async half,
-which `mirror` writes from the formatted sync half.
+Orchestration only: each stage lives in its own module. dmcg and black are the slow
+parts, so their worker pools start first and import them while the spec loads and the
+planner runs: the models stage (`modelgen`) prints and formats the model modules (groups
+it has printed before come from its cache), the formatter formats everything else;
+resource modules are rendered without their async half, which `mirror` writes from the
+formatted sync half.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from pathlib import Path
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
+from .emit.formatter import available_cpus
 from .loader import load
 from .mirror import complete_resources
+from .modelgen import ModelsStage
 from .planner import plan
 from .render import render, render_resources
 
@@ -55,7 +59,10 @@ def generate(
         raise GeneratorError(
             [error("E103", str(spec), None, "#", "spec file not found")]
         )
-    with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
+    with (
+        ModelsStage(jobs or available_cpus(), use_cache=use_cache) as models,
+        Formatter(jobs=jobs or None, use_cache=use_cache) as formatter,
+    ):
         config = config or GeneratorConfig()
         document = load(spec, overlays=config.overlays)
         mark("loaded")
@@ -67,12 +74,15 @@ def generate(
         mark("planned")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
             raise GeneratorError(diagnostics)
+        models.submit(api)
         files = render(api, resources=False)
         formatter.submit_many(render_resources(api, include_async=False))
         formatter.submit_many({p: t for p, t in files.items() if "/_runtime/" not in p})
         mark("rendered")
         formatted = formatter.results()
         mark("formatted")
+        formatted.update(models.results())
+        mark("models")
     files.update(formatted)
     files.update(
         complete_resources(

@@ -15,7 +15,7 @@ import jinja2
 from .. import ir, layout
 from .imports import Imports
 from .methods import ResourceSurface, operation_literal
-from .models import model_modules, params_modules
+from .models import params_modules
 from .text import block_docstring, docstring, header_line, py_literal
 
 __all__ = [
@@ -75,8 +75,9 @@ def resource_entries(api: ir.Api) -> list[tuple[str, str]]:
 
 
 def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
-    """Every file of the generated project, runtime included (resource modules only with
-    `resources`: the pipeline renders their sync halves itself, see `mirror`)."""
+    """Every file of the generated project but the model modules (`modelgen` prints
+    those), runtime included (resource modules only with `resources`: the pipeline
+    renders their sync halves itself, see `mirror`)."""
     env = _environment()
     header = header_line(api.spec_name)
     files: dict[str, str] = {}
@@ -108,10 +109,8 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
         ),
         entries=[(d.name, d.module) for d in api.params],
     )
-    for module, view in model_modules(api).items():
-        put(layout.model_module(api, module), "model.py.jinja", module=view)
     for module, view in params_modules(api).items():
-        put(layout.params_module(api, module), "model.py.jinja", module=view)
+        put(layout.params_module(api, module), "params.py.jinja", module=view)
     files[layout.package_file(api, "py.typed")] = header + "\n"
     if resources:
         files.update(render_resources(api, env))

@@ -1,0 +1,172 @@
+"""One group of models through datamodel-code-generator's Python API (pydantic v2).
+
+dmcg gets the prepared document as a mapping (never a file), unformatted output
+(black runs once, afterwards), our templates (`templates/dmcg`), and writes its model
+metadata, which is checked against the plan: every class in the module the planner chose,
+with the field names it chose. A mismatch is a generator bug, reported as E302.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import warnings
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import GeneratorError, error
+from .postprocess import module_body
+from .prepare import BASE_CLASS, Group
+
+PINNED_DMCG = "0.89.0"  # as in pyproject.toml
+
+
+@cache
+def dmcg_version() -> str:
+    try:
+        return metadata.version("datamodel-code-generator")
+    except metadata.PackageNotFoundError:
+        return "missing"
+
+
+def template_dir() -> Path:
+    from ..render import TEMPLATES
+
+    return TEMPLATES / "dmcg"
+
+
+def _options(metadata_path: Path, group: Group) -> dict[str, Any]:
+    from datamodel_code_generator.enums import (
+        DataModelType,
+        InputFileType,
+        OpenAPIScope,
+        TargetPydanticVersion,
+    )
+    from datamodel_code_generator.format import DatetimeClassType, PythonVersion
+    from datamodel_code_generator.parser import LiteralType
+
+    return {
+        "input_file_type": InputFileType.OpenAPI,
+        "openapi_scopes": [OpenAPIScope.Schemas],
+        "output_model_type": DataModelType.PydanticV2BaseModel,
+        "target_python_version": PythonVersion.PY_310,
+        "target_pydantic_version": TargetPydanticVersion.V2_11,
+        "output_datetime_class": DatetimeClassType.Datetime,
+        "formatters": [],  # black runs afterwards, with the project's mode
+        "custom_template_dir": template_dir(),
+        "extra_template_data": group.template_data,
+        "base_class": BASE_CLASS,
+        # class names are the planner's, as spelled (dmcg would drop a trailing `_`)
+        "custom_class_name_generator": _as_planned,
+        "treat_dot_as_module": True,  # `<module>.<Class>` keys: the planner's modules
+        "aliases": group.aliases,  # `<Class>.<wire name>`: the planner's field names
+        "use_exact_imports": True,
+        "disable_timestamp": True,
+        "enum_field_as_literal": LiteralType.All,
+        "use_union_operator": True,
+        "use_standard_collections": True,
+        "use_annotated": True,
+        "field_constraints": True,
+        "strict_nullable": True,
+        "use_double_quotes": True,
+        "use_schema_description": True,
+        "use_field_description": True,
+        # tagged unions inside a list stay inline, never a class of dmcg's naming
+        "collapse_root_models": True,
+        "emit_model_metadata": metadata_path,
+    }
+
+
+def _as_planned(name: str) -> str:
+    return name
+
+
+def print_group(group: Group, spec_file: str = "") -> dict[str, str]:
+    """{module: source} for the modules of `group`: formatted by nobody yet, without the
+    header line, imports sorted, `__all__` set."""
+    from datamodel_code_generator import generate
+
+    with tempfile.TemporaryDirectory(prefix="oapigen-dmcg-") as tmp:
+        metadata_path = Path(tmp) / "models.json"
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                output = generate(group.document(), **_options(metadata_path, group))
+            found = json.loads(metadata_path.read_text(encoding="utf-8"))
+        except Exception as exc:  # the library raises many kinds; report, never crash
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+            message = f"datamodel-code-generator failed: {type(exc).__name__}: {first}"
+            pointer = "#/components/schemas"
+            raise GeneratorError(
+                [error("E301", spec_file, None, pointer, message)]
+            ) from exc
+    if isinstance(output, str):
+        raise _mismatch(spec_file, "dmcg returned one module; expected a package")
+    placed = _check(group, found, spec_file)
+    sources: dict[str, str] = {}
+    for parts, text in (output or {}).items():
+        name = "/".join(parts).removesuffix(".py")
+        if name == "__init__":
+            continue  # the package writes its own lazy models/__init__.py
+        if name not in group.modules:
+            raise _mismatch(spec_file, f"dmcg wrote an unplanned module {name!r}")
+        sources[name] = module_body(text, sorted(placed.get(name, ())))
+    missing = set(group.modules) - set(sources)
+    if missing:
+        raise _mismatch(spec_file, f"dmcg wrote no module {sorted(missing)[0]!r}")
+    return sources
+
+
+def _check(group: Group, found: Any, spec_file: str) -> dict[str, list[str]]:
+    """module -> its classes, from dmcg's metadata; every planned class and field where
+    the plan says."""
+    placed: dict[str, list[str]] = {}
+    seen: set[str] = set()
+    for entry in found.get("models", ()):
+        name, module = entry.get("class_name"), entry.get("module")
+        expected = group.expected.get(name)
+        if expected is None:
+            raise _mismatch(spec_file, f"dmcg made a class the plan has not: {name!r}")
+        if module != expected.module:
+            raise _mismatch(
+                spec_file,
+                f"class {name!r} landed in module {module!r}, "
+                f"planned in {expected.module!r}",
+            )
+        fields = tuple(
+            (str(f.get("name")), str(f.get("alias") or f.get("name")))
+            for f in entry.get("fields") or ()
+        )
+        fields = tuple(
+            (name_, wire)
+            for name_, wire in fields
+            if not (wire in expected.redeclared and name_ == wire)
+        )
+        if expected.fields and fields != expected.fields:
+            raise _mismatch(
+                spec_file,
+                f"class {name!r} has fields {fields!r}, planned {expected.fields!r}",
+            )
+        seen.add(name)
+        placed.setdefault(module, []).append(name)
+    missing = set(group.expected) - seen
+    if missing:
+        raise _mismatch(spec_file, f"dmcg made no class {sorted(missing)[0]!r}")
+    return placed
+
+
+def _mismatch(spec_file: str, message: str) -> GeneratorError:
+    return GeneratorError(
+        [
+            error(
+                "E302",
+                spec_file,
+                None,
+                "#/components/schemas",
+                f"models differ from the plan: {message}",
+                hint="a generator bug: please report it with the spec that triggers it",
+            )
+        ]
+    )

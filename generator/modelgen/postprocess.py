@@ -1,0 +1,77 @@
+"""What dmcg cannot do, done on the parsed module (never by regular expressions over
+code): the import block rebuilt (relative imports of the base model, only what the
+module uses, sorted as isort's black profile sorts), `__all__`, and the module-level
+`model_rebuild()` calls dropped (validators are built on first use: importing a model
+must stay cheap; forward references resolve then).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Sequence
+
+from ..render.imports import Imports
+from .prepare import BASE_MODULE
+
+
+def module_body(source: str, exports: Sequence[str]) -> str:
+    """dmcg's module -> ours, without the header line."""
+    tree = ast.parse(source)
+    lines = source.split("\n")
+    imports = Imports()
+    imports.name("__future__", "annotations")
+    kept: list[str] = []
+    used = _used_names(tree)
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            module = _module_path(node)
+            for alias in node.names:
+                bound = alias.asname or alias.name
+                if module != "__future__" and bound in used:
+                    imports.name(module, alias.name, alias.asname)
+            continue
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if (alias.asname or alias.name.split(".")[0]) in used:
+                    imports.module(alias.name)  # dmcg writes no `import x as y`
+            continue
+        if _is_model_rebuild(node):
+            continue
+        start = node.lineno - 1
+        if hasattr(node, "decorator_list") and node.decorator_list:
+            start = node.decorator_list[0].lineno - 1
+        assert node.end_lineno is not None
+        kept.append("\n".join(lines[start : node.end_lineno]))
+    names = ", ".join(f'"{name}"' for name in sorted(exports))
+    parts = ["\n".join(imports.lines()), f"__all__ = [{names}]", *kept]
+    return "\n\n\n".join(parts) + "\n"
+
+
+def _module_path(node: ast.ImportFrom) -> str:
+    module = node.module or ""
+    if node.level:
+        return "." * node.level + module
+    if module == BASE_MODULE:  # the base class, named absolutely for dmcg
+        return "." + module
+    return module
+
+
+def _used_names(tree: ast.Module) -> set[str]:
+    used: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, (ast.Import, ast.ImportFrom)) or _is_model_rebuild(node):
+            continue
+        for child in ast.walk(node):
+            if isinstance(child, ast.Name):
+                used.add(child.id)
+    return used
+
+
+def _is_model_rebuild(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Call)
+        and isinstance(node.value.func, ast.Attribute)
+        and node.value.func.attr == "model_rebuild"
+        and isinstance(node.value.func.value, ast.Name)
+    )
