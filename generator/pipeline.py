@@ -2,8 +2,8 @@
 
 Orchestration only: each stage lives in its own module. dmcg and black are the slow
 parts, so their worker pools start first and import them while the spec loads and the
-planner runs: the models stage (`modelgen`) prints and formats the model modules (groups
-it has printed before come from its cache), the formatter formats everything else;
+planner runs: the models stage (`modelgen`) prints the model modules (groups it has
+printed before come from its cache) and hands them to the formatter as they come;
 resource modules are rendered without their async half, which `mirror` writes from the
 formatted sync half.
 """
@@ -79,10 +79,11 @@ def generate(
         formatter.submit_many(render_resources(api, include_async=False))
         formatter.submit_many({p: t for p, t in files.items() if "/_runtime/" not in p})
         mark("rendered")
+        models.feed(formatter)
+        mark("models printed")
         formatted = formatter.results()
+        files.update(models.results(formatted))
         mark("formatted")
-        formatted.update(models.results())
-        mark("models")
     files.update(formatted)
     files.update(
         complete_resources(

@@ -43,8 +43,8 @@ def module_body(source: str, exports: Sequence[str]) -> str:
         assert node.end_lineno is not None
         kept.append("\n".join(lines[start : node.end_lineno]))
     names = ", ".join(f'"{name}"' for name in sorted(exports))
-    parts = ["\n".join(imports.lines()), f"__all__ = [{names}]", *kept]
-    return "\n\n\n".join(parts) + "\n"
+    head = "\n".join(imports.lines()) + f"\n\n__all__ = [{names}]"
+    return "\n\n\n".join([head, *kept]) + "\n"
 
 
 def _module_path(node: ast.ImportFrom) -> str:

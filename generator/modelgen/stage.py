@@ -1,41 +1,52 @@
 """The models stage: every model module of the package, from the plan.
 
-with ModelsStage(jobs=2) as models:   # workers fork now and warm up dmcg and black
+with ModelsStage(jobs=2) as models:   # a worker forks now and warms up dmcg
     ...                               # load, plan
     models.submit(api)                # cached groups are done; the others go to work
-    ...                               # render and format the rest meanwhile
-    files = models.results()          # {path: formatted text}
+    ...                               # render the rest, hand it to the formatter
+    models.feed(formatter)            # each printed bin goes to black as it arrives
+    formatted = formatter.results()
+    files = models.results(formatted) # {path: text} of the model modules
 
 Groups of models (see `prepare`) found in the cache cost a file read. The others are
-packed into bins of about equal size, one dmcg run per bin, in a pool of processes forked
-first thing (before the spec is read: no threads yet, nothing loaded), which import and
-warm up dmcg and black while the main process loads and plans. A worker formats what
-dmcg printed (black's content cache first: most modules of a changed group did not
-change) and stores each group in the cache before it returns it.
+packed into bins, largest first, one dmcg run per bin, in worker processes forked first
+thing (before the spec is read: no threads yet, nothing loaded) that warm up dmcg while
+the main process loads and plans. Their modules go to the formatter's pool as each bin
+arrives (black's content cache first: most modules of a changed group did not change),
+without the header line (which names the spec file), so that a bump of the spec hits
+both caches. On two cores one dmcg worker keeps both busy alongside black: dmcg is a
+third of the work and black the rest, and every extra worker costs its warm-up (~1 s).
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import queue
 import sys
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterator
 from dataclasses import dataclass
+from multiprocessing.process import BaseProcess
+from multiprocessing.queues import Queue
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from .. import ir, layout
 from ..diagnostics import Diagnostic, GeneratorError, error
+from ..emit import Formatter
 from ..render.text import header_line
 from .cache import ModelsCache, salt
 from .prepare import Group, groups
 
-# Classes per dmcg run, at most: dmcg's time and memory grow faster than linearly with
-# the size of one document, and smaller bins balance better across workers.
-MAX_BIN_CLASSES = 150
+# Classes per dmcg run, at most: a run costs ~10 ms beyond its classes (~7 ms each), so
+# bins this size cost nothing and let black start on the first ones while dmcg prints
+# the rest; they also bound a worker's memory on a large spec.
+MAX_BIN_CLASSES = 100
 
-_Outcome = tuple[str, object]  # ("ok", {key: {module: text}}) | ("error", ...)
+_Printed = dict[str, dict[str, str]]  # group key -> {module: source}
+# ("ok", _Printed) | ("error", [Diagnostic]) | ("crash", message)
+_Outcome = tuple[str, object]
 
 
 @dataclass(frozen=True)
@@ -47,11 +58,8 @@ class _Bin:
         return sum(g.size for g in self.groups)
 
 
-def print_bin(
-    bin_groups: tuple[Group, ...], spec_file: str, cache_root: str | None
-) -> _Outcome:
-    """One dmcg run over independent groups, formatted; each group cached."""
-    from ..emit.formatter import FormatError
+def print_bin(bin_groups: tuple[Group, ...], spec_file: str) -> _Outcome:
+    """One dmcg run over independent groups: {group key: {module: source}}."""
     from .dmcg import print_group
     from .prepare import merged
 
@@ -59,69 +67,34 @@ def print_bin(
         printed = print_group(merged(bin_groups), spec_file)
     except GeneratorError as exc:
         return ("error", exc.diagnostics)
-    formatted, problems = _formatted(printed, cache_root)
-    if problems:
-        return ("error", FormatError(problems).diagnostics)
-    cache = None if cache_root is None else ModelsCache(Path(cache_root))
-    result: dict[str, dict[str, str]] = {}
-    for group in bin_groups:
-        modules = {m: formatted[m] for m in group.modules}
-        result[group.key] = modules
-        if cache is not None:
-            cache.put(group.key, modules)
-    return ("ok", result)
-
-
-def _formatted(
-    printed: dict[str, str], cache_root: str | None
-) -> tuple[dict[str, str], list[tuple[str, str]]]:
-    """Black on each module, through black's content cache."""
-    from black.parsing import InvalidInput
-
-    from ..emit.cache import FormatCache, cache_key, default_cache_dir
-    from ..emit.formatter import (
-        MODE_FINGERPRINT,
-        _installed_black_version,
-        format_python,
-    )
-
-    version = _installed_black_version()
-    black_cache = FormatCache(default_cache_dir()) if cache_root and version else None
-    done: dict[str, str] = {}
-    problems: list[tuple[str, str]] = []
-    for module, source in sorted(printed.items()):
-        key = cache_key(version or "", MODE_FINGERPRINT, source)
-        hit = black_cache.get(key) if black_cache is not None else None
-        if hit is not None:
-            done[module] = hit
-            continue
-        try:
-            text = format_python(source)
-        except InvalidInput as exc:
-            problems.append((f"models/{module}.py", str(exc)))
-            continue
-        if black_cache is not None:
-            black_cache.put(key, text)
-        done[module] = text
-    return done, problems
+    return ("ok", {g.key: {m: printed[m] for m in g.modules} for g in bin_groups})
 
 
 def _warm_up() -> None:
-    """Pool initializer: dmcg's first run imports most of it (~1 s), black's first
-    format loads its grammar."""
-    from ..emit.formatter import format_python
+    """Pool initializer: dmcg's first run imports most of it (~1 s)."""
     from .dmcg import print_group
     from .prepare import warm_up_group
 
     print_group(warm_up_group())
-    format_python("x = (1,)\n")
 
 
-def _ready() -> None:
-    """Empty task: submitting it makes the pool start its processes now."""
+def _worker(tasks: Queue[Any], results: Queue[Any]) -> None:
+    """A dmcg worker: warm up, then print bins until told to stop (None)."""
+    _warm_up()
+    while (task := tasks.get()) is not None:
+        index, bin_groups, spec_file = task
+        try:
+            outcome = print_bin(bin_groups, spec_file)
+        except BaseException as exc:  # reported by the main process, as E303
+            outcome = ("crash", f"{type(exc).__name__}: {exc}")
+        results.put((index, outcome))
 
 
 class ModelsStage:
+    """The worker processes are plain processes fed through queues, not a
+    `ProcessPoolExecutor`: its manager thread would leave the main process with a
+    thread, and the formatter's pool, forked next, could no longer fork."""
+
     def __init__(
         self,
         jobs: int = 1,
@@ -129,25 +102,29 @@ class ModelsStage:
         use_cache: bool = True,
         cache_dir: Path | None = None,
     ) -> None:
-        self.jobs = max(1, jobs)
+        self.workers = max(1, jobs // 2) if jobs > 1 else 0
         self._cache = ModelsCache(cache_dir) if use_cache else None
-        self._pool: ProcessPoolExecutor | None = None
-        self._futures: list[tuple[Future[_Outcome], _Bin]] = []
+        self._processes: list[BaseProcess] = []
+        self._tasks: Queue[Any] | None = None
+        self._results: Queue[Any] | None = None
+        self._sent = 0
         self._local: list[_Bin] = []
-        self._done: dict[str, dict[str, str]] = {}  # group key -> modules
+        self._cached: dict[str, dict[str, str]] = {}  # group key -> formatted modules
+        self._printed: list[Group] = []
         self._api: ir.Api | None = None
         self.cached_groups = 0
         self.printed_groups = 0
 
     def __enter__(self) -> ModelsStage:
-        if self.jobs > 1 and _can_fork():
-            self._pool = ProcessPoolExecutor(
-                max_workers=self.jobs,
-                mp_context=multiprocessing.get_context("fork"),
-                initializer=_warm_up,
-            )
-            for _ in range(self.jobs):
-                self._pool.submit(_ready)
+        if self.workers and _can_fork():
+            context = multiprocessing.get_context("fork")
+            self._tasks, self._results = context.Queue(), context.Queue()
+            for _ in range(self.workers):
+                process = context.Process(
+                    target=_worker, args=(self._tasks, self._results), daemon=True
+                )
+                process.start()
+                self._processes.append(process)
         return self
 
     def __exit__(
@@ -159,22 +136,19 @@ class ModelsStage:
         self.close()
 
     def close(self) -> None:
-        """Stop the workers; ones still warming up (nothing was left to print, or the
-        run failed) are not waited for."""
-        pool, self._pool = self._pool, None
-        if pool is None:
-            return
-        workers = list((getattr(pool, "_processes", None) or {}).values())
-        pool.shutdown(wait=False, cancel_futures=True)
-        for worker in workers:
-            if worker.is_alive():
-                worker.terminate()
-        for worker in workers:
-            worker.join()
-
-    @property
-    def _cache_root(self) -> str | None:
-        return None if self._cache is None else str(self._cache.root)
+        """Stop the workers, without waiting for one still warming up (nothing was left
+        to print, or the run failed)."""
+        for process in self._processes:
+            if process.is_alive():
+                process.terminate()
+        for process in self._processes:
+            process.join()
+        self._processes = []
+        for channel in (self._tasks, self._results):
+            if channel is not None:
+                channel.cancel_join_thread()  # what a dead worker never read
+                channel.close()
+        self._tasks = self._results = None
 
     def submit(self, api: ir.Api) -> None:
         self._api = api
@@ -182,51 +156,77 @@ class ModelsStage:
         for group in groups(api.models, salt()):
             hit = self._cache.get(group.key) if self._cache is not None else None
             if hit is not None and set(hit) == set(group.modules):
-                self._done[group.key] = hit
-                self.cached_groups += 1
+                self._cached[group.key] = hit
             else:
                 missed.append(group)
+        self.cached_groups = len(self._cached)
         self.printed_groups = len(missed)
-        for bin_ in _bins(missed, self.jobs):
-            if self._pool is None:
+        self._printed = missed
+        for bin_ in _bins(missed):
+            if self._tasks is None:
                 self._local.append(bin_)
-                continue
-            future = self._pool.submit(
-                print_bin, bin_.groups, api.spec_name, self._cache_root
-            )
-            self._futures.append((future, bin_))
+            else:
+                self._tasks.put((self._sent, bin_.groups, api.spec_name))
+                self._sent += 1
 
-    def results(self) -> dict[str, str]:
-        """{path: text} of every model module."""
+    def feed(self, formatter: Formatter) -> None:
+        """Hand every printed module to `formatter` (without its header), each bin as
+        soon as it is printed."""
         api = self._api
         assert api is not None, "submit() first"
         diagnostics: list[Diagnostic] = []
-        outcomes = [
-            print_bin(b.groups, api.spec_name, self._cache_root) for b in self._local
-        ]
-        for future, _ in self._futures:
-            try:
-                outcomes.append(future.result())
-            except BrokenProcessPool as exc:
-                message = f"the model generation process died ({exc})"
-                diagnostics.append(
-                    error("E303", api.spec_name, None, "#/components/schemas", message)
-                )
-        self._futures, self._local = [], []
-        for status, payload in outcomes:
+        for status, payload in self._outcomes(api):
             if status == "ok":
                 assert isinstance(payload, dict)
-                self._done.update(payload)
-            else:
+                for modules in payload.values():
+                    for module, source in sorted(modules.items()):
+                        formatter.submit(layout.model_module(api, module), source)
+            elif status == "error":
                 assert isinstance(payload, list)
                 diagnostics += payload
+            else:
+                message = f"the model generation process failed: {payload}"
+                pointer = "#/components/schemas"
+                diagnostics.append(error("E303", api.spec_name, None, pointer, message))
         if diagnostics:
             raise GeneratorError(diagnostics)
+
+    def _outcomes(self, api: ir.Api) -> Iterator[_Outcome]:
+        local, self._local = self._local, []
+        for bin_ in local:
+            yield print_bin(bin_.groups, api.spec_name)
+        waiting, self._sent = self._sent, 0
+        while waiting:
+            assert self._results is not None
+            try:
+                _, outcome = self._results.get(timeout=0.5)
+            except queue.Empty:
+                if all(p.is_alive() for p in self._processes):
+                    continue
+                yield ("crash", "a worker process died")
+                return
+            waiting -= 1
+            yield outcome
+
+    def results(self, formatted: dict[str, str]) -> dict[str, str]:
+        """{path: text} of every model module: the printed ones taken out of
+        `formatted` (and cached, group by group), the cached ones, with headers."""
+        api = self._api
+        assert api is not None, "submit() first"
+        done = dict(self._cached)
+        for group in self._printed:
+            modules = {
+                m: formatted.pop(layout.model_module(api, m)) for m in group.modules
+            }
+            done[group.key] = modules
+            if self._cache is not None:
+                self._cache.put(group.key, modules)
         header = header_line(api.spec_name)
-        files: dict[str, str] = {}
-        for modules in self._done.values():
-            for module, text in modules.items():
-                files[layout.model_module(api, module)] = f"{header}\n\n{text}"
+        files = {
+            layout.model_module(api, module): f"{header}\n\n{text}"
+            for modules in done.values()
+            for module, text in modules.items()
+        }
         return dict(sorted(files.items()))
 
 
@@ -235,13 +235,13 @@ def _can_fork() -> bool:
     return sys.platform == "linux" and threading.active_count() == 1
 
 
-def _bins(missed: list[Group], jobs: int) -> list[_Bin]:
-    """Groups packed largest first into the emptiest of enough bins to keep every
-    worker busy and each bin under MAX_BIN_CLASSES where the groups allow."""
+def _bins(missed: list[Group]) -> list[_Bin]:
+    """Groups packed largest first into the emptiest of enough bins to keep each under
+    MAX_BIN_CLASSES where the groups allow; largest bins first."""
     if not missed:
         return []
     total = sum(g.size for g in missed)
-    count = min(len(missed), max(jobs, -(-total // MAX_BIN_CLASSES)))
+    count = min(len(missed), -(-total // MAX_BIN_CLASSES))
     loads = [0] * count
     packed: list[list[Group]] = [[] for _ in range(count)]
     for group in sorted(missed, key=lambda g: (-g.size, g.modules)):

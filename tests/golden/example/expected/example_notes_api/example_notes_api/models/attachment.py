@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -17,7 +17,7 @@ class Attachment(BaseModel):
     filename: str
     bytes: int
     content_type: Literal["text/plain", "image/png", "application/pdf", "audio/mpeg"]
-    class_: Literal["standard", "archive"] = Field(alias="class")
+    class_: Annotated[Literal["standard", "archive"], Field(alias="class")]
     thumbnail_size: Literal["256x256", "1024x1024"] | None = None
     created_at: int | None = None
     """Unix timestamp in seconds (UTC)."""

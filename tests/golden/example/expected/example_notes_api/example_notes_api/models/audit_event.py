@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from ._base import BaseModel
@@ -15,7 +17,7 @@ class AuditEvent(BaseModel):
     type: str
     """What happened, e.g. `notebook.deleted`; new types appear over time."""
     actor: User
-    x_count: int | None = Field(default=None, alias="x.count")
+    x_count: Annotated[int | None, Field(alias="x.count")] = None
     """How many identical events were folded into this one."""
     ip_address: str | None = None
     created_at: int

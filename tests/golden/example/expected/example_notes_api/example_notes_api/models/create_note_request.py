@@ -16,7 +16,7 @@ __all__ = ["CreateNoteRequest"]
 
 
 class CreateNoteRequest(BaseModel):
-    title: str = Field(max_length=200)
+    title: Annotated[str, Field(max_length=200)]
     content: str | RichText | None = None
     blocks: (
         list[
@@ -26,8 +26,8 @@ class CreateNoteRequest(BaseModel):
         ]
         | None
     ) = None
-    tags: list[str] | None = Field(default=None, max_length=20)
+    tags: Annotated[list[str] | None, Field(max_length=20)] = None
     status: Literal["draft", "in-review", "published"] | None = None
-    from_: str | None = Field(default=None, alias="from")
+    from_: Annotated[str | None, Field(alias="from")] = None
     """The ID of a note to copy content from."""
     metadata: dict[str, str] | None = None

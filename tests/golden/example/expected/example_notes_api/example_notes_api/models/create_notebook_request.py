@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -12,8 +12,8 @@ __all__ = ["CreateNotebookRequest"]
 
 
 class CreateNotebookRequest(BaseModel):
-    name: str = Field(min_length=1)
+    name: Annotated[str, Field(min_length=1)]
     description: str | None = None
-    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    schema_: Annotated[dict[str, Any] | None, Field(alias="schema")] = None
     """A JSON Schema that the metadata of every note must satisfy."""
     metadata: dict[str, str] | None = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -15,4 +15,4 @@ class CreateSummaryRequest(BaseModel):
     model: str | Literal["gpt-4o", "gpt-4o-mini", "3-sentence"]
     stream: bool | None = None
     max_tokens: int | None = None
-    temperature: float | None = Field(default=None, ge=0, le=2)
+    temperature: Annotated[float | None, Field(ge=0.0, le=2.0)] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -17,4 +17,4 @@ class ExportProgressEvent(BaseModel):
     sequence: int
     """Increases by one per event; send it back as `Last-Event-ID`."""
     export: Export
-    percent: int = Field(ge=0, le=100)
+    percent: Annotated[int, Field(ge=0, le=100)]

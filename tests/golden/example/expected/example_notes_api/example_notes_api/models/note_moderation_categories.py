@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from ._base import BaseModel
@@ -11,5 +13,5 @@ __all__ = ["NoteModerationCategories"]
 
 class NoteModerationCategories(BaseModel):
     hate: bool
-    hate_threatening: bool = Field(alias="hate/threatening")
-    self_harm: bool = Field(alias="self-harm")
+    hate_threatening: Annotated[bool, Field(alias="hate/threatening")]
+    self_harm: Annotated[bool, Field(alias="self-harm")]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -17,6 +17,6 @@ class NoteSummary(BaseModel):
     title: str
     """Plain-text title, e.g. "Grüße aus Köln" """
     status: Literal["draft", "in-review", "published"]
-    self_link: str = Field(alias="self-link")
+    self_link: Annotated[str, Field(alias="self-link")]
     created_at: int
     """Unix timestamp in seconds (UTC)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -19,9 +19,9 @@ class Notebook(BaseModel):
     name: str
     description: str | None
     owner: User
-    self_link: str = Field(alias="self-link")
+    self_link: Annotated[str, Field(alias="self-link")]
     root_folder: Folder | None = None
-    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    schema_: Annotated[dict[str, Any] | None, Field(alias="schema")] = None
     """A JSON Schema that the metadata of every note must satisfy."""
     archived: bool | None = None
     metadata: dict[str, str] | None = None

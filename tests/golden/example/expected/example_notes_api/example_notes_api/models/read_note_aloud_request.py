@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -13,4 +13,4 @@ __all__ = ["ReadNoteAloudRequest"]
 
 class ReadNoteAloudRequest(BaseModel):
     voice: Literal["alloy", "nova"]
-    speed: float | None = Field(default=None, ge=0.25, le=4.0)
+    speed: Annotated[float | None, Field(ge=0.25, le=4.0)] = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -18,4 +18,6 @@ class UploadAttachmentRequest(BaseModel):
     caption: str | None = None
     """Shown under the file. May contain anything, even \"\"\" or \\n."""
     source: UploadAttachmentRequestSource | None = None
-    class_: Literal["standard", "archive"] | None = Field(default=None, alias="class")
+    class_: Annotated[Literal["standard", "archive"] | None, Field(alias="class")] = (
+        None
+    )

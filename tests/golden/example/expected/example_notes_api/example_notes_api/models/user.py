@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -17,5 +17,5 @@ class User(BaseModel):
     name: str
     """Display name; any Unicode, e.g. "Zoë Ångström" or "山田太郎"."""
     email: str | None = None
-    n_2fa_enabled: bool = Field(alias="2fa_enabled")
+    n_2fa_enabled: Annotated[bool, Field(alias="2fa_enabled")]
     """Whether two-factor authentication is on for this account."""

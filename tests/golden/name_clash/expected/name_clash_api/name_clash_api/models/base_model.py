@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from ._base import BaseModel
@@ -10,7 +12,7 @@ __all__ = ["BaseModel_"]
 
 
 class BaseModel_(BaseModel):
-    model_config_: str | None = Field(default=None, alias="model_config")
-    model_fields_: str | None = Field(default=None, alias="model_fields")
-    schema_: str | None = Field(default=None, alias="schema")
-    json_: str | None = Field(default=None, alias="json")
+    model_config_: Annotated[str | None, Field(alias="model_config")] = None
+    model_fields_: Annotated[str | None, Field(alias="model_fields")] = None
+    schema_: Annotated[str | None, Field(alias="schema")] = None
+    json_: Annotated[str | None, Field(alias="json")] = None

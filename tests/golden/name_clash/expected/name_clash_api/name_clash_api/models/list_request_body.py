@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field
 
 from ._base import BaseModel
@@ -15,7 +17,7 @@ class ListRequestBody(BaseModel):
     timeout: float | None = None
     extra_headers: dict[str, str] | None = None
     body: str
-    from_: str | None = Field(default=None, alias="from")
+    from_: Annotated[str | None, Field(alias="from")] = None
     stream: str | None = None
     """Not a boolean: no streaming."""
     model: BaseModel_ | None = None
