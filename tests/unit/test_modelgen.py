@@ -1,0 +1,420 @@
+"""The models stage: the planner's models -> dmcg documents -> model modules.
+
+What dmcg reads (type trees as schemas, the planner's names, laid-out descriptions), the
+check of what it made against the plan, the post-processing, the groups and their cache,
+and the worker processes.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import textwrap
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from oapigen import ir
+from oapigen.diagnostics import GeneratorError
+from oapigen.emit import Formatter
+from oapigen.loader import load
+from oapigen.modelgen import ModelsStage
+from oapigen.modelgen import stage as stage_module
+from oapigen.modelgen.dmcg import print_group
+from oapigen.modelgen.postprocess import module_body
+from oapigen.modelgen.prepare import (
+    Expected,
+    Names,
+    groups,
+    merged,
+    prewrapped,
+    type_schema,
+)
+from oapigen.planner import plan
+from oapigen.render.text import block_docstring
+from tests.conftest import EXAMPLE_SPEC
+from tests.unit.test_render import HOSTILE
+
+REF = "#/components/schemas/"
+
+
+def names_of(*models: ir.Model) -> Names:
+    return Names(
+        {m.name: f"{m.module}.{m.name}" for m in models}, {m.name: m for m in models}
+    )
+
+
+def obj(name: str, module: str, *fields: ir.Field, base: str | None = None) -> ir.Model:
+    return ir.Model(name, module, "object", "", base=base, fields=fields)
+
+
+def tag(value: str) -> ir.Field:
+    return ir.Field("type", "type", ir.LiteralOf((value,)), True)
+
+
+# -- what dmcg reads ---------------------------------------------------------------------
+
+
+def test_type_trees_become_the_schemas_dmcg_prints_them_from() -> None:
+    a = obj("A", "a", tag("a"))
+    b = obj("B", "b_mod", tag("b"))
+    names = names_of(a, b)
+    assert type_schema(ir.Scalar("str"), names) == {"type": "string"}
+    assert type_schema(ir.Scalar("bytes"), names) == {
+        "type": "string",
+        "format": "binary",
+    }
+    assert type_schema(ir.Scalar("datetime"), names)["format"] == "date-time"
+    assert type_schema(ir.AnyValue(), names) == {}
+    assert type_schema(ir.LiteralOf(("x", 1, True)), names) == {"enum": ["x", 1, True]}
+    assert type_schema(ir.MapOf(ir.ListOf(ir.Scalar("int"))), names) == {
+        "type": "object",
+        "additionalProperties": {"type": "array", "items": {"type": "integer"}},
+    }
+    # a class is a ref to its component, keyed `<module>.<Class>`
+    assert type_schema(ir.ModelRef("B"), names) == {"$ref": REF + "b_mod.B"}
+    optional = ir.UnionOf((ir.Scalar("str"), ir.ModelRef("A"), ir.NoneValue()))
+    assert type_schema(optional, names) == {
+        "anyOf": [{"type": "string"}, {"$ref": REF + "a.A"}, {"type": "null"}]
+    }
+    with pytest.raises(ValueError):
+        type_schema(ir.FileInput(), names)
+
+
+def test_a_tagged_union_spells_out_its_mapping_with_inherited_tags() -> None:
+    """Without the mapping dmcg derives each tag from the member's schema; `C` inherits
+    its tag from `A`, which dmcg would not see."""
+    a = obj("A", "a", tag("a"))
+    b = obj("B", "b", tag("b"))
+    c = obj("C", "c", ir.Field("n", "n", ir.Scalar("int"), False), base="A")
+    union = ir.UnionOf((ir.ModelRef("B"), ir.ModelRef("C"), ir.NoneValue()), "type")
+    schema = type_schema(union, names_of(a, b, c))
+    assert schema == {
+        "anyOf": [
+            {
+                "oneOf": [{"$ref": REF + "b.B"}, {"$ref": REF + "c.C"}],
+                "discriminator": {
+                    "propertyName": "type",
+                    "mapping": {"b": REF + "b.B", "a": REF + "c.C"},
+                },
+            },
+            {"type": "null"},
+        ]
+    }
+
+
+def test_constraints_of_an_optional_value_stay_on_one_schema() -> None:
+    """`int | None` with a bound is `type: [integer, null]`: as a union member the
+    constrained value would become a class dmcg names itself."""
+    field = ir.Field(
+        "n",
+        "n",
+        ir.UnionOf((ir.Scalar("int"), ir.NoneValue())),
+        False,
+        "How many.",
+        constraints=(ir.Constraint("ge", 1),),
+    )
+    items = ir.Field(
+        "ids",
+        "ids",
+        ir.ListOf(ir.Scalar("str")),
+        True,
+        constraints=(ir.Constraint("max_length", 3),),
+    )
+    model = obj("M", "m", field, items)
+    schema = groups([model])[0].schemas["m.M"]
+    assert schema["properties"]["n"] == {
+        "type": ["integer", "null"],
+        "minimum": 1,
+        "description": "How many.",
+    }
+    assert schema["properties"]["ids"] == {
+        "type": "array",
+        "items": {"type": "string"},
+        "maxItems": 3,
+    }
+    assert schema["required"] == ["ids"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "One line.",
+        'Ends in a quote "',
+        'Has """ and a backslash \\ inside.',
+        "A long description " * 12,
+        "First paragraph.\n\n- an item that goes on " + "and on " * 15,
+        "Exactly long enough " + "x" * 62,
+        "Tab\tand a vertical\x0btab",
+    ],
+)
+def test_descriptions_are_laid_out_as_the_docstring_filter_lays_them_out(
+    text: str,
+) -> None:
+    """dmcg escapes the text and the template adds quotes and indentation: the result
+    is the docstring of the generator's own filter (wrapped at 88, escaped)."""
+    from datamodel_code_generator._python_syntax import escape_docstring
+
+    escaped = escape_docstring(prewrapped(text)) or ""
+    expected = block_docstring(text, 4)
+    if "\x0b" in text:  # the filter writes `\x0b`; dmcg's text then holds it escaped
+        expected = expected.replace("\\x0b", "\\\\x0b")
+    lines = escaped.split("\n")
+    printed = "\n".join(
+        [lines[0], *("    " + line if line else "" for line in lines[1:])]
+    )
+    if len(lines) > 1:
+        printed += "\n    "
+    assert printed == expected
+
+
+# -- groups and their keys ---------------------------------------------------------------
+
+
+def test_groups_are_the_classes_that_refer_to_each_other() -> None:
+    a = obj("A", "a", ir.Field("b", "b", ir.ModelRef("B"), False))
+    b = obj("B", "b", tag("b"))
+    c = obj("C", "shared", tag("c"))
+    d = obj("D", "shared", tag("d"))  # same module as C: printed together
+    e = obj("E", "e", tag("e"))
+    f = obj("F", "f", base="E")
+    g = obj("G", "g", tag("g"))
+    found = groups([a, b, c, d, e, f, g])
+    assert [x.modules for x in found] == [("a", "b"), ("e", "f"), ("shared",), ("g",)]
+    assert [set(x.expected) for x in found] == [
+        {"A", "B"},
+        {"E", "F"},
+        {"C", "D"},
+        {"G"},
+    ]
+
+
+def test_a_group_key_changes_with_its_content_only() -> None:
+    a = obj("A", "a", tag("a"))
+    b = obj("B", "b", tag("b"))
+    before = {g.modules: g.key for g in groups([a, b], "salt")}
+    assert before == {g.modules: g.key for g in groups([b, a], "salt")}
+    described = replace(b, description="Now documented.")
+    after = {g.modules: g.key for g in groups([a, described], "salt")}
+    assert after[("a",)] == before[("a",)]
+    assert after[("b",)] != before[("b",)]
+    assert {g.key for g in groups([a, b], "other tools")}.isdisjoint(before.values())
+
+
+# -- post-processing ---------------------------------------------------------------------
+
+
+def test_post_processing_rebuilds_imports_and_exports() -> None:
+    printed = textwrap.dedent('''\
+        # generated by datamodel-codegen:
+        #   filename:  <dict>
+
+        from __future__ import annotations
+        from typing import Literal, Any
+        from _base import BaseModel
+        from pydantic import Field
+        from .zeta import Zeta
+        from .alpha import Alpha
+
+
+        class Thing(BaseModel):
+            kind: Literal['a']
+            """The kind."""
+            zeta: Zeta | None = None
+            alpha: Alpha
+
+
+        Thing.model_rebuild()
+        ''')
+    assert module_body(printed, ["Thing"]) == textwrap.dedent('''\
+        from __future__ import annotations
+
+        from typing import Literal
+
+        from ._base import BaseModel
+        from .alpha import Alpha
+        from .zeta import Zeta
+
+        __all__ = ["Thing"]
+
+
+        class Thing(BaseModel):
+            kind: Literal['a']
+            """The kind."""
+            zeta: Zeta | None = None
+            alpha: Alpha
+        ''')
+
+
+# -- dmcg ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def example() -> ir.Api:
+    api, _ = plan(load(EXAMPLE_SPEC), spec_name=EXAMPLE_SPEC.name)
+    return api
+
+
+def test_dmcg_puts_every_class_where_the_plan_says(example: ir.Api) -> None:
+    printed = print_group(merged(groups(example.models)))
+    assert set(printed) == {m.module for m in example.models}
+    for model in example.models:
+        tree = ast.parse(printed[model.module])
+        defined = {
+            n.name if isinstance(n, ast.ClassDef) else n.targets[0].id  # type: ignore[attr-defined]
+            for n in tree.body
+            if isinstance(n, (ast.ClassDef, ast.Assign))
+        }
+        assert model.name in defined, model.name
+
+
+def test_groups_print_the_same_alone_as_together(example: ir.Api) -> None:
+    """Bins merge independent groups into one dmcg run: that must not change a module."""
+    found = groups(example.models)
+    together = print_group(merged(found))
+    alone: dict[str, str] = {}
+    for group in found:
+        alone.update(print_group(group))
+    assert alone == together
+
+
+def test_a_class_dmcg_puts_elsewhere_is_an_internal_error(example: ir.Api) -> None:
+    group = groups(example.models)[0]
+    name, where = sorted(group.expected.items())[0]
+    wrong = dict(group.expected)
+    wrong[name] = Expected("elsewhere", where.fields)
+    with pytest.raises(GeneratorError) as caught:
+        print_group(replace(group, expected=wrong), "example.yaml")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "E302"
+    assert f"class {name!r} landed in module {where.module!r}" in diagnostic.message
+    assert "\n" not in diagnostic.message
+
+
+def test_a_field_dmcg_names_otherwise_is_an_internal_error(example: ir.Api) -> None:
+    group = next(g for g in groups(example.models) if "User" in g.expected)
+    planned = group.expected["User"]
+    renamed = Expected(planned.module, tuple((f"x_{n}", w) for n, w in planned.fields))
+    with pytest.raises(GeneratorError) as caught:
+        print_group(replace(group, expected={**group.expected, "User": renamed}))
+    assert caught.value.diagnostics[0].code == "E302"
+
+
+def test_a_dmcg_failure_is_one_located_line(
+    example: ir.Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datamodel_code_generator
+
+    def fail(*args: object, **kwargs: object) -> None:
+        raise datamodel_code_generator.Error("something broke\nwith details")
+
+    monkeypatch.setattr(datamodel_code_generator, "generate", fail)
+    with pytest.raises(GeneratorError) as caught:
+        print_group(groups(example.models)[0], "example.yaml")
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "E301"
+    assert diagnostic.file == "example.yaml"
+    assert diagnostic.message == (
+        "datamodel-code-generator failed: Error: something broke"
+    )
+
+
+def test_hostile_descriptions_compile_in_every_model(tmp_path: Path) -> None:
+    spec = tmp_path / "hostile.yaml"
+    spec.write_text(textwrap.dedent(HOSTILE).lstrip("\n"), encoding="utf-8")
+    api, _ = plan(load(spec), spec_name=spec.name)
+    printed = print_group(merged(groups(api.models)))
+    docs: list[str] = []
+    for text in printed.values():
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # invalid escapes are warnings
+            tree = ast.parse(text)
+        for node in ast.walk(tree):
+            body = getattr(node, "body", [])
+            docs += [
+                item.value.value
+                for item in body
+                if isinstance(item, ast.Expr) and isinstance(item.value, ast.Constant)
+            ]
+    assert 'Model doc with """ and \\' in docs
+    assert 'field """ doc' in docs
+
+
+# -- the stage: cache and workers ------------------------------------------------------
+
+
+def run_stage(
+    api: ir.Api, cache: Path | None, jobs: int = 1
+) -> tuple[dict[str, str], ModelsStage]:
+    with ModelsStage(jobs, use_cache=cache is not None, cache_dir=cache) as stage:
+        with Formatter(jobs=1, use_cache=False) as formatter:
+            stage.submit(api)
+            stage.feed(formatter)
+            files = stage.results(formatter.results())
+    return files, stage
+
+
+def test_a_second_run_prints_nothing_and_a_changed_class_reprints_its_group(
+    tmp_path: Path, example: ir.Api
+) -> None:
+    cache = tmp_path / "cache"
+    first, stage = run_stage(example, cache)
+    total = stage.printed_groups
+    assert total == len(groups(example.models)) and stage.cached_groups == 0
+    second, stage = run_stage(example, cache)
+    assert (stage.cached_groups, stage.printed_groups) == (total, 0)
+    assert second == first
+    # one class documented differently: only its group is printed again, and the
+    # result is what a run without the cache gives
+    models = [
+        replace(m, description="Changed.") if m.name == "Export" else m
+        for m in example.models
+    ]
+    changed = replace(example, models=tuple(models))
+    third, stage = run_stage(changed, cache)
+    assert (stage.cached_groups, stage.printed_groups) == (total - 1, 1)
+    fresh, _ = run_stage(changed, None)
+    assert third == fresh != first
+
+
+def test_a_spec_renamed_keeps_its_cache_and_only_the_headers_change(
+    tmp_path: Path, example: ir.Api
+) -> None:
+    """Cached modules carry no header (it names the spec file): a bump to a file of
+    another name is served from the cache."""
+    cache = tmp_path / "cache"
+    first, _ = run_stage(example, cache)
+    bumped, stage = run_stage(replace(example, spec_name="example-2.yaml"), cache)
+    assert stage.printed_groups == 0
+    assert {p: t.split("\n", 1)[1] for p, t in bumped.items()} == {
+        p: t.split("\n", 1)[1] for p, t in first.items()
+    }
+    assert all("from example-2.yaml." in t.split("\n", 1)[0] for t in bumped.values())
+
+
+def test_the_worker_process_prints_what_the_main_process_prints(
+    example: ir.Api,
+) -> None:
+    here, _ = run_stage(example, None, jobs=1)
+    there, stage = run_stage(example, None, jobs=2)
+    assert stage.workers == 1
+    assert there == here
+
+
+def test_a_worker_that_dies_is_reported_not_waited_for(
+    example: ir.Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def die(*args: object) -> None:
+        os._exit(3)
+
+    # the worker is forked after this, so it runs the patched function
+    monkeypatch.setattr(stage_module, "print_bin", die)
+    with pytest.raises(GeneratorError) as caught:
+        run_stage(example, None, jobs=2)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.code == "E303"
+    assert diagnostic.message == (
+        "the model generation process failed: a worker process died"
+    )
