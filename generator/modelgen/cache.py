@@ -1,18 +1,17 @@
-"""The printed modules of each group of models, cached by what produced them.
+"""Printed model modules, cached by what produced them.
 
-An entry maps a group's key (sha256 of its prepared schemas, aliases and template data,
-salted with `salt()`: the versions of dmcg, black and oapigen and the bytes of this
-package and of its templates) to the group's modules, formatted, without the header
-line (which names the spec file): a spec bump re-runs only the groups that changed.
+An entry maps a module's key (see `groups`: its classes' prepared schemas and what they
+refer to, salted with `salt()`: the versions of dmcg, black and oapigen and the bytes of
+this package and of its templates) to the module, formatted, without the header line
+(which names the spec file): a spec bump prints again only the modules that changed.
 Entries live in `models/` under the cache directory (`$OAPIGEN_CACHE_DIR`, else
-`~/.cache/oapigen`); storage is the black cache's (atomic writes, a digest per entry;
-a damaged entry reads as a miss).
+`~/.cache/oapigen`); storage is the black cache's (atomic writes, a digest per entry; a
+damaged entry reads as a miss).
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from functools import cache
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 from .. import __version__
 from ..emit.cache import FormatCache
 
-CACHE_FORMAT = "oapigen-models-cache-1"
+CACHE_FORMAT = "oapigen-models-cache-2"
 
 
 def models_cache_dir() -> Path:
@@ -54,29 +53,8 @@ def salt() -> str:
     return digest.hexdigest()
 
 
-class ModelsCache:
+class ModelsCache(FormatCache):
     """Best effort: any I/O problem is a miss, never an error."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self._store = FormatCache(root or models_cache_dir())
-
-    @property
-    def root(self) -> Path:
-        return self._store.root
-
-    def get(self, key: str) -> dict[str, str] | None:
-        text = self._store.get(key)
-        if text is None:
-            return None
-        try:
-            modules = json.loads(text)
-        except ValueError:
-            return None
-        if not isinstance(modules, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in modules.items()
-        ):
-            return None
-        return modules
-
-    def put(self, key: str, modules: dict[str, str]) -> None:
-        self._store.put(key, json.dumps(modules, sort_keys=True, ensure_ascii=False))
+        super().__init__(root or models_cache_dir())

@@ -18,7 +18,8 @@ from typing import Any
 
 from ..diagnostics import GeneratorError, error
 from .postprocess import module_body
-from .prepare import BASE_CLASS, Group
+from .groups import Group
+from .prepare import BASE_CLASS
 
 PINNED_DMCG = "0.89.0"  # as in pyproject.toml
 
@@ -84,8 +85,8 @@ def _as_planned(name: str) -> str:
 
 
 def print_group(group: Group, spec_file: str = "") -> dict[str, str]:
-    """{module: source} for the modules of `group`: formatted by nobody yet, without the
-    header line, imports sorted, `__all__` set."""
+    """{module: source} for the modules `group` owns: formatted by nobody yet, without
+    the header line, imports sorted, `__all__` set."""
     from datamodel_code_generator import generate
 
     with tempfile.TemporaryDirectory(prefix="oapigen-dmcg-") as tmp:
@@ -112,8 +113,9 @@ def print_group(group: Group, spec_file: str = "") -> dict[str, str]:
             continue  # the package writes its own lazy models/__init__.py
         if name not in group.modules:
             raise _mismatch(spec_file, f"dmcg wrote an unplanned module {name!r}")
-        sources[name] = module_body(text, sorted(placed.get(name, ())))
-    missing = set(group.modules) - set(sources)
+        if name in group.own:
+            sources[name] = module_body(text, sorted(placed.get(name, ())))
+    missing = set(group.own) - set(sources)
     if missing:
         raise _mismatch(spec_file, f"dmcg wrote no module {sorted(missing)[0]!r}")
     return sources

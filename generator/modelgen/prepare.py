@@ -17,22 +17,18 @@ exactly what the planner decided:
 - a field's Python name comes from the planner, through dmcg's scoped `aliases` (keyed
   by the component's key and the wire name).
 
-Classes fall into independent groups (connected components of the reference graph), each
-printed by its own dmcg run and cached by the hash of what that run reads.
+Which classes go into one document is `groups`' business.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from typing_extensions import assert_never
 
 from .. import ir
-from ..planner.models import model_names
 from ..ir import LiteralValue
 from ..render.text import LINE_LENGTH, docstring, wrap
 
@@ -68,41 +64,6 @@ _ITEM_CONSTRAINTS: dict[ir.ConstraintName, str] = {
     "min_length": "minItems",
     "max_length": "maxItems",
 }
-
-
-@dataclass(frozen=True, slots=True)
-class Expected:
-    """Where a class must land, and its fields (name, wire name), for the check."""
-
-    module: str
-    fields: tuple[tuple[str, str], ...]
-    # Tags this class inherits and a tagged union names it by: dmcg declares them again
-    # in the class (`role: Literal["assistant"]`, the value the base already fixes).
-    redeclared: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class Group:
-    """One dmcg run: the classes of `modules`, and nothing they do not refer to."""
-
-    key: str  # content hash: what the run reads (and the tool versions, see `cache`)
-    modules: tuple[str, ...]  # sorted
-    schemas: dict[str, Any]  # components.schemas of the prepared document
-    aliases: dict[str, str]  # "<module>.<Class>.<wire name>" -> field name
-    template_data: dict[str, dict[str, Any]]  # class -> extra template data
-    expected: dict[str, Expected] = field(compare=False)  # class -> where it lands
-
-    @property
-    def size(self) -> int:
-        return len(self.schemas)
-
-    def document(self) -> dict[str, Any]:
-        return {
-            "openapi": "3.1.0",
-            "info": {"title": "models", "version": "0"},
-            "paths": {},
-            "components": {"schemas": self.schemas},
-        }
 
 
 @dataclass(frozen=True)
@@ -145,82 +106,6 @@ class Names:
                     return None
             model = self.models.get(model.base) if model.base else None
         return None
-
-
-def groups(models: Sequence[ir.Model], salt: str = "") -> list[Group]:
-    """The models as independent groups (connected components of the reference graph),
-    largest first; `salt` (tool versions) goes into every key."""
-    by_name = {m.name: m for m in models}
-    names = Names({m.name: f"{m.module}.{m.name}" for m in models}, by_name)
-    names.find_inherited_tags()
-    found: list[Group] = []
-    for members in _components(models):
-        found.append(_group([by_name[n] for n in members], names, salt))
-    return sorted(found, key=lambda g: (-g.size, g.modules))
-
-
-def _components(models: Sequence[ir.Model]) -> list[list[str]]:
-    """Names of the models that refer to each other, directly or not (either way)."""
-    names = {m.name for m in models}
-    parent = {name: name for name in names}
-
-    def root(name: str) -> str:
-        while parent[name] != name:
-            parent[name] = parent[parent[name]]
-            name = parent[name]
-        return name
-
-    def join(a: str, b: str) -> None:
-        ra, rb = root(a), root(b)
-        if ra != rb:
-            parent[max(ra, rb)] = min(ra, rb)
-
-    by_module: dict[str, str] = {}
-    for model in models:
-        join(model.name, by_module.setdefault(model.module, model.name))
-        for other in references(model) & names:
-            join(model.name, other)
-    grouped: dict[str, list[str]] = {}
-    for name in sorted(names):
-        grouped.setdefault(root(name), []).append(name)
-    return list(grouped.values())
-
-
-def references(model: ir.Model) -> set[str]:
-    found = {model.base} if model.base else set()
-    nodes = [f.type for f in model.fields]
-    if model.root is not None:
-        nodes.append(model.root)
-    for node in nodes:
-        found |= model_names(node)
-    return found
-
-
-def _group(members: list[ir.Model], names: Names, salt: str) -> Group:
-    keys = names.keys
-    members = sorted(members, key=lambda m: m.name)
-    schemas: dict[str, Any] = {}
-    aliases: dict[str, str] = {}
-    template_data: dict[str, dict[str, Any]] = {}
-    expected: dict[str, Expected] = {}
-    for model in members:
-        schemas[keys[model.name]] = model_schema(model, names)
-        expected[model.name] = Expected(
-            model.module,
-            tuple((f.name, f.wire_name) for f in model.fields),
-            frozenset(names.inherited_tags.get(model.name, ())),
-        )
-        for item in model.fields:
-            if item.name != item.wire_name:
-                aliases[f"{keys[model.name]}.{item.wire_name}"] = item.name
-        if model.kind == "alias":
-            template_data[keys[model.name]] = {ALIAS_KEY: True}
-    modules = tuple(sorted({m.module for m in members}))
-    payload = json.dumps(
-        [salt, schemas, aliases, template_data], sort_keys=True, ensure_ascii=False
-    )
-    key = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
-    return Group(key, modules, schemas, aliases, template_data, expected)
 
 
 def model_schema(model: ir.Model, names: Names) -> dict[str, Any]:
@@ -384,33 +269,7 @@ def _unescape(escaped: str) -> str:
     return "".join(out)
 
 
-def fingerprint(parts: Iterable[str]) -> str:
-    digest = hashlib.sha256()
-    for part in parts:
-        digest.update(part.encode("utf-8"))
-        digest.update(b"\0")
-    return digest.hexdigest()
-
-
-def merged(parts: Sequence[Group]) -> Group:
-    """Independent groups as one dmcg run (their outputs do not depend on each other)."""
-    if len(parts) == 1:
-        return parts[0]
-    schemas: dict[str, Any] = {}
-    aliases: dict[str, str] = {}
-    template_data: dict[str, dict[str, Any]] = {}
-    expected: dict[str, Expected] = {}
-    for part in parts:
-        schemas.update(part.schemas)
-        aliases.update(part.aliases)
-        template_data.update(part.template_data)
-        expected.update(part.expected)
-    modules = tuple(sorted(m for part in parts for m in part.modules))
-    key = fingerprint(part.key for part in parts)
-    return Group(key, modules, schemas, aliases, template_data, expected)
-
-
-def warm_up_group() -> Group:
+def warm_up_models() -> list[ir.Model]:
     """A small group using what real ones use (a base, a tagged union, an alias, a
     constraint, a docstring): running it once loads most of dmcg."""
     tagged = ir.UnionOf(
@@ -458,4 +317,4 @@ def warm_up_group() -> Group:
         ir.Model("WarmD", "warm", "root", "", root=tagged),
         ir.Model("WarmE", "warm", "alias", "", root=ir.ModelRef("WarmA")),
     ]
-    return groups(models)[0]
+    return models

@@ -8,20 +8,21 @@ with ModelsStage(jobs=2) as models:   # a worker forks now and warms up dmcg
     formatted = formatter.results()
     files = models.results(formatted) # {path: text} of the model modules
 
-Groups of models (see `prepare`) found in the cache cost a file read. The others are
-packed into bins, largest first, one dmcg run per bin, in worker processes forked first
-thing (before the spec is read: no threads yet, nothing loaded) that warm up dmcg while
-the main process loads and plans. Their modules go to the formatter's pool as each bin
-arrives (black's content cache first: most modules of a changed group did not change),
-without the header line (which names the spec file), so that a bump of the spec hits
-both caches. On two cores one dmcg worker keeps both busy alongside black: dmcg is a
-third of the work and black the rest, and every extra worker costs its warm-up (~1 s).
+Modules found in the cache (see `groups` for their keys) cost a file read. The others
+are printed in runs (`groups.Prepared.runs`) packed into bins, largest first, one dmcg
+call per bin, in worker processes forked first thing (before the spec is read: no
+threads yet, nothing loaded) that warm up dmcg while the main process loads and plans.
+Their modules go to the formatter's pool as each bin arrives (black's content cache
+first), without the header line (which names the spec file), so that a bump of the spec
+hits both caches. On two cores one dmcg worker keeps both busy alongside black: dmcg is
+a third of the work and black the rest, and every extra worker costs its warm-up (~1 s).
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -37,14 +38,14 @@ from ..diagnostics import Diagnostic, GeneratorError, error
 from ..emit import Formatter
 from ..render.text import header_line
 from .cache import ModelsCache, salt
-from .prepare import Group, groups
+from .groups import Group, Prepared
 
 # Classes per dmcg run, at most: a run costs ~10 ms beyond its classes (~7 ms each), so
 # bins this size cost nothing and let black start on the first ones while dmcg prints
 # the rest; they also bound a worker's memory on a large spec.
 MAX_BIN_CLASSES = 100
 
-_Printed = dict[str, dict[str, str]]  # group key -> {module: source}
+_Printed = dict[str, str]  # module -> source
 # ("ok", _Printed) | ("error", [Diagnostic]) | ("crash", message)
 _Outcome = tuple[str, object]
 
@@ -59,28 +60,32 @@ class _Bin:
 
 
 def print_bin(bin_groups: tuple[Group, ...], spec_file: str) -> _Outcome:
-    """One dmcg run over independent groups: {group key: {module: source}}."""
+    """One dmcg call over runs that share no class: {module: source} of their own."""
     from .dmcg import print_group
-    from .prepare import merged
+    from .groups import merged
 
     try:
-        printed = print_group(merged(bin_groups), spec_file)
+        return ("ok", print_group(merged(bin_groups), spec_file))
     except GeneratorError as exc:
         return ("error", exc.diagnostics)
-    return ("ok", {g.key: {m: printed[m] for m in g.modules} for g in bin_groups})
 
 
 def _warm_up() -> None:
     """Pool initializer: dmcg's first run imports most of it (~1 s)."""
     from .dmcg import print_group
-    from .prepare import warm_up_group
+    from .groups import warm_up_group
 
     print_group(warm_up_group())
 
 
 def _worker(tasks: Queue[Any], results: Queue[Any]) -> None:
-    """A dmcg worker: warm up, then print bins until told to stop (None)."""
-    _warm_up()
+    """A dmcg worker: warm up, then print bins until told to stop (None). Ctrl-C is the
+    main process's to handle (it stops the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _warm_up()
+    except Exception:  # noqa: BLE001 - a real run reports it (E301)
+        pass
     while (task := tasks.get()) is not None:
         index, bin_groups, spec_file = task
         try:
@@ -109,11 +114,10 @@ class ModelsStage:
         self._results: Queue[Any] | None = None
         self._sent = 0
         self._local: list[_Bin] = []
-        self._cached: dict[str, dict[str, str]] = {}  # group key -> formatted modules
-        self._printed: list[Group] = []
+        self._cached: dict[str, str] = {}  # module -> formatted text
+        self._printed: dict[str, str] = {}  # module -> its key, printed in this run
         self._api: ir.Api | None = None
-        self.cached_groups = 0
-        self.printed_groups = 0
+        self.runs = 0  # dmcg runs (connected groups of modules to print)
 
     def __enter__(self) -> ModelsStage:
         if self.workers and _can_fork():
@@ -150,19 +154,26 @@ class ModelsStage:
                 channel.close()
         self._tasks = self._results = None
 
+    @property
+    def cached_modules(self) -> int:
+        return len(self._cached)
+
+    @property
+    def printed_modules(self) -> int:
+        return len(self._printed)
+
     def submit(self, api: ir.Api) -> None:
         self._api = api
-        missed: list[Group] = []
-        for group in groups(api.models, salt()):
-            hit = self._cache.get(group.key) if self._cache is not None else None
-            if hit is not None and set(hit) == set(group.modules):
-                self._cached[group.key] = hit
+        prepared = Prepared(api.models, salt())
+        for module, key in prepared.keys.items():
+            hit = self._cache.get(key) if self._cache is not None else None
+            if hit is None:
+                self._printed[module] = key
             else:
-                missed.append(group)
-        self.cached_groups = len(self._cached)
-        self.printed_groups = len(missed)
-        self._printed = missed
-        for bin_ in _bins(missed):
+                self._cached[module] = hit
+        runs = prepared.runs(self._printed)
+        self.runs = len(runs)
+        for bin_ in _bins(runs):
             if self._tasks is None:
                 self._local.append(bin_)
             else:
@@ -178,9 +189,8 @@ class ModelsStage:
         for status, payload in self._outcomes(api):
             if status == "ok":
                 assert isinstance(payload, dict)
-                for modules in payload.values():
-                    for module, source in sorted(modules.items()):
-                        formatter.submit(layout.model_module(api, module), source)
+                for module, source in sorted(payload.items()):
+                    formatter.submit(layout.model_module(api, module), source)
             elif status == "error":
                 assert isinstance(payload, list)
                 diagnostics += payload
@@ -210,24 +220,19 @@ class ModelsStage:
 
     def results(self, formatted: dict[str, str]) -> dict[str, str]:
         """{path: text} of every model module: the printed ones taken out of
-        `formatted` (and cached, group by group), the cached ones, with headers."""
+        `formatted` (and cached), the cached ones, with headers."""
         api = self._api
         assert api is not None, "submit() first"
         done = dict(self._cached)
-        for group in self._printed:
-            modules = {
-                m: formatted.pop(layout.model_module(api, m)) for m in group.modules
-            }
-            done[group.key] = modules
+        for module, key in self._printed.items():
+            text = done[module] = formatted.pop(layout.model_module(api, module))
             if self._cache is not None:
-                self._cache.put(group.key, modules)
+                self._cache.put(key, text)
         header = header_line(api.spec_name)
-        files = {
+        return {
             layout.model_module(api, module): f"{header}\n\n{text}"
-            for modules in done.values()
-            for module, text in modules.items()
+            for module, text in sorted(done.items())
         }
-        return dict(sorted(files.items()))
 
 
 def _can_fork() -> bool:
@@ -236,8 +241,8 @@ def _can_fork() -> bool:
 
 
 def _bins(missed: list[Group]) -> list[_Bin]:
-    """Groups packed largest first into the emptiest of enough bins to keep each under
-    MAX_BIN_CLASSES where the groups allow; largest bins first."""
+    """Runs packed largest first into the emptiest of enough bins to keep each under
+    MAX_BIN_CLASSES where the runs allow; largest bins first."""
     if not missed:
         return []
     total = sum(g.size for g in missed)

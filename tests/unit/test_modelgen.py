@@ -24,14 +24,8 @@ from oapigen.modelgen import ModelsStage
 from oapigen.modelgen import stage as stage_module
 from oapigen.modelgen.dmcg import print_group
 from oapigen.modelgen.postprocess import module_body
-from oapigen.modelgen.prepare import (
-    Expected,
-    Names,
-    groups,
-    merged,
-    prewrapped,
-    type_schema,
-)
+from oapigen.modelgen.groups import Expected, Prepared, groups, merged
+from oapigen.modelgen.prepare import Names, prewrapped, type_schema
 from oapigen.planner import plan
 from oapigen.render.text import block_docstring
 from tests.conftest import EXAMPLE_SPEC
@@ -191,16 +185,61 @@ def test_groups_are_the_classes_that_refer_to_each_other() -> None:
     ]
 
 
-def test_a_group_key_changes_with_its_content_only() -> None:
-    a = obj("A", "a", tag("a"))
+def test_a_module_key_changes_with_what_its_output_depends_on() -> None:
+    """Its own classes, and the shape (not the prose) of what they refer to."""
+    a = obj("A", "a", ir.Field("b", "b", ir.ModelRef("B"), False))
     b = obj("B", "b", tag("b"))
-    before = {g.modules: g.key for g in groups([a, b], "salt")}
-    assert before == {g.modules: g.key for g in groups([b, a], "salt")}
+    c = obj("C", "c", tag("c"))
+    before = Prepared([a, b, c], "salt").keys
+    assert before == Prepared([c, b, a], "salt").keys
     described = replace(b, description="Now documented.")
-    after = {g.modules: g.key for g in groups([a, described], "salt")}
-    assert after[("a",)] == before[("a",)]
-    assert after[("b",)] != before[("b",)]
-    assert {g.key for g in groups([a, b], "other tools")}.isdisjoint(before.values())
+    after = Prepared([a, described, c], "salt").keys
+    assert (after["a"], after["c"]) == (before["a"], before["c"])
+    assert after["b"] != before["b"]
+    grown = replace(b, fields=(*b.fields, ir.Field("n", "n", ir.Scalar("int"), False)))
+    after = Prepared([a, grown, c], "salt").keys
+    assert after["a"] != before["a"] and after["c"] == before["c"]
+    assert set(Prepared([a, b, c], "other tools").keys.values()).isdisjoint(
+        before.values()
+    )
+
+
+def test_a_run_prints_the_modules_asked_for_and_reads_their_closure() -> None:
+    a = obj("A", "a", ir.Field("b", "b", ir.ModelRef("B"), False))
+    b = replace(obj("B", "b", tag("b")), description="Documented.")
+    c = obj("C", "c", tag("c"))
+    (run,) = Prepared([a, b, c]).runs(["a"])
+    assert (run.own, run.modules) == (("a",), ("a", "b"))
+    assert "description" not in run.schemas["b.B"]  # read, not printed
+
+
+def test_a_closure_loses_its_prose_but_not_tags_or_properties_named_like_it() -> None:
+    """A tag value or a property called "description" is data, not prose."""
+    a = replace(
+        obj(
+            "A",
+            "a",
+            tag("description"),
+            ir.Field("deprecated", "deprecated", ir.Scalar("str"), True, "Doc."),
+        ),
+        description="Documented.",
+    )
+    b = obj("B", "b", tag("b"))
+    union = ir.UnionOf((ir.ModelRef("A"), ir.ModelRef("B")), "type")
+    u = ir.Model("U", "u", "root", "", root=union)
+    c = obj("C", "c", ir.Field("u", "u", ir.ModelRef("U"), True))
+    prepared = Prepared([a, b, u, c])
+    (run,) = prepared.runs(["c"])
+    assert run.own == ("c",) and run.modules == ("a", "b", "c", "u")
+    read_a, read_u = run.schemas["a.A"], run.schemas["u.U"]
+    assert "description" not in read_a
+    assert read_a["properties"]["deprecated"] == {"type": "string"}
+    assert read_a["properties"]["type"] == {"enum": ["description"]}
+    assert read_a["required"] == ["type", "deprecated"]
+    assert read_u["discriminator"]["mapping"] == {
+        "description": REF + "a.A",
+        "b": REF + "b.B",
+    }
 
 
 # -- post-processing ---------------------------------------------------------------------
@@ -356,27 +395,49 @@ def run_stage(
     return files, stage
 
 
-def test_a_second_run_prints_nothing_and_a_changed_class_reprints_its_group(
+def test_a_second_run_prints_nothing_and_a_changed_class_reprints_its_module(
     tmp_path: Path, example: ir.Api
 ) -> None:
     cache = tmp_path / "cache"
     first, stage = run_stage(example, cache)
-    total = stage.printed_groups
-    assert total == len(groups(example.models)) and stage.cached_groups == 0
+    total = stage.printed_modules
+    assert total == len({m.module for m in example.models}) == len(first)
+    assert stage.cached_modules == 0
     second, stage = run_stage(example, cache)
-    assert (stage.cached_groups, stage.printed_groups) == (total, 0)
+    assert (stage.cached_modules, stage.printed_modules, stage.runs) == (total, 0, 0)
     assert second == first
-    # one class documented differently: only its group is printed again, and the
-    # result is what a run without the cache gives
+    # one class documented differently (one that others refer to): only its module is
+    # printed again, and the result is what a run without the cache gives
     models = [
         replace(m, description="Changed.") if m.name == "Export" else m
         for m in example.models
     ]
+    assert any("Export" in groups_refs(m) for m in models)
     changed = replace(example, models=tuple(models))
     third, stage = run_stage(changed, cache)
-    assert (stage.cached_groups, stage.printed_groups) == (total - 1, 1)
+    assert (stage.cached_modules, stage.printed_modules) == (total - 1, 1)
     fresh, _ = run_stage(changed, None)
     assert third == fresh != first
+
+
+def groups_refs(model: ir.Model) -> set[str]:
+    from oapigen.modelgen.groups import references
+
+    return references(model)
+
+
+def test_a_module_prints_the_same_whatever_its_closure_says_in_prose(
+    example: ir.Api,
+) -> None:
+    """The cache relies on it: a module printed alone reads its closure without
+    descriptions, and must print as it does in a run of everything."""
+    prepared = Prepared(example.models)
+    together = print_group(merged(prepared.runs(prepared.classes)))
+    deep = sorted(prepared.classes, key=lambda m: -len(prepared.closure(m)))[:5]
+    for module in deep:
+        assert len(prepared.closure(module)) > 1
+        (run,) = prepared.runs([module])
+        assert print_group(run) == {module: together[module]}
 
 
 def test_a_spec_renamed_keeps_its_cache_and_only_the_headers_change(
@@ -387,7 +448,7 @@ def test_a_spec_renamed_keeps_its_cache_and_only_the_headers_change(
     cache = tmp_path / "cache"
     first, _ = run_stage(example, cache)
     bumped, stage = run_stage(replace(example, spec_name="example-2.yaml"), cache)
-    assert stage.printed_groups == 0
+    assert stage.printed_modules == 0
     assert {p: t.split("\n", 1)[1] for p, t in bumped.items()} == {
         p: t.split("\n", 1)[1] for p, t in first.items()
     }

@@ -1,0 +1,253 @@
+"""Which classes go into one dmcg run, and the cache key of every model module.
+
+A module's output depends on its own classes and on the classes they refer to, directly
+or not (its closure): dmcg needs those to resolve refs, tags and bases. It does not
+depend on what the others say in prose (descriptions, deprecation): a closure class is
+written without them. So a module's key hashes its own classes' schemas, aliases and
+template data, and the closure's schemas without prose; a description changed in one
+class changes the key of its module only.
+
+A run prints some modules (its own) and their closure (read, not kept). When nothing is
+cached every module is its own, and a run is a connected component of the reference
+graph (nothing is printed twice); after a spec bump, only the modules whose key changed
+are printed, each group of them with what it refers to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .. import ir
+from ..planner.models import model_names
+from .prepare import ALIAS_KEY, Names, model_schema, warm_up_models
+
+_PROSE = frozenset({"description", "deprecated"})
+# Where a schema's keys are names or values from the spec, not keywords: kept as they are
+# (a property or a tag value may well be called "description").
+_DATA = frozenset({"discriminator", "enum", "required"})
+
+
+@dataclass(frozen=True, slots=True)
+class Expected:
+    """Where a class must land, and its fields (name, wire name), for the check."""
+
+    module: str
+    fields: tuple[tuple[str, str], ...]
+    # Tags this class inherits and a tagged union names it by: dmcg declares them again
+    # in the class (`role: Literal["assistant"]`, the value the base already fixes).
+    redeclared: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Group:
+    """One dmcg run: the document, and what to check and keep of what it prints."""
+
+    own: tuple[str, ...]  # modules kept, sorted
+    modules: tuple[str, ...]  # every module printed (own and closure), sorted
+    schemas: dict[str, Any]  # components.schemas of the document
+    aliases: dict[str, str]  # "<module>.<Class>.<wire name>" -> field name
+    template_data: dict[str, dict[str, Any]]  # component key -> extra template data
+    expected: dict[str, Expected]  # class -> where it lands
+
+    @property
+    def size(self) -> int:
+        return len(self.schemas)
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "openapi": "3.1.0",
+            "info": {"title": "models", "version": "0"},
+            "paths": {},
+            "components": {"schemas": self.schemas},
+        }
+
+
+class Prepared:
+    """The models of one plan, ready to be cut into runs."""
+
+    def __init__(self, models: Sequence[ir.Model], salt: str = "") -> None:
+        self.models = {m.name: m for m in models}
+        self.names = Names(
+            {m.name: f"{m.module}.{m.name}" for m in models}, self.models
+        )
+        self.names.find_inherited_tags()
+        self.salt = salt
+        self.classes: dict[str, list[str]] = {}  # module -> its classes, sorted
+        for name in sorted(self.models):
+            self.classes.setdefault(self.models[name].module, []).append(name)
+        self._schemas = {
+            name: model_schema(m, self.names) for name, m in self.models.items()
+        }
+        self._refs: dict[str, set[str]] = {  # module -> modules it refers to
+            module: {
+                self.models[other].module
+                for name in names
+                for other in references(self.models[name])
+                if other in self.models
+            }
+            - {module}
+            for module, names in self.classes.items()
+        }
+        self._closures: dict[str, frozenset[str]] = {}
+        self.keys = {module: self._key(module) for module in sorted(self.classes)}
+
+    # -- keys ------------------------------------------------------------------------
+
+    def closure(self, module: str) -> frozenset[str]:
+        """`module` and every module its classes refer to, directly or not."""
+        found = self._closures.get(module)
+        if found is None:
+            seen = {module}
+            todo = [module]
+            while todo:
+                for other in self._refs[todo.pop()]:
+                    if other not in seen:
+                        seen.add(other)
+                        todo.append(other)
+            found = self._closures[module] = frozenset(seen)
+        return found
+
+    def _own_part(self, name: str) -> Any:
+        model = self.models[name]
+        aliases = sorted(
+            (f.wire_name, f.name) for f in model.fields if f.name != f.wire_name
+        )
+        return [
+            self.names.keys[name],
+            self._schemas[name],
+            aliases,
+            model.kind == "alias",
+        ]
+
+    def _key(self, module: str) -> str:
+        own = [self._own_part(name) for name in self.classes[module]]
+        read = [
+            [self.names.keys[name], _without_prose(self._schemas[name])]
+            for other in sorted(self.closure(module) - {module})
+            for name in self.classes[other]
+        ]
+        payload = json.dumps([self.salt, own, read], sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+
+    # -- runs ------------------------------------------------------------------------
+
+    def runs(self, own: Iterable[str]) -> list[Group]:
+        """dmcg runs that print the modules `own`: each connected group of them with
+        their closure, largest first."""
+        wanted = set(own)
+        printed: set[str] = set()
+        for module in wanted:
+            printed |= self.closure(module)
+        found = [
+            self._run(sorted(component), wanted)
+            for component in _components(printed, self._refs)
+        ]
+        return sorted(found, key=lambda g: (-g.size, g.modules))
+
+    def _run(self, modules: list[str], wanted: set[str]) -> Group:
+        schemas: dict[str, Any] = {}
+        aliases: dict[str, str] = {}
+        template_data: dict[str, dict[str, Any]] = {}
+        expected: dict[str, Expected] = {}
+        for module in modules:
+            for name in self.classes[module]:
+                model, key = self.models[name], self.names.keys[name]
+                schema = self._schemas[name]
+                schemas[key] = schema if module in wanted else _without_prose(schema)
+                expected[name] = Expected(
+                    module,
+                    tuple((f.name, f.wire_name) for f in model.fields),
+                    frozenset(self.names.inherited_tags.get(name, ())),
+                )
+                for item in model.fields:
+                    if item.name != item.wire_name:
+                        aliases[f"{key}.{item.wire_name}"] = item.name
+                if model.kind == "alias":
+                    template_data[key] = {ALIAS_KEY: True}
+        own = tuple(m for m in modules if m in wanted)
+        return Group(own, tuple(modules), schemas, aliases, template_data, expected)
+
+
+def merged(parts: Sequence[Group]) -> Group:
+    """Runs that share no class, as one run (their outputs do not depend on each
+    other)."""
+    if len(parts) == 1:
+        return parts[0]
+    schemas: dict[str, Any] = {}
+    aliases: dict[str, str] = {}
+    template_data: dict[str, dict[str, Any]] = {}
+    expected: dict[str, Expected] = {}
+    for part in parts:
+        schemas.update(part.schemas)
+        aliases.update(part.aliases)
+        template_data.update(part.template_data)
+        expected.update(part.expected)
+    own = tuple(sorted({m for part in parts for m in part.own}))
+    modules = tuple(sorted({m for part in parts for m in part.modules}))
+    return Group(own, modules, schemas, aliases, template_data, expected)
+
+
+def groups(models: Sequence[ir.Model], salt: str = "") -> list[Group]:
+    """Every module of `models`, as runs (connected components, largest first)."""
+    prepared = Prepared(models, salt)
+    return prepared.runs(prepared.classes)
+
+
+def warm_up_group() -> Group:
+    return groups(warm_up_models())[0]
+
+
+def references(model: ir.Model) -> set[str]:
+    found = {model.base} if model.base else set()
+    nodes = [f.type for f in model.fields]
+    if model.root is not None:
+        nodes.append(model.root)
+    for node in nodes:
+        found |= model_names(node)
+    return found
+
+
+def _components(nodes: set[str], edges: dict[str, set[str]]) -> list[set[str]]:
+    """The connected parts of `nodes` (edges followed either way, within `nodes`)."""
+    parent = {node: node for node in nodes}
+
+    def root(node: str) -> str:
+        while parent[node] != node:
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        return node
+
+    for node in sorted(nodes):
+        for other in edges[node]:
+            if other in parent:
+                a, b = root(node), root(other)
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    found: dict[str, set[str]] = {}
+    for node in sorted(nodes):
+        found.setdefault(root(node), set()).add(node)
+    return list(found.values())
+
+
+def _without_prose(schema: Any) -> Any:
+    """A schema as a closure class is read: no descriptions, no deprecation."""
+    if isinstance(schema, list):
+        return [_without_prose(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key in _PROSE:
+            continue
+        if key in _DATA:
+            out[key] = value
+            continue
+        if key == "properties" and isinstance(value, dict):
+            out[key] = {name: _without_prose(v) for name, v in value.items()}
+        else:
+            out[key] = _without_prose(value)
+    return out
