@@ -23,7 +23,8 @@ from typing import Any
 from . import planner
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
-from .loader import load
+from .loader import LoadOptions, load
+from .validate import validate
 from .planner.models import ModelsResult, generate_models
 from .mirror import with_async_half
 from .render import header_line, render, render_resources, runtime_files
@@ -136,6 +137,7 @@ def generate(
     jobs: int = 0,
     use_cache: bool = True,
     strict: bool = False,
+    load_options: LoadOptions | None = None,
 ) -> Result:
     started = time.perf_counter()
     marks: list[tuple[str, float]] = []
@@ -151,7 +153,8 @@ def generate(
     job = ModelsJob()  # forked before anything else: no threads yet, nothing loaded
     try:
         with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
-            document = load(spec)
+            document = load(spec, load_options or LoadOptions())
+            checked = validate(document)  # GeneratorError on a document-level error
             mark("loaded")
             drafted = planner.draft(
                 document,
@@ -167,7 +170,7 @@ def generate(
             mark("resources rendered")
             api, diagnostics = planner.finish(drafted, job.result())
             mark("models generated")
-            diagnostics = [*document.warnings, *diagnostics]
+            diagnostics = [*document.warnings, *checked, *diagnostics]
             if strict and any(d.severity is Severity.WARNING for d in diagnostics):
                 raise GeneratorError(diagnostics)
             files = render(api, resources=False)

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, GeneratorError, error
 from .bundle import Bundle, Bundler, Origin
+from .limits import DEFAULT_OPTIONS, LoadOptions
 from .parse import SourceFile, read_source
 from .pointer import Missing, lookup, split_pointer, type_name
 from .refs import FileSet
@@ -108,24 +109,24 @@ class Document:
         return GeneratorError([error(code, file, line, pointer, message)])
 
 
-def load(path: Path) -> Document:
+def load(path: Path, options: LoadOptions = DEFAULT_OPTIONS) -> Document:
     """Load a spec and everything its refs reach; GeneratorError on any error."""
     path = Path(path)
     try:
-        return _load(path)
+        return _load(path, options)
     except RecursionError:
         message = "the document is nested too deeply to process"
         raise GeneratorError([error("E101", str(path), None, "#", message)]) from None
 
 
-def _load(path: Path) -> Document:
+def _load(path: Path, options: LoadOptions) -> Document:
     name = str(path)
-    root = read_source(path, name)
+    root = read_source(path, name, options)
     if isinstance(root, Diagnostic):
         raise GeneratorError([root])
     if not isinstance(root.data, dict):
         raise GeneratorError([_not_a_mapping(root)])
-    files = FileSet(root, path)
+    files = FileSet(root, path, options)
     files.check()
     if files.diagnostics:
         raise GeneratorError(files.diagnostics)

@@ -340,4 +340,4 @@ def test_absurd_nesting_is_a_diagnostic_not_a_crash(
     path = tmp_path / name
     path.write_text('{"a": ' + "[" * depth + "]" * depth + "}\n", encoding="utf-8")
     (diagnostic,) = load_error(path).diagnostics
-    assert diagnostic.code == "E101"
+    assert diagnostic.code == "E107" and diagnostic.line == 1
