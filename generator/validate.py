@@ -73,7 +73,13 @@ class _Checker:
     _schemas_seen: set[int] = field(default_factory=set)
 
     def _report(
-        self, code: str, pointer: str, message: str, hint: str = "", *, error_=True
+        self,
+        code: str,
+        pointer: str,
+        message: str,
+        hint: str = "",
+        *,
+        error_: bool = True,
     ) -> None:
         file, line = self.document.locate(pointer)
         make = error if error_ else warning

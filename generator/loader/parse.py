@@ -74,8 +74,9 @@ def _mib(size: int) -> str:
 def parse_source(
     raw: bytes, name: str, suffix: str, options: LoadOptions = DEFAULT_OPTIONS
 ) -> SourceFile | Diagnostic:
-    """JSON when the content looks like JSON and parses as JSON; YAML otherwise (JSON is
-    YAML too, so `{a: 1}` in a .json file still loads)."""
+    """JSON for a `.json` file (strictly: a trailing comma is an error there, as in every
+    JSON tool) and for content that looks like JSON and parses as JSON; YAML otherwise.
+    """
     source = _parse(raw, name, suffix, options)
     if isinstance(source, Diagnostic):
         return source
@@ -96,6 +97,8 @@ def _parse(
         try:
             data = json.loads(raw, object_pairs_hook=_pairs_hook(pairs))
         except json.JSONDecodeError as exc:
+            if suffix == ".json":
+                return _json_diagnostic(exc, name)
             json_error = exc
         except UnicodeDecodeError as exc:
             return error("E101", name, None, "#", f"not valid text: {exc.reason}")
@@ -160,9 +163,10 @@ def _pairs_hook(
 
 
 def _json_diagnostic(exc: json.JSONDecodeError, name: str) -> Diagnostic:
-    return error(
-        "E101", name, exc.lineno, "#", f"invalid JSON: {exc.msg} (column {exc.colno})"
-    )
+    before = exc.doc[: exc.pos].rstrip()
+    hint = "remove the trailing comma" if before.endswith(",") else ""
+    message = f"invalid JSON: {exc.msg} (column {exc.colno})"
+    return error("E101", name, exc.lineno, "#", message, hint)
 
 
 def _yaml_diagnostic(exc: yaml.YAMLError, name: str) -> Diagnostic:

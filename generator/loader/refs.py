@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostic, error, warning
+from ..diagnostics import Diagnostic, error
 from . import remote
 from .kinds import DOCUMENT, UNKNOWN, RecursiveData, RefSite, ref_sites
 from .limits import DEFAULT_OPTIONS, LoadOptions
@@ -53,7 +53,7 @@ class FileSet:
         """Load every reachable file and check every reference; fills diagnostics."""
         while self._queue:
             source = self._queue.pop(0)
-            self._warn_duplicates(source)
+            self._report_duplicates(source)
             kind = (
                 DOCUMENT
                 if source is self.root or _is_document(source.data)
@@ -198,19 +198,23 @@ class FileSet:
             )
         )
 
-    def _warn_duplicates(self, source: SourceFile) -> None:
+    def _report_duplicates(self, source: SourceFile) -> None:
+        """A key written twice in one mapping is an error (YAML requires unique keys,
+        JSON recommends them): one of the two values, often a whole operation or
+        schema, would be dropped without a word."""
         if not source.duplicates:
             return
         paths = _paths_of(source.data, {id(m) for m, _, _ in source.duplicates})
         for mapping, key, line in source.duplicates:
             path = (*paths.get(id(mapping), ()), key)
-            self.warnings.append(
-                warning(
-                    "W101",
+            self.diagnostics.append(
+                error(
+                    "E109",
                     source.name,
                     line if line is not None else source.line_of(path),
                     to_pointer(path),
-                    f"duplicate key {key!r}: the later value is used",
+                    f"duplicate key {key!r}: the keys of a mapping must be unique",
+                    "merge the two entries; one of them would be lost",
                 )
             )
 
