@@ -101,7 +101,7 @@ def _parse(
                 return _json_diagnostic(exc, name)
             json_error = exc
         except UnicodeDecodeError as exc:
-            return error("E101", name, None, "#", f"not valid text: {exc.reason}")
+            return _not_text(raw, name, exc.start, exc.reason)
         except RecursionError:
             return _json_too_deep(raw, name, options)
         else:
@@ -118,7 +118,7 @@ def _parse(
     except yaml.YAMLError as exc:
         if json_error is not None and suffix not in _YAML_SUFFIXES:
             return _json_diagnostic(json_error, name)
-        return _yaml_diagnostic(exc, name)
+        return _yaml_diagnostic(exc, name, raw)
     return SourceFile(name, data, YamlLines(raw), list(lined))
 
 
@@ -169,7 +169,26 @@ def _json_diagnostic(exc: json.JSONDecodeError, name: str) -> Diagnostic:
     return error("E101", name, exc.lineno, "#", message, hint)
 
 
-def _yaml_diagnostic(exc: yaml.YAMLError, name: str) -> Diagnostic:
+def _not_text(raw: bytes, name: str, position: int, reason: str) -> Diagnostic:
+    line = raw.count(b"\n", 0, position) + 1
+    column = position - raw.rfind(b"\n", 0, position)
+    message = f"not UTF-8 text: byte 0x{raw[position]:02x} ({reason}, column {column})"
+    return error("E101", name, line, "#", message)
+
+
+def _yaml_diagnostic(exc: yaml.YAMLError, name: str, raw: bytes) -> Diagnostic:
+    if isinstance(exc, yaml.reader.ReaderError):
+        # libyaml reports a byte offset: the line and column are counted in the bytes
+        position = min(max(exc.position, 0), len(raw))
+        line = raw.count(b"\n", 0, position) + 1
+        column = position - raw.rfind(b"\n", 0, position)
+        what = (
+            f"character #x{exc.character:04x}"
+            if isinstance(exc.character, int)
+            else "byte"
+        )
+        message = f"invalid YAML: unacceptable {what}: {exc.reason} (column {column})"
+        return error("E101", name, line, "#", message)
     if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
         mark = exc.problem_mark
         if exc.context == "expected a single document in the stream":
