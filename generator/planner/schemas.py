@@ -24,6 +24,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, warning
 from ..naming import pascal, python_identifier
+from .patterns import translate as translate_pattern
 
 TAG_PREFERENCE = ("type", "role", "object", "event", "kind")
 # Formats pydantic would map to types that need extra packages (email-validator) or that
@@ -190,6 +191,12 @@ class SchemaPreparer:
                 drop(key)
         if schema.get("format") in PLAIN_STRING_FORMATS:
             drop("format")
+        if "pattern" in schema:  # JavaScript regex -> what the models compile (patterns.py)
+            fixed = translate_pattern(str(schema["pattern"]))
+            if fixed.code:
+                self._warn(fixed.code, f"{pointer}/pattern", fixed.message)
+            if fixed.pattern != schema["pattern"]:
+                put("pattern", fixed.pattern) if fixed.pattern else drop("pattern")
         self._check_default(schema, pointer, drop)
         self._check_required(schema, pointer, put)
         discriminator = self._implicit_discriminator(schema)
