@@ -128,6 +128,9 @@ class SchemaPreparer:
                 return self._reference(schema)
             renamed = self._rename(schema["$ref"])
             return schema if renamed == schema["$ref"] else {**schema, "$ref": renamed}
+        described = self._described_value_ref(schema)
+        if described is not None:
+            return self._schema(described, pointer)
         out: dict[str, Any] | None = None
 
         def put(key: str, value: Any) -> None:
@@ -191,7 +194,9 @@ class SchemaPreparer:
                 drop(key)
         if schema.get("format") in PLAIN_STRING_FORMATS:
             drop("format")
-        if "pattern" in schema:  # JavaScript regex -> what the models compile (patterns.py)
+        if (
+            "pattern" in schema
+        ):  # JavaScript regex -> what the models compile (patterns.py)
             fixed = translate_pattern(str(schema["pattern"]))
             if fixed.code:
                 self._warn(fixed.code, f"{pointer}/pattern", fixed.message)
@@ -210,6 +215,37 @@ class SchemaPreparer:
                 if new != dict(mapping):
                     put("discriminator", {**explicit, "mapping": new})
         return schema if out is None else out
+
+    def _described_value_ref(self, schema: Mapping[str, Any]) -> dict[str, Any] | None:
+        """`allOf: [{$ref: <enum, string...>}, {description: ...}]` (how 3.0 describes a
+        ref) as `{$ref, description}`. Kept as an allOf, datamodel-code-generator makes a
+        model of it in a module named after the property: `from.py` for `from`, which no
+        `import` statement can name."""
+        parts = schema.get("allOf")
+        if not isinstance(parts, list) or set(schema) - _REF_SIBLINGS - {"allOf"}:
+            return None
+        refs = [p for p in parts if isinstance(p, Mapping) and "$ref" in p]
+        rest = [p for p in parts if not any(p is r for r in refs)]
+        if (
+            len(refs) != 1
+            or set(refs[0]) != {"$ref"}
+            or not all(isinstance(p, Mapping) and set(p) <= _REF_SIBLINGS for p in rest)
+        ):
+            return None
+        name, seen = _component_name(str(refs[0]["$ref"])), set()
+        target = None
+        while name is not None and name in self._components and name not in seen:
+            seen.add(name)
+            target = self._components[name]
+            inner = target.get("$ref") if isinstance(target, Mapping) else None
+            name = _component_name(inner) if isinstance(inner, str) else None
+        if not _value_like(target):
+            return None
+        merged: dict[str, Any] = {"$ref": refs[0]["$ref"]}
+        for part in rest:
+            merged.update(part)
+        merged.update((k, v) for k, v in schema.items() if k != "allOf")
+        return merged
 
     def _check_default(
         self, schema: Mapping[str, Any], pointer: str, drop: Callable[[str], None]

@@ -1,0 +1,64 @@
+"""The cases issue 10 found in real specs, each a small spec in specs/.
+
+Planner failures that belong to the planner rewrite are xfail(strict): when the rewrite
+fixes one, its test passes, pytest reports it, and the marker comes off."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pydantic
+import pytest
+
+from tests.conftest import GeneratedPackages
+from tests.modelcheck import check_package
+
+SPECS = Path(__file__).resolve().parent / "specs"
+
+
+def test_a_keyword_property_whose_allof_describes_a_value_ref(
+    generated: GeneratedPackages,
+) -> None:
+    # `from: {allOf: [{$ref: Sender}, {description}]}` made datamodel-code-generator
+    # write a module `from.py` (E301: the whole spec was lost)
+    spec = SPECS / "keyword-allof.yaml"
+    package = generated.module(spec)
+    assert check_package(generated.project(spec)) == []
+    request = package.models.SendMessageRequest
+    body = {"from": "me", "import": "x", "global": {"from": "a"}}
+    parsed = request.model_validate(body)
+    assert parsed.model_dump(by_alias=True, exclude_unset=True) == body
+    module = (
+        generated.project(spec) / "keyword_allof" / "models" / "send_message_request.py"
+    )
+    assert "The sender." in module.read_text(
+        encoding="utf-8"
+    )  # the description is kept
+    with pytest.raises(pydantic.ValidationError):
+        request.model_validate({"from": "nobody"})
+    # an object ref keeps its model
+    message = package.models.Message.model_validate({"from": {"from": "x"}})
+    assert type(message.from_).__name__ == "Address"
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="planner: components named `import`/`class`/`from` become modules "
+    "models/import.py...; datamodel-code-generator refuses them (E301)",
+)
+def test_components_named_with_keywords(generated: GeneratedPackages) -> None:
+    spec = SPECS / "keyword-components.yaml"
+    package = generated.module(spec)
+    assert check_package(generated.project(spec)) == []
+    assert hasattr(package.Client, "things")
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="planner: OpenAPI 3.1 `type: [string, number]` in an inline body crashes "
+    "(TypeError: unhashable type: 'list')",
+)
+def test_a_31_type_list_in_an_inline_body(generated: GeneratedPackages) -> None:
+    spec = SPECS / "type-list-31.yaml"
+    generated.module(spec)
+    assert check_package(generated.project(spec)) == []
