@@ -191,6 +191,42 @@ class _Checker:
                     self._parameter(node, where)
                 elif section in ("responses", "requestBodies"):
                     self._with_content(node, where, section[:-1])
+            if section == "schemas":
+                self._self_defined(value)
+
+    def _self_defined(self, schemas: Mapping[str, Any]) -> None:
+        """Components that are only themselves through one-member wrappers
+        (`A: {oneOf: [{$ref: B}]}`, `B: {$ref: A}`): no type to generate."""
+        reported: set[frozenset[str]] = set()
+        for start in schemas:
+            chain = [start]
+            node = schemas[start]
+            while True:
+                inner = _only_member(node)
+                if inner is None:
+                    break
+                ref = inner.get("$ref") if isinstance(inner, Mapping) else None
+                if not isinstance(ref, str):
+                    node = inner
+                    continue
+                name = _component(ref)
+                if name is None or name not in schemas:
+                    break
+                if name in chain:
+                    cycle = chain[chain.index(name) :]
+                    if frozenset(cycle) not in reported and cycle[0] == start:
+                        reported.add(frozenset(cycle))
+                        steps = " -> ".join([*cycle, name])
+                        self._report(
+                            "E610",
+                            f"#/components/schemas/{_escape(start)}",
+                            f"schema {start!r} is defined only as itself: {steps}",
+                            "a one-member allOf/oneOf/anyOf or a $ref must lead to "
+                            "a definition",
+                        )
+                    break
+                chain.append(name)
+                node = schemas[name]
 
     def _paths(self, paths: Mapping[str, Any]) -> None:
         for path, item in paths.items():
@@ -424,6 +460,44 @@ class _Checker:
                     f"the method name {name!r}",
                     "rename one of them",
                 )
+
+
+_ANNOTATIONS = frozenset(
+    {"description", "title", "nullable", "deprecated", "example", "default", "readOnly",
+     "writeOnly", "externalDocs"}
+)  # fmt: skip
+
+
+def _only_member(node: Any) -> Any:
+    """The one schema a wrapper stands for (`{$ref}`, or a one-member allOf/oneOf/anyOf
+    with annotations only; allOf parts that only annotate do not count), else None."""
+    if not isinstance(node, Mapping):
+        return None
+    keys = {k for k in node if not str(k).startswith("x-")} - _ANNOTATIONS
+    if keys == {"$ref"}:
+        return node
+    if len(keys) == 1:
+        (key,) = keys
+        members = node[key]
+        if key in ("allOf", "oneOf", "anyOf") and isinstance(members, list):
+            if key == "allOf":  # parts that only describe add no type
+                members = [m for m in members if not _annotation_only(m)]
+            if len(members) == 1:
+                return members[0]
+    return None
+
+
+def _annotation_only(node: Any) -> bool:
+    return isinstance(node, Mapping) and all(
+        str(k) in _ANNOTATIONS or str(k).startswith("x-") for k in node
+    )
+
+
+def _component(ref: str) -> str | None:
+    prefix = "#/components/schemas/"
+    if not ref.startswith(prefix) or "/" in ref[len(prefix) :]:
+        return None
+    return ref[len(prefix) :].replace("~1", "/").replace("~0", "~")
 
 
 def _operation_ids(paths: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
