@@ -5,7 +5,7 @@ losslessly: `model_validate` accepts every instance the schema allows, and
 The schemas are OpenAPI 3.0; `to_json_schema` turns one into draft-07 JSON Schema
 (`nullable` -> a union with null, refs into `definitions`, annotations dropped, and a schema
 with `properties` but no `type` is an object, as every OpenAPI tool reads it: in JSON
-Schema it would also allow null, lists and numbers). To keep instances small enough to draw
+Schema it would also allow null, lists and numbers; the same for `items` and arrays). To keep instances small enough to draw
 quickly, objects without `additionalProperties` get none (unknown keys are kept by every
 model, `extra="allow"`, which tests/functional covers) and lists hold at most 3 items.
 """
@@ -54,9 +54,12 @@ def response_components() -> tuple[dict[str, Any], list[str]]:
 COMPONENTS, RESPONSES = response_components()
 
 
-def convert(schema: Any) -> Any:
+def convert(schema: Any, closed: bool = True) -> Any:
+    """Draft-07 of an OpenAPI 3.0 schema; `closed`: objects get no unknown keys (not allOf
+    parts, nor objects combined with a union: closed, they would refuse the properties the
+    other parts bring)."""
     if isinstance(schema, list):
-        return [convert(item) for item in schema]
+        return [convert(item, closed) for item in schema]
     if not isinstance(schema, Mapping):
         return schema
     out: dict[str, Any] = {}
@@ -70,16 +73,38 @@ def convert(schema: Any) -> Any:
         elif key == "enum":
             out[key] = value
         else:
-            out[key] = convert(value)
-    if "properties" in schema and "type" not in schema:
+            out[key] = convert(value, closed=closed and key != "allOf")
+    if "type" not in out and ("properties" in out or "additionalProperties" in out):
         out["type"] = "object"
-    if out.get("type") == "object" and "additionalProperties" not in out:
-        out["additionalProperties"] = False
+    if "type" not in out and "items" in out:
+        out["type"] = "array"
+    combined = any(key in out for key in ("allOf", "oneOf", "anyOf"))
+    if closed and out.get("type") == "object" and not combined:
+        out.setdefault("additionalProperties", False)
     if out.get("type") == "array" and "maxItems" not in out:
         out["maxItems"] = max(3, int(out.get("minItems", 0)))
     if schema.get("nullable") is True:
         return {"anyOf": [out, {"type": "null"}]}
     return out
+
+
+def _allof_targets() -> set[str]:
+    """Components some allOf lists as a part (they stay open, see `convert`)."""
+    found: set[str] = set()
+    stack: list[Any] = list(COMPONENTS.values())
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+        elif isinstance(node, Mapping):
+            for part in node.get("allOf") or ():
+                if isinstance(part, Mapping) and "$ref" in part:
+                    found.add(part["$ref"][len(COMPONENT) :])
+            stack.extend(node.values())
+    return found
+
+
+ALLOF_TARGETS = _allof_targets()
 
 
 def to_json_schema(name: str) -> dict[str, Any]:
@@ -90,7 +115,7 @@ def to_json_schema(name: str) -> dict[str, Any]:
         current = pending.pop()
         if current in reached:
             continue
-        reached[current] = convert(COMPONENTS[current])
+        reached[current] = convert(COMPONENTS[current], current not in ALLOF_TARGETS)
         pending.extend(_refs(COMPONENTS[current]))
     return {"$ref": f"#/definitions/{name}", "definitions": reached}
 
