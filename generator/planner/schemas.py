@@ -12,6 +12,9 @@ copy-on-write version of `components.schemas` in which:
 - union branches and map values that are plain values lose their length/range
   constraints (see `_unconstrained`);
 - string formats that would need extra packages or rewrite values become plain strings;
+- `pattern`s (JavaScript regex) are translated for the models' regex engines, or dropped
+  with a warning (see `patterns.py`);
+- `allOf: [{$ref: <value-like>}, {description}]` reads as the described ref;
 - object unions whose variants each carry a one-value enum tag (`type`, `role`, `object`...)
   get an explicit `discriminator`, so pydantic picks the variant by tag.
 """
@@ -194,14 +197,15 @@ class SchemaPreparer:
                 drop(key)
         if schema.get("format") in PLAIN_STRING_FORMATS:
             drop("format")
-        if (
-            "pattern" in schema
-        ):  # JavaScript regex -> what the models compile (patterns.py)
+        # JavaScript's regular expressions -> what the models compile (patterns.py)
+        if "pattern" in schema:
             fixed = translate_pattern(str(schema["pattern"]))
             if fixed.code:
                 self._warn(fixed.code, f"{pointer}/pattern", fixed.message)
-            if fixed.pattern != schema["pattern"]:
-                put("pattern", fixed.pattern) if fixed.pattern else drop("pattern")
+            if fixed.pattern is None:
+                drop("pattern")
+            elif fixed.pattern != schema["pattern"]:
+                put("pattern", fixed.pattern)
         self._check_default(schema, pointer, drop)
         self._check_required(schema, pointer, put)
         discriminator = self._implicit_discriminator(schema)
