@@ -28,7 +28,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.openai]
 COMPONENT = "#/components/schemas/"
 DROPPED = {"discriminator", "example", "examples", "deprecated", "readOnly", "writeOnly",
            "externalDocs", "xml", "default", "description", "title"}  # fmt: skip
-INSTANCES_PER_SCHEMA = 5
+INSTANCES_PER_SCHEMA = 3
 
 
 def response_components() -> tuple[dict[str, Any], list[str]]:
