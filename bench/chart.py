@@ -117,7 +117,9 @@ def _bars(
     axes.set_xticks(range(len(groups)))
     axes.set_xticklabels(groups, fontsize=8)
     axes.grid(axis="y", alpha=0.3)
-    axes.legend(fontsize=7)
+    tallest = max((value or 0.0 for _, _, values in series for value in values))
+    axes.set_ylim(0, tallest * 1.35 or 1.0)  # room for the legend above the bars
+    axes.legend(fontsize=7, loc="upper left", ncol=2)
 
 
 def _clients(targets: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -178,7 +180,6 @@ def _streaming(axes: Any, document: dict[str, Any]) -> None:
         for key, label, color in _clients(targets)
     ]
     _bars(axes, ["sync", "async"], series)
-    axes.set_yscale("log")
 
 
 def _first_call(axes: Any, document: dict[str, Any]) -> None:
@@ -237,3 +238,10 @@ def draw(document: dict[str, Any], target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, dpi=90, metadata={"Software": None})
     pyplot.close(figure)
+
+
+if __name__ == "__main__":  # redraw from a results file: python bench/chart.py IN OUT
+    import json
+    import sys
+
+    draw(json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]))

@@ -161,13 +161,20 @@ def test_goals_pass_fail_and_unmeasured() -> None:
             }
         },
         "scale": {
-            "skipped": {"github": "npm not found on PATH"},
+            "skipped": {"bump-version": "specs/openai-2.0.0.yaml not found"},
             "scenarios": {
                 "x1": {
                     "spec": {**spec, "operations": 110},
                     "tools": {
                         "oapigen": _tool(5.0),
                         "openapi-python-client": _tool(6.0),
+                    },
+                },
+                "github": {
+                    "spec": {"operations": 1223, "schemas": 969},
+                    "tools": {
+                        "oapigen": _tool(None, error="exit 2: E501 black failed"),
+                        "openapi-python-client": _tool(90.0, tree_peak_mb=290.0),
                     },
                 },
                 "x10": {
@@ -195,7 +202,11 @@ def test_goals_pass_fail_and_unmeasured() -> None:
     assert (memory.measured, memory.status) == ("620 MB", "FAIL")
     opc_failed = found["synthetic 10x: wall / opc"]
     assert opc_failed.status == "n/a" and "KeyError: 'x'" in opc_failed.note
+    # Our failure fails the goal; the anchor's leaves it unmeasured (above).
     github = found["GitHub REST: wall / opc"]
-    assert github.status == "n/a" and github.note == "npm not found on PATH"
+    assert github.status == "FAIL" and "E501 black failed" in github.note
+    assert found["peak memory (tree), GitHub REST"].status == "FAIL"
+    bump = found["bump 2.0.0 -> 2.3.0: wall / opc cold"]
+    assert bump.status == "n/a" and bump.note == "specs/openai-2.0.0.yaml not found"
     assert found["first call / dependency floor"].status == "n/a"
     json.dumps(goals.as_json(list(found.values())))  # goes into latest.json
