@@ -14,6 +14,7 @@ from pathlib import Path
 from . import __version__
 from . import config as configuration
 from .diagnostics import Diagnostic, GeneratorError, Severity
+from .loader.limits import DEFAULT_MAX_BYTES, MIB, LoadOptions
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,6 +50,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timings", action="store_true", help="print when each stage finished"
     )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="fetch http(s) $refs (default: refused; the generator stays offline)",
+    )
+    parser.add_argument(
+        "--max-spec-size",
+        type=float,
+        default=DEFAULT_MAX_BYTES / MIB,
+        metavar="MB",
+        help="refuse a spec file larger than this (default: %(default)g MB)",
+    )
     parser.add_argument("--version", action="version", version=f"oapigen {__version__}")
     configuration.add_arguments(parser)
     return parser
@@ -75,6 +88,9 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs or os.cpu_count() or 1,
             use_cache=not args.no_cache,
             strict=args.strict,
+            load_options=LoadOptions(
+                max_bytes=int(args.max_spec_size * MIB), allow_remote=args.allow_remote
+            ),
         )
     except GeneratorError as exc:
         _print(exc.diagnostics, args.quiet)

@@ -18,11 +18,12 @@ from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
 from .emit.formatter import available_cpus
-from .loader import load
+from .loader import LoadOptions, load
 from .mirror import complete_resources
 from .modelgen import ModelsStage
 from .planner import plan
 from .render import render, render_resources
+from .validate import validate
 
 
 @dataclass
@@ -48,6 +49,7 @@ def generate(
     use_cache: bool = True,
     strict: bool = False,
     config: GeneratorConfig | None = None,
+    load_options: LoadOptions | None = None,
 ) -> Result:
     started = time.perf_counter()
     marks: list[tuple[str, float]] = []
@@ -64,13 +66,16 @@ def generate(
         Formatter(jobs=jobs or None, use_cache=use_cache) as formatter,
     ):
         config = config or GeneratorConfig()
-        document = load(spec, overlays=config.overlays)
+        document = load(
+            spec, overlays=config.overlays, options=load_options or LoadOptions()
+        )
+        checked = validate(document)  # GeneratorError on a document-level error
         mark("loaded")
         # headers name the file, never an absolute path
         api, planned = plan(
             document, spec_name=spec.name, package=package or config.package
         )
-        diagnostics = [*document.warnings, *planned]
+        diagnostics = [*document.warnings, *checked, *planned]
         mark("planned")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
             raise GeneratorError(diagnostics)
