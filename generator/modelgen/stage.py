@@ -180,7 +180,7 @@ class ModelsStage:
                 self._tasks.put((self._sent, bin_.groups, api.spec_name))
                 self._sent += 1
 
-    def feed(self, formatter: Formatter) -> None:
+    def feed(self, formatter: Formatter | _Collected) -> None:
         """Hand every printed module to `formatter` (without its header), each bin as
         soon as it is printed."""
         api = self._api
@@ -233,6 +233,23 @@ class ModelsStage:
             layout.model_module(api, module): f"{header}\n\n{text}"
             for module, text in sorted(done.items())
         }
+
+
+class _Collected(dict[str, str]):
+    """Stands in for the formatter: keeps each module as dmcg's post-processing left it."""
+
+    def submit(self, path: str, text: str) -> None:
+        self[path] = text
+
+
+def print_models(api: ir.Api) -> dict[str, str]:
+    """{path: text} of every model module, printed in this process, without the cache
+    or black: for checks of what the code does (tests), never for output."""
+    with ModelsStage(1, use_cache=False) as stage:
+        stage.submit(api)
+        collected = _Collected()
+        stage.feed(collected)
+        return stage.results(collected)
 
 
 def _can_fork() -> bool:

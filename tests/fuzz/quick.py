@@ -13,6 +13,7 @@ from oapigen import planner
 from oapigen.diagnostics import Diagnostic, GeneratorError, Severity
 from oapigen.emit.tree import write_tree
 from oapigen.loader import load
+from oapigen.modelgen import print_models
 from oapigen.render import render
 from oapigen.validate import validate
 from tests.modelcheck import check_package
@@ -36,9 +37,10 @@ def generate_quick(spec: Path, out: Path) -> Outcome:
         document = load(spec)
         validate(document)
         api, diagnostics = planner.plan(document, spec_name=spec.name, package=package)
+        files = {**render(api), **print_models(api)}
     except GeneratorError as exc:
         return Outcome("diagnosed", exc.diagnostics)
-    write_tree(render(api), out / package)
+    write_tree(files, out / package)
     operations = sum(len(r.operations) for r in api.resources)
     problems = check_package(out / package, package)
     return Outcome("ok", diagnostics, problems, package, operations)

@@ -119,8 +119,8 @@ def test_relaxed_and_dropped_patterns_warn_where_they_are(tmp_path: Path) -> Non
 
 @pytest.mark.xfail(
     strict=True,
-    reason="models: constraints on array items and on root models are not printed by "
-    "the in-house model printer (datamodel-code-generator, being restored, prints them)",
+    reason="planner: the IR keeps constraints on plain fields only, so constraints on "
+    "array items and on root models never reach datamodel-code-generator",
 )
 def test_a_pattern_on_array_items_and_root_models_is_checked(
     patterns: ModuleType,
