@@ -9,10 +9,16 @@ fields changed is reported on the class itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 from typing_extensions import assert_never
 
 from .. import ir
+from ..render.typetext import Side as TypeSide
+from ..render.typetext import type_text
+
+# which way a value travels: to the API (arguments), from it (results), or both
+Side = Literal["request", "response", "both"]
 
 
 def plain(node: ir.TypeNode) -> ir.TypeNode:
@@ -139,4 +145,57 @@ def names_in(node: ir.TypeNode) -> list[tuple[str, str]]:
     return []
 
 
-__all__ = ["EnumDelta", "accepts", "enum_delta", "names_in", "plain"]
+@dataclass(frozen=True, slots=True)
+class TypeChange:
+    kind: str
+    message: str
+    breaking: bool
+    old: str
+    new: str
+
+
+def type_change(
+    old: ir.TypeNode,
+    new: ir.TypeNode,
+    side: Side,
+    what: Literal["argument", "field", "model"],
+) -> TypeChange | None:
+    old, new = plain(old), plain(new)
+    if old == new:
+        return None
+    printed: TypeSide = "argument" if what == "argument" else "model"
+    before, after = type_text(old, printed), type_text(new, printed)
+    narrowed = not accepts(new, old)  # a value valid before is not now
+    widened = not accepts(old, new)  # a value possible now was not before
+    enums = enum_delta(old, new)
+    noun = "argument" if what == "argument" else "field"
+    if enums is not None and (enums.added or enums.removed):
+        # results: values come and go without breaking readers (see the module doc)
+        breaking = side != "response" and narrowed
+        return TypeChange(f"{noun}-enum", _enum_message(enums), breaking, before, after)
+    breaking = (side != "response" and narrowed) or (side != "request" and widened)
+    return TypeChange(
+        f"{noun}-type", f"`{before}` -> `{after}`", breaking, before, after
+    )
+
+
+def _enum_message(delta: EnumDelta) -> str:
+    parts = []
+    if delta.added:
+        parts.append("enum values added: " + ", ".join(f"`{v!r}`" for v in delta.added))
+    if delta.removed:
+        parts.append(
+            "enum values removed: " + ", ".join(f"`{v!r}`" for v in delta.removed)
+        )
+    return "; ".join(parts)
+
+
+__all__ = [
+    "EnumDelta",
+    "TypeChange",
+    "accepts",
+    "enum_delta",
+    "names_in",
+    "plain",
+    "type_change",
+]
