@@ -20,7 +20,9 @@ from .diagnostics import Diagnostic, GeneratorError, Severity
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="oapigen", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="oapigen",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog="oapigen diff OLD NEW: the API changelog between two specs (see --help)",
     )
     parser.add_argument("spec", type=Path, help="OpenAPI 3.x document (YAML or JSON)")
     parser.add_argument(

@@ -155,7 +155,7 @@ def _model_changes(
         delta = type_change(old.root, new.root, side, "model")
         if delta is not None:
             yield change(
-                delta.kind.replace("argument", "root"),
+                delta.kind.replace("field", "root"),
                 f"value type: {delta.message}",
                 delta.breaking,
                 old=delta.old,

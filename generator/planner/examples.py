@@ -53,7 +53,7 @@ def _documented(
     calls = [_call(op, request, schemas) for request in _requests(context, op, node)]
     examples = tuple(call for call in calls if call is not None)
     if not examples:
-        minimal = _call(op, _Request("Required arguments only"), schemas)
+        minimal = _call(op, _Request("Minimal call"), schemas)
         examples = (replace(minimal, synthesized=True),) if minimal else ()
     return replace(op, examples=examples, errors=_errors(context, node, models))
 

@@ -116,11 +116,13 @@ class Docs:
 
         def name(kind: NameKind, text: str) -> str:
             target = text
-            if kind == "params":
+            if kind == "params":  # a dict form: link the model it stands for
                 definition = self.params.get(text)
-                target = (
-                    definition.model if isinstance(definition, ir.TypedDictDef) else ""
-                )
+                if isinstance(definition, ir.TypedDictDef):
+                    target = definition.model
+                else:  # an alias `XParam` of a union: the model `X` when there is one
+                    target = text.removesuffix("Param")
+                    target = target if target in self.models else ""
             links.append(f"[{text}]({self.link(target, here)})" if target else text)
             return f"\0{len(links) - 1}\0"
 
@@ -289,7 +291,8 @@ def _argument(docs: Docs, param: ir.Parameter, positional: bool) -> ArgumentView
 def _errors(docs: Docs, op: ir.Operation) -> tuple[str, ...]:
     found = [_error(docs, e) for e in op.errors]
     if not any(e.status == "default" for e in op.errors):
-        found.append("`APIStatusError`: any other non-2xx status")
+        other = "any other" if op.errors else "any"
+        found.append(f"`APIStatusError`: {other} non-2xx status")
     if op.path_params:
         found.append("`ValueError`: an empty path argument, before anything is sent")
     if op.body is not None:

@@ -88,8 +88,10 @@ BASE: Spec = {
                     "name": {"type": "string"},
                     "color": {"type": "string", "enum": ["red", "green"]},
                     "price": {"type": "integer"},
+                    "status": {"$ref": "#/components/schemas/Status"},
                 },
             },
+            "Status": {"type": "string", "enum": ["open", "closed"]},
             "ItemList": {
                 "type": "object",
                 "required": ["data"],
@@ -273,6 +275,24 @@ def test_widening_an_argument_or_narrowing_a_result_does_not_break(
         ("field-required", "Item", "price", False),
         ("field-enum", "Item", "color", False),
     }
+
+
+def test_enum_values_of_a_result_come_and_go_without_breaking(tmp_path: Path) -> None:
+    """`Item.status` (a result's field) may gain and lose values; the `Status` root model
+    itself is used by no method (it is inlined), so it is held to both rules."""
+
+    def edit(spec: Spec) -> None:
+        schemas(spec)["Status"]["enum"] = ["open", "archived"]
+
+    log = changelog(tmp_path, edit)
+    assert summary(log) == {
+        ("field-enum", "Item", "status", False),
+        ("root-enum", "Status", None, True),
+    }
+    (field,) = [c for c in log.changes if c.kind == "field-enum"]
+    assert field.message == (
+        "`status`: enum values added: `'archived'`; enum values removed: `'closed'`"
+    )
 
 
 def test_results_that_may_be_missing_break_readers(tmp_path: Path) -> None:
