@@ -266,7 +266,7 @@ def method_view(docs: Docs, resource: ir.Resource, op: ir.Operation) -> MethodVi
         returns=returns,
         errors=_errors(docs, op),
         examples=tuple(
-            ExampleView(ex.title, example_code(docs.api, resource, op, ex))
+            ExampleView(one_line(ex.title), example_code(docs.api, resource, op, ex))
             for ex in op.examples
         ),
     )
