@@ -235,7 +235,7 @@ def docs_files(api: ir.Api, env: jinja2.Environment, header: str) -> dict[str, s
     files["docs/README.md"] = env.get_template("docs/index.md.jinja").render(
         api=api, header=comment, index=index, model_count=len(api.models)
     )
-    return files
+    return {path: tidy(text) for path, text in files.items()}
 
 
 def method_view(docs: Docs, resource: ir.Resource, op: ir.Operation) -> MethodView:
@@ -439,6 +439,14 @@ def _flat(value: Any) -> str:
 
 
 # -- text ------------------------------------------------------------------------------
+
+
+def tidy(text: str) -> str:
+    """No trailing blanks (spec text has some), no runs of blank lines, one final
+    newline: the generated-file rules hold for Markdown too."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    kept = [line for i, line in enumerate(lines) if line or (i > 0 and lines[i - 1])]
+    return "\n".join(kept).strip("\n") + "\n"
 
 
 def md_escape(text: str) -> str:
