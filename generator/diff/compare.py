@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..render.typetext import result_text, type_text
-from .changes import Change, Changelog, Counts, Maker, Side
+from .changes import Change, Changelog, Counts, Maker
 from .models import compare_models, model_sides
 from .surface import Argument, Method, Surface
 from .types import type_change
@@ -54,7 +54,7 @@ def compare(old: Surface, new: Surface) -> Changelog:
     old_sides, new_sides = model_sides(old), model_sides(new)
     changed = renamed = 0
     for before, after in sorted(pairs, key=lambda p: (p[1].call, p[1].operation_id)):
-        found = list(_method_changes(before, after, old_sides, new_sides))
+        found = list(_method_changes(before, after))
         changed += bool(found)
         renamed += any(c.kind == "operation-renamed" for c in found)
         log.changes += found
@@ -121,12 +121,9 @@ def _unique_by_route(methods: list[Method]) -> dict[tuple[str, str], Method]:
     return {key: group[0] for key, group in seen.items() if len(group) == 1}
 
 
-def _method_changes(
-    old: Method,
-    new: Method,
-    old_sides: dict[str, Side],
-    new_sides: dict[str, Side],
-) -> Iterator[Change]:
+def _method_changes(old: Method, new: Method) -> Iterator[Change]:
+    """Arguments travel to the API (the request rules); the result is judged whole."""
+
     def change(kind: str, message: str, breaking: bool = False, **extra: str) -> Change:
         return Change(
             "operations",
