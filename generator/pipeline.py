@@ -63,7 +63,7 @@ def generate(
             [error("E103", str(spec), None, "#", "spec file not found")]
         )
     with (
-        ModelsStage(jobs or available_cpus(), use_cache=use_cache) as models,
+        ModelsStage(jobs or available_cpus(), use_cache=use_cache, spec=spec) as models,
         Formatter(jobs=jobs or None, use_cache=use_cache) as formatter,
     ):
         config = config or GeneratorConfig()

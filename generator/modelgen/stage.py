@@ -20,6 +20,7 @@ a third of the work and black the rest, and every extra worker costs its warm-up
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import queue
 import signal
@@ -106,9 +107,17 @@ class ModelsStage:
         *,
         use_cache: bool = True,
         cache_dir: Path | None = None,
+        spec: Path | None = None,
     ) -> None:
         self.workers = max(1, jobs // 2) if jobs > 1 else 0
         self._cache = ModelsCache(cache_dir) if use_cache else None
+        # A spec whose every module was cached last time will most likely be again: no
+        # worker then (its warm-up costs ~1 s of CPU for nothing); whatever is missing
+        # after all is printed in this process.
+        self._seen_key = _seen_key(spec) if self._cache is not None else None
+        if self._seen_key is not None and self._cache is not None:
+            if self._cache.get(self._seen_key) is not None:
+                self.workers = 0
         self._processes: list[BaseProcess] = []
         self._tasks: Queue[Any] | None = None
         self._results: Queue[Any] | None = None
@@ -228,6 +237,8 @@ class ModelsStage:
             text = done[module] = formatted.pop(layout.model_module(api, module))
             if self._cache is not None:
                 self._cache.put(key, text)
+        if self._cache is not None and self._seen_key is not None:
+            self._cache.put(self._seen_key, "")
         header = header_line(api.spec_name)
         return {
             layout.model_module(api, module): f"{header}\n\n{text}"
@@ -250,6 +261,20 @@ def print_models(api: ir.Api) -> dict[str, str]:
         collected = _Collected()
         stage.feed(collected)
         return stage.results(collected)
+
+
+def _seen_key(spec: Path | None) -> str | None:
+    """The cache key that says "this spec (these bytes, these tools) was generated":
+    a hint for `ModelsStage`, never a reason to skip printing a module."""
+    if spec is None:
+        return None
+    try:
+        content = spec.read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256(b"oapigen-spec-seen\0" + salt().encode() + b"\0")
+    digest.update(content)
+    return digest.hexdigest()
 
 
 def _can_fork() -> bool:

@@ -385,9 +385,11 @@ def test_hostile_descriptions_compile_in_every_model(tmp_path: Path) -> None:
 
 
 def run_stage(
-    api: ir.Api, cache: Path | None, jobs: int = 1
+    api: ir.Api, cache: Path | None, jobs: int = 1, spec: Path | None = None
 ) -> tuple[dict[str, str], ModelsStage]:
-    with ModelsStage(jobs, use_cache=cache is not None, cache_dir=cache) as stage:
+    with ModelsStage(
+        jobs, use_cache=cache is not None, cache_dir=cache, spec=spec
+    ) as stage:
         with Formatter(jobs=1, use_cache=False) as formatter:
             stage.submit(api)
             stage.feed(formatter)
@@ -462,6 +464,29 @@ def test_the_worker_process_prints_what_the_main_process_prints(
     there, stage = run_stage(example, None, jobs=2)
     assert stage.workers == 1
     assert there == here
+
+
+def test_a_spec_generated_before_starts_no_worker_and_still_prints_what_is_missing(
+    tmp_path: Path, example: ir.Api
+) -> None:
+    cache, spec = tmp_path / "cache", tmp_path / "spec.yaml"
+    spec.write_bytes(EXAMPLE_SPEC.read_bytes())
+    first, stage = run_stage(example, cache, jobs=2, spec=spec)
+    assert stage.workers == 1 and stage.printed_modules == len(first)
+    second, stage = run_stage(example, cache, jobs=2, spec=spec)
+    assert (stage.workers, stage.printed_modules) == (0, 0)
+    assert second == first
+    # the hint is a guess, never a shortcut: modules missing from the cache are
+    # printed (in this process), and other bytes are another spec
+    for entry in cache.rglob("*"):  # module entries, not the small "seen" one
+        if entry.is_file() and entry.stat().st_size > 200:
+            entry.unlink()
+    third, stage = run_stage(example, cache, jobs=2, spec=spec)
+    assert stage.workers == 0 and stage.printed_modules > 0
+    assert third == first
+    spec.write_bytes(EXAMPLE_SPEC.read_bytes() + b"\n")
+    _, stage = run_stage(example, cache, jobs=2, spec=spec)
+    assert stage.workers == 1
 
 
 def test_a_worker_that_dies_is_reported_not_waited_for(
