@@ -80,7 +80,7 @@ def generate(
         mark("planned")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
             raise GeneratorError(diagnostics)
-        models.submit(api)
+        models.submit(api, document.locate)
         files = render(api, resources=False)
         formatter.submit_many(render_resources(api, include_async=False))
         formatter.submit_many({p: t for p, t in files.items() if "/_runtime/" not in p})

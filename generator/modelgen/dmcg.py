@@ -155,20 +155,39 @@ def _check(group: Group, found: Any, spec_file: str) -> dict[str, list[str]]:
         placed.setdefault(module, []).append(name)
     missing = set(group.expected) - seen
     if missing:
-        raise _mismatch(spec_file, f"dmcg made no class {sorted(missing)[0]!r}")
+        name = sorted(missing)[0]
+        raise _mismatch(
+            spec_file,
+            f"dmcg made no class {name!r}",
+            group.expected[name].pointer,
+            hint=MISSING_CLASS_HINT,
+        )
     return placed
 
 
-def _mismatch(spec_file: str, message: str) -> GeneratorError:
+# The one known cause (dmcg 0.89.0): a RootModel whose list contains itself, directly
+# or through other lists, is written as a bare `list` and then inlined away.
+MISSING_CLASS_HINT = (
+    "datamodel-code-generator cannot print a list that contains itself; "
+    "otherwise a generator bug: please report it with the spec that triggers it"
+)
+
+
+def _mismatch(
+    spec_file: str,
+    message: str,
+    pointer: str = "#/components/schemas",
+    hint: str = "a generator bug: please report it with the spec that triggers it",
+) -> GeneratorError:
     return GeneratorError(
         [
             error(
                 "E302",
                 spec_file,
                 None,
-                "#/components/schemas",
+                pointer,
                 f"models differ from the plan: {message}",
-                hint="a generator bug: please report it with the spec that triggers it",
+                hint=hint,
             )
         ]
     )

@@ -40,6 +40,7 @@ class Expected:
     # Tags this class inherits and a tagged union names it by: dmcg declares them again
     # in the class (`role: Literal["assistant"]`, the value the base already fixes).
     redeclared: frozenset[str] = frozenset()
+    pointer: str = "#/components/schemas"  # where its schema sits, for diagnostics
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,7 @@ class Prepared:
                     module,
                     tuple((f.name, f.wire_name) for f in model.fields),
                     frozenset(self.names.inherited_tags.get(name, ())),
+                    model.pointer,
                 )
                 for item in model.fields:
                     if item.name != item.wire_name:

@@ -27,7 +27,8 @@ import signal
 import sys
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from multiprocessing.process import BaseProcess
 from multiprocessing.queues import Queue
 from pathlib import Path
@@ -47,6 +48,7 @@ from .groups import Group, Prepared
 MAX_BIN_CLASSES = 100
 
 _Printed = dict[str, str]  # module -> source
+Locate = Callable[[str], tuple[str, "int | None"]]  # pointer -> (file, line)
 # ("ok", _Printed) | ("error", [Diagnostic]) | ("crash", message)
 _Outcome = tuple[str, object]
 
@@ -126,6 +128,7 @@ class ModelsStage:
         self._cached: dict[str, str] = {}  # module -> formatted text
         self._printed: dict[str, str] = {}  # module -> its key, printed in this run
         self._api: ir.Api | None = None
+        self._locate: Locate | None = None
         self.runs = 0  # dmcg runs (connected groups of modules to print)
 
     def __enter__(self) -> ModelsStage:
@@ -171,8 +174,10 @@ class ModelsStage:
     def printed_modules(self) -> int:
         return len(self._printed)
 
-    def submit(self, api: ir.Api) -> None:
+    def submit(self, api: ir.Api, locate: Locate | None = None) -> None:
+        """`locate` (the document's) gives the line of a diagnostic's pointer."""
         self._api = api
+        self._locate = locate
         prepared = Prepared(api.models, salt())
         for module, key in prepared.keys.items():
             hit = self._cache.get(key) if self._cache is not None else None
@@ -208,7 +213,14 @@ class ModelsStage:
                 pointer = "#/components/schemas"
                 diagnostics.append(error("E303", api.spec_name, None, pointer, message))
         if diagnostics:
-            raise GeneratorError(diagnostics)
+            raise GeneratorError([self._located(d) for d in diagnostics])
+
+    def _located(self, diagnostic: Diagnostic) -> Diagnostic:
+        if diagnostic.line is not None or self._locate is None:
+            return diagnostic
+        if diagnostic.pointer == "#/components/schemas":
+            return diagnostic  # the section: no line says more than the pointer
+        return replace(diagnostic, line=self._locate(diagnostic.pointer)[1])
 
     def _outcomes(self, api: ir.Api) -> Iterator[_Outcome]:
         local, self._local = self._local, []
@@ -253,11 +265,11 @@ class _Collected(dict[str, str]):
         self[path] = text
 
 
-def print_models(api: ir.Api) -> dict[str, str]:
+def print_models(api: ir.Api, locate: Locate | None = None) -> dict[str, str]:
     """{path: text} of every model module, printed in this process, without the cache
     or black: for checks of what the code does (tests), never for output."""
     with ModelsStage(1, use_cache=False) as stage:
-        stage.submit(api)
+        stage.submit(api, locate)
         collected = _Collected()
         stage.feed(collected)
         return stage.results(collected)

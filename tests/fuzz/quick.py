@@ -37,7 +37,7 @@ def generate_quick(spec: Path, out: Path) -> Outcome:
         document = load(spec)
         validate(document)
         api, diagnostics = planner.plan(document, spec_name=spec.name, package=package)
-        files = {**render(api), **print_models(api)}
+        files = {**render(api), **print_models(api, document.locate)}
     except GeneratorError as exc:
         return Outcome("diagnosed", exc.diagnostics)
     write_tree(files, out / package)
