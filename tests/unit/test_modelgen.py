@@ -457,9 +457,16 @@ def test_a_spec_renamed_keeps_its_cache_and_only_the_headers_change(
     assert all("from example-2.yaml." in t.split("\n", 1)[0] for t in bumped.values())
 
 
+def forking_allowed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stage forks only while the process has one thread; a thread another test
+    left running (a server's) must not turn these worker tests into in-process runs."""
+    monkeypatch.setattr(stage_module, "_can_fork", lambda: True)
+
+
 def test_the_worker_process_prints_what_the_main_process_prints(
-    example: ir.Api,
+    example: ir.Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    forking_allowed(monkeypatch)
     here, _ = run_stage(example, None, jobs=1)
     there, stage = run_stage(example, None, jobs=2)
     assert stage.workers == 1
@@ -492,9 +499,14 @@ def test_a_spec_generated_before_starts_no_worker_and_still_prints_what_is_missi
 def test_a_worker_that_dies_is_reported_not_waited_for(
     example: ir.Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    test_process = os.getpid()
+
     def die(*args: object) -> None:
+        if os.getpid() == test_process:  # never end the test run itself
+            raise AssertionError("printed in the test process: no worker was forked")
         os._exit(3)
 
+    forking_allowed(monkeypatch)
     # the worker is forked after this, so it runs the patched function
     monkeypatch.setattr(stage_module, "print_bin", die)
     with pytest.raises(GeneratorError) as caught:
