@@ -11,12 +11,11 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import httpx
 
 from ._base_client import BaseClient, CallOptions, ClientT, PreparedRequest
+from ._pool import Gate, guard_response, reap_if_full, reap_orphans
 from ._response import APIResponse, AsyncAPIResponse
 from ._types import Operation
 
 if TYPE_CHECKING:
-    import asyncio  # imported where used: sync-only programs never load asyncio
-
     if sys.version_info >= (3, 11):
         from typing import Unpack
     else:
@@ -145,16 +144,12 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
     _http_type = httpx.AsyncClient
     _raw_response_type = AsyncAPIResponse
 
-    # Bounds the requests handed to our own pool at once. httpcore's pool does work
-    # proportional to (queued requests x connections) on every state change, so
-    # 1,000 concurrent calls queued inside it stall the event loop for seconds; they
-    # wait on this semaphore instead (None for a user's http_client).
-    _gate: asyncio.Semaphore | None = None
+    # Bounds the requests handed to our own pool at once (see `Gate`); None for a
+    # user's http_client, whose pool other code may share.
+    _gate: Gate | None = None
 
     def _make_http_client(self) -> httpx.AsyncClient:
-        import asyncio
-
-        self._gate = asyncio.Semaphore(self._connection_limits.max_connections or 100)
+        self._gate = Gate(self._connection_limits.max_connections or 100)
         return super()._make_http_client()
 
     async def aclose(self) -> None:
@@ -248,25 +243,34 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
             await self._sleep(delay)
 
     async def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+        """One attempt: the response with its headers, and its body unless `stream`.
+        Cancelling it at any point leaves the pool whole (see `_pool.py`)."""
         gate = self._gate
         if gate is None:
-            return await self._http.send(request, stream=stream)
-        if gate.locked():  # the pool is busy: wait no longer than its pool timeout
-            import asyncio
-
-            pool_timeout = request.extensions.get("timeout", {}).get("pool")
+            # A user's pool may hold connections orphaned by someone else's
+            # cancelled request: reclaim them before queueing behind them.
+            reap_if_full(self._http)
+        elif not gate.try_acquire():
+            await gate.acquire(request.extensions.get("timeout", {}).get("pool"))
+        try:  # the gate is held until the body is read (a stream keeps its connection)
             try:
-                await asyncio.wait_for(gate.acquire(), pool_timeout)
-            except asyncio.TimeoutError:
-                raise httpx.PoolTimeout(
-                    "Timed out waiting for a connection", request=request
-                ) from None
-        else:
-            await gate.acquire()
-        try:  # released once the headers are in (a stream keeps its connection)
-            return await self._http.send(request, stream=stream)
+                response = await self._http.send(request, stream=True)
+            except BaseException:
+                # Cancelled or failed while the pool was handing out a connection:
+                # the connection may be left ownerless; reclaim it now.
+                reap_orphans(self._http)
+                raise
+            guard_response(response)
+            if not stream:
+                try:
+                    await response.aread()
+                except BaseException:
+                    await response.aclose()
+                    raise
+            return response
         finally:
-            gate.release()
+            if gate is not None:
+                gate.release()
 
     @staticmethod
     async def _read_error_body(response: httpx.Response) -> None:
