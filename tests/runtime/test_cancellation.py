@@ -142,22 +142,31 @@ def set_backend(http: httpx.AsyncClient, make: Callable[[Any], Any]) -> Any:
     return backend
 
 
-class Pair:
-    """The same calls through our client and through plain httpx, one pool slot each."""
+# Our client with its own pool, our client on a user's httpx.AsyncClient, plain httpx.
+WHICH = ["ours", "user_http_client", "plain"]
 
-    def __init__(self, server: FaultyServer, limit: int = 1) -> None:
+
+class Pair:
+    """The same calls through our client (its own pool, or a user's httpx client)
+    and through plain httpx, one pool slot each."""
+
+    def __init__(self, server: FaultyServer, which: str, limit: int = 1) -> None:
         timeout = httpx.Timeout(10.0, pool=POOL_TIMEOUT)
-        self.ours = client_class(limit)(
-            base_url=server.url, max_retries=0, timeout=timeout
-        )
         limits = httpx.Limits(max_connections=limit, max_keepalive_connections=limit)
         self.plain = httpx.AsyncClient(
             base_url=server.url, limits=limits, timeout=timeout
         )
+        self.ours = client_class(limit)(
+            base_url=server.url,
+            max_retries=0,
+            timeout=timeout,
+            http_client=self.plain if which == "user_http_client" else None,
+        )
+        self.which = which
 
-    async def call(self, which: str, timeout: float = POOL_TIMEOUT) -> object:
+    async def call(self, timeout: float = POOL_TIMEOUT) -> object:
         per_call = httpx.Timeout(10.0, pool=timeout)
-        if which == "ours":
+        if self.which != "plain":
             return await self.ours.request(
                 GET, object, path_params={"thing_id": "t1"}, timeout=per_call
             )
@@ -165,64 +174,70 @@ class Pair:
         response.raise_for_status()
         return response.json()
 
-    def http(self, which: str) -> httpx.AsyncClient:
-        return self.ours._http if which == "ours" else self.plain
+    async def open_stream(self) -> AsyncStream[Any] | httpx.Response:
+        if self.which != "plain":
+            return await self.ours.request(STREAM, ServerSentEvent)
+        request = self.plain.build_request("GET", "/stream")
+        return await self.plain.send(request, stream=True)
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        return self.plain if self.which == "plain" else self.ours._http
 
     async def aclose(self) -> None:
         await self.ours.aclose()
         await self.plain.aclose()
 
 
-async def check_pool(pair: Pair, which: str) -> None:
+async def check_pool(pair: Pair) -> None:
     """Ours: the slot is free and the next call goes through. Plain httpx: the slot
     is stuck and the next call cannot get a connection."""
     await settle()
-    http = pair.http(which)
-    if which == "ours":
-        assert stuck_slots(http) == 0 and pool_requests(http) == 0
-        assert await pair.call(which) == THING
+    if pair.which != "plain":
+        assert stuck_slots(pair.http) == 0 and pool_requests(pair.http) == 0
+        assert await pair.call() == THING
     else:
-        assert stuck_slots(http) == 1
+        assert stuck_slots(pair.http) == 1
         with pytest.raises(httpx.PoolTimeout):
-            await pair.call(which, timeout=0.2)
+            await pair.call(timeout=0.2)
 
 
-@pytest.mark.parametrize("which", ["ours", "plain"])
+@pytest.mark.parametrize("which", WHICH)
 async def test_cancelled_after_connecting(
     which: str, faulty_server: StartServer
 ) -> None:
     """The connection is open but was never used (HTTP/1.1 state NEW)."""
     server = faulty_server(default=Reply(200, THING), max_requests=10)
-    pair = Pair(server)
+    pair = Pair(server, which)
     try:
-        backend = set_backend(pair.http(which), CancelAfterConnect)
+        backend = set_backend(pair.http, CancelAfterConnect)
         with pytest.raises(asyncio.CancelledError):
-            await pair.call(which)
+            await pair.call()
         assert not backend.armed
-        await check_pool(pair, which)
+        await check_pool(pair)
     finally:
         await pair.aclose()
 
 
-@pytest.mark.parametrize("which", ["ours", "plain"])
+@pytest.mark.parametrize("which", WHICH)
 async def test_cancelled_while_giving_the_connection_back(
     which: str, faulty_server: StartServer
 ) -> None:
     """The response was read whole; closing it is cut short before the pool takes
     the request back."""
     server = faulty_server(default=Reply(200, THING), max_requests=10)
-    pair = Pair(server)
+    pair = Pair(server, which)
     try:
-        backend = set_backend(pair.http(which), CancelAfterResponse)
+        backend = set_backend(pair.http, CancelAfterResponse)
         with pytest.raises(asyncio.CancelledError):
-            await pair.call(which)
+            await pair.call()
         assert not backend.armed
-        await check_pool(pair, which)
+        await check_pool(pair)
     finally:
         await pair.aclose()
 
 
-@pytest.mark.parametrize("which", ["ours", "plain"])
+@pytest.mark.parametrize("which", WHICH)
 async def test_cancelled_after_being_handed_a_new_connection(
     which: str, faulty_server: StartServer
 ) -> None:
@@ -230,26 +245,22 @@ async def test_cancelled_after_being_handed_a_new_connection(
     state change, and is cancelled before it opens it."""
     endless = Events(events(1000), interval=0.01)
     server = faulty_server([endless], default=Reply(200, THING), max_requests=10)
-    pair = Pair(server)
-    http = pair.http(which)
+    pair = Pair(server, which)
     try:
-        # The only slot: a stream left open.
-        stream: AsyncStream[Any] | httpx.Response
-        if which == "ours":
-            stream = await pair.ours.request(STREAM, ServerSentEvent)
-        else:
-            request = pair.plain.build_request("GET", "/stream")
-            stream = await pair.plain.send(request, stream=True)
-        queued = asyncio.ensure_future(pair.call(which))
-        while pool_requests(http) < 2:  # until it waits inside the pool
+        stream = await pair.open_stream()  # the only slot: a stream left open
+        queued = asyncio.ensure_future(pair.call())
+        for _ in range(2000):  # until it waits inside the pool
+            if pool_requests(pair.http) == 2:
+                break
             await asyncio.sleep(0.005)
+        assert pool_requests(pair.http) == 2
         # Closing the unfinished stream closes its connection; the pool creates a
         # new one for the queued request, which is cancelled before it runs.
         await stream.aclose()
         queued.cancel()
         with pytest.raises(asyncio.CancelledError):
             await queued
-        await check_pool(pair, which)
+        await check_pool(pair)
     finally:
         await pair.aclose()
 
