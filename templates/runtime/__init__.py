@@ -10,6 +10,7 @@ from types import NoneType
 from typing import TYPE_CHECKING
 
 from ._client import AsyncAPIClient, SyncAPIClient
+from ._lazy import ModelRef
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -51,13 +52,21 @@ from ._types import (
 
 if TYPE_CHECKING:
     from ._binary import AsyncBinaryResponse, BinaryResponse
-    from ._streaming import AsyncStream, ServerSentEvent, Stream
+    from ._streaming import (
+        AsyncStream,
+        EventModels,
+        IncompleteStreamError,
+        ServerSentEvent,
+        Stream,
+    )
 
 # Loaded on first access, so `import` stays cheap.
 _LAZY = {
     "Stream": "._streaming",
     "AsyncStream": "._streaming",
     "ServerSentEvent": "._streaming",
+    "EventModels": "._streaming",
+    "IncompleteStreamError": "._streaming",
     "BinaryResponse": "._binary",
     "AsyncBinaryResponse": "._binary",
 }
@@ -95,9 +104,12 @@ __all__ = [
     "DEFAULT_CONNECTION_LIMITS",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "EventModels",
     "FileContent",
     "FileInput",
+    "IncompleteStreamError",
     "InternalServerError",
+    "ModelRef",
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",

@@ -25,6 +25,7 @@ from ._errors import (
     APITimeoutError,
     make_status_error,
 )
+from ._lazy import ModelRef
 from ._logs import protect_query_param, redact, redact_query_param
 from ._response import RAW_RESPONSE, APIResponse, AsyncAPIResponse, parse_json
 from ._retries import MAX_RETRY_AFTER, backoff, retry_after, should_retry
@@ -86,7 +87,7 @@ class CallOptions(RequestOptions, total=False):
     query: Mapping[str, object] | None
     headers: Mapping[str, object] | None
     body: object  # NOT_GIVEN: no body
-    body_model: type[pydantic.BaseModel] | None
+    body_model: type[pydantic.BaseModel] | ModelRef[Any] | None  # a ref: see _lazy.py
 
 
 _CALL_OPTION_NAMES = CallOptions.__optional_keys__  # every key: all are optional
@@ -274,13 +275,15 @@ class BaseClient(Generic[_HttpT]):
         query: Mapping[str, object] | None = None,
         headers: Mapping[str, object] | None = None,
         body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
+        body_model: type[pydantic.BaseModel] | ModelRef[Any] | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
     ) -> PreparedRequest:
         """The request of a call to `op` (the keyword arguments are `CallOptions`)."""
+        if isinstance(body_model, ModelRef):
+            body_model = body_model.resolve()
         url = self._base_url + build_path(op.path, path_params)
         if query or extra_query or self._auth_query:
             pairs: list[tuple[str, str]] = []
@@ -444,7 +447,7 @@ class BaseClient(Generic[_HttpT]):
                 return None
             return parse_json(response, cast_to)
         if kind == "sse":
-            return self._stream(response, cast_to)
+            return self._stream(response, cast_to, op)
         if kind == "binary":
             return self._binary(response)
         if kind == "text":
@@ -453,7 +456,9 @@ class BaseClient(Generic[_HttpT]):
             return None
         raise ValueError(f"{op.name}: unknown response kind {kind!r}")
 
-    def _stream(self, response: httpx.Response, chunk_type: Any) -> object:
+    def _stream(
+        self, response: httpx.Response, chunk_type: Any, op: Operation
+    ) -> object:
         raise NotImplementedError
 
     def _binary(self, response: httpx.Response) -> object:

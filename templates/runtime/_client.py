@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import httpx
 
 from ._base_client import BaseClient, CallOptions, ClientT, PreparedRequest
+from ._lazy import ModelRef, resolve, unresolved
 from ._pool import Gate, guard_response, reap_if_full, reap_orphans
-from ._response import APIResponse, AsyncAPIResponse
+from ._response import RAW_RESPONSE, APIResponse, AsyncAPIResponse
 from ._types import Operation
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     else:
         from typing_extensions import Unpack
 
-    from ._streaming import AsyncStream, Stream
+    from ._streaming import AsyncStream, ChunkType, Stream
 
 __all__ = ["SyncAPIClient", "AsyncAPIClient"]
 
@@ -55,19 +56,53 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         time.sleep(seconds)
 
     def request(
-        self, op: Operation, cast_to: type[T], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        cast_to: type[T] | ModelRef[T],
+        **options: Unpack[CallOptions],
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
         prepared = self._prepare(op, op.response in _STREAMED, **options)
         response = self._send(op, prepared)
-        return cast(T, self._result(op.response, op, cast_to, response))
+        return cast(T, self._finish(op.response, op, cast_to, response))
 
     def request_stream(
-        self, op: Operation, chunk_type: type[C], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        chunk_type: ChunkType[C],
+        **options: Unpack[CallOptions],
     ) -> Stream[C]:
         """Send `op` and return its server-sent events as a `Stream` of `chunk_type`."""
         response = self._send(op, self._prepare(op, True, **options))
-        return cast("Stream[C]", self._result("sse", op, chunk_type, response))
+        return cast("Stream[C]", self._finish("sse", op, chunk_type, response))
+
+    def _finish(
+        self, kind: str, op: Operation, cast_to: object, response: httpx.Response
+    ) -> object:
+        if kind == "sse":
+            if not RAW_RESPONSE.get():
+                self._check_event_stream(response)
+        else:
+            cast_to = resolve(cast_to)
+        return self._result(kind, op, cast_to, response)
+
+    @staticmethod
+    def _check_event_stream(response: httpx.Response) -> None:
+        """A streamed call answered with something else (an HTML page, a JSON body)
+        raises now, quoting it, rather than yielding nothing."""
+        from ._streaming import event_stream_error, is_event_stream
+
+        if is_event_stream(response):
+            return
+        try:
+            response.read()
+        except httpx.HTTPError:
+            pass  # the error quotes the content type alone
+        finally:
+            response.close()
+        error = event_stream_error(response)
+        if error is not None:
+            raise error
 
     def paginate(
         self,
@@ -90,10 +125,14 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         items: Iterator[I] = paginate_sync(fetch_page, items_field, cursor_param)
         return items
 
-    def _stream(self, response: httpx.Response, chunk_type: type[C]) -> Stream[C]:
+    def _stream(
+        self, response: httpx.Response, chunk_type: ChunkType[C], op: Operation
+    ) -> Stream[C]:
         from ._streaming import Stream
 
-        return Stream(response, chunk_type, client_logger=self._logger)
+        return Stream(
+            response, chunk_type, client_logger=self._logger, end_marker=op.stream_end
+        )
 
     def _binary(self, response: httpx.Response) -> object:
         from ._binary import BinaryResponse
@@ -169,19 +208,56 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         await asyncio.sleep(seconds)
 
     async def request(
-        self, op: Operation, cast_to: type[T], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        cast_to: type[T] | ModelRef[T],
+        **options: Unpack[CallOptions],
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
+        await _load_models(cast_to if op.response not in _STREAMED else None, options)
         prepared = self._prepare(op, op.response in _STREAMED, **options)
         response = await self._send(op, prepared)
-        return cast(T, self._result(op.response, op, cast_to, response))
+        return cast(T, await self._finish(op.response, op, cast_to, response))
 
     async def request_stream(
-        self, op: Operation, chunk_type: type[C], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        chunk_type: ChunkType[C],
+        **options: Unpack[CallOptions],
     ) -> AsyncStream[C]:
         """Send `op`; its server-sent events as an `AsyncStream` of `chunk_type`."""
+        await _load_models(None, options)
         response = await self._send(op, self._prepare(op, True, **options))
-        return cast("AsyncStream[C]", self._result("sse", op, chunk_type, response))
+        return cast(
+            "AsyncStream[C]", await self._finish("sse", op, chunk_type, response)
+        )
+
+    async def _finish(
+        self, kind: str, op: Operation, cast_to: object, response: httpx.Response
+    ) -> object:
+        if kind == "sse":
+            if not RAW_RESPONSE.get():
+                await self._check_event_stream(response)
+        else:
+            cast_to = resolve(cast_to)
+        return self._result(kind, op, cast_to, response)
+
+    @staticmethod
+    async def _check_event_stream(response: httpx.Response) -> None:
+        """See `SyncAPIClient._check_event_stream`."""
+        from ._streaming import event_stream_error, is_event_stream
+
+        if is_event_stream(response):
+            return
+        try:
+            await response.aread()
+        except httpx.HTTPError:
+            pass  # the error quotes the content type alone
+        finally:
+            await response.aclose()
+        error = event_stream_error(response)
+        if error is not None:
+            raise error
 
     def paginate(
         self,
@@ -204,10 +280,14 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         items: AsyncIterator[I] = paginate_async(fetch_page, items_field, cursor_param)
         return items
 
-    def _stream(self, response: httpx.Response, chunk_type: type[C]) -> AsyncStream[C]:
+    def _stream(
+        self, response: httpx.Response, chunk_type: ChunkType[C], op: Operation
+    ) -> AsyncStream[C]:
         from ._streaming import AsyncStream
 
-        return AsyncStream(response, chunk_type, client_logger=self._logger)
+        return AsyncStream(
+            response, chunk_type, client_logger=self._logger, end_marker=op.stream_end
+        )
 
     def _binary(self, response: httpx.Response) -> object:
         from ._binary import AsyncBinaryResponse
@@ -280,3 +360,15 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
             pass  # the status error is raised without a body
         finally:
             await response.aclose()
+
+
+async def _load_models(cast_to: object, options: CallOptions) -> None:
+    """Import the models a call names by `ModelRef` in a worker thread, so the first
+    call of an operation does not stall the event loop; then use the classes."""
+    refs = unresolved([cast_to, options.get("body_model")])
+    if refs:
+        import asyncio
+
+        from ._lazy import load
+
+        await asyncio.to_thread(load, refs)

@@ -82,6 +82,9 @@ class Operation:
     file_fields: frozenset[str] = frozenset()
     # wire name -> "form" | "form:noexplode" | "deepObject" | "spaceDelimited" | ...
     query_styles: Mapping[str, str] = field(default_factory=dict)
+    # The data of the event that ends a stream of this operation ("[DONE]" for
+    # OpenAI): a stream whose body ends without it raises IncompleteStreamError.
+    stream_end: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
