@@ -25,6 +25,7 @@ from ._errors import (
     APITimeoutError,
     make_status_error,
 )
+from ._deadline import deadline_at
 from ._lazy import ModelRef
 from ._logs import protect_query_param, redact, redact_query_param
 from ._response import RAW_RESPONSE, APIResponse, AsyncAPIResponse, parse_json
@@ -94,14 +95,22 @@ _CALL_OPTION_NAMES = CallOptions.__optional_keys__  # every key: all are optiona
 
 
 class PreparedRequest:
-    """A request ready to send, and whether it may be sent again."""
+    """A request ready to send, whether it may be sent again, and the monotonic
+    time its call must end by (see `_deadline.py`)."""
 
-    __slots__ = ("request", "replayable", "stream")
+    __slots__ = ("request", "replayable", "stream", "deadline")
 
-    def __init__(self, request: httpx.Request, replayable: bool, stream: bool) -> None:
+    def __init__(
+        self,
+        request: httpx.Request,
+        replayable: bool,
+        stream: bool,
+        deadline: float | None = None,
+    ) -> None:
         self.request = request
         self.replayable = replayable
         self.stream = stream
+        self.deadline = deadline
 
 
 class BaseClient(Generic[_HttpT]):
@@ -124,6 +133,7 @@ class BaseClient(Generic[_HttpT]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: _HttpT | None = None,
+        deadline: float | None = None,
     ) -> None:
         config = getattr(type(self), "_config", None)
         if not isinstance(config, ClientConfig):
@@ -140,6 +150,8 @@ class BaseClient(Generic[_HttpT]):
             raise ValueError("max_retries must be 0 or more")
         self._api_key = api_key
         self.timeout = _as_timeout(timeout)
+        deadline_at(deadline)  # checks it
+        self.deadline = deadline
         self.max_retries = max_retries
         self._custom_headers = dict(default_headers) if default_headers else {}
         self._logger = logging.getLogger(config.package)
@@ -240,6 +252,7 @@ class BaseClient(Generic[_HttpT]):
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        deadline: float | None | NotGiven = NOT_GIVEN,
     ) -> ClientT:
         """A copy with some settings changed, sharing this client's connection pool
         (closing the copy leaves the pool open). `default_headers` are added to the
@@ -256,6 +269,7 @@ class BaseClient(Generic[_HttpT]):
             ),
             default_headers=headers,
             http_client=self._http,
+            deadline=self.deadline if isinstance(deadline, NotGiven) else deadline,
         )
         # Share what belongs to the pool (its gate) and test hooks set on this client.
         for name in ("_gate", "_sleep", "_jitter"):
@@ -280,8 +294,12 @@ class BaseClient(Generic[_HttpT]):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: float | None | NotGiven = NOT_GIVEN,
     ) -> PreparedRequest:
         """The request of a call to `op` (the keyword arguments are `CallOptions`)."""
+        ends_by = deadline_at(
+            self.deadline if isinstance(deadline, NotGiven) else deadline
+        )
         if isinstance(body_model, ModelRef):
             body_model = body_model.resolve()
         url = self._base_url + build_path(op.path, path_params)
@@ -320,7 +338,7 @@ class BaseClient(Generic[_HttpT]):
             files=encoded.files,
             extensions=extensions,
         )
-        return PreparedRequest(request, encoded.replayable, streamed)
+        return PreparedRequest(request, encoded.replayable, streamed, ends_by)
 
     @staticmethod
     def _page_options(

@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, TypeVar, cast
 import httpx
 
 from ._base_client import BaseClient, CallOptions, ClientT, PreparedRequest
+from ._deadline import DeadlineExceeded, clamp_timeouts, limit_response
+from ._errors import APITimeoutError
 from ._lazy import ModelRef, resolve, unresolved
 from ._pool import Gate, guard_response, reap_if_full, reap_orphans
 from ._response import RAW_RESPONSE, APIResponse, AsyncAPIResponse
@@ -142,22 +144,30 @@ class SyncAPIClient(BaseClient[httpx.Client]):
     def _send(self, op: Operation, prepared: PreparedRequest) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response or raise an APIError."""
         request = prepared.request
+        deadline = prepared.deadline
         left = self.max_retries if prepared.replayable else 0
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
-                response = self._http.send(request, stream=prepared.stream)
+                if deadline is None:
+                    response = self._http.send(request, stream=prepared.stream)
+                else:
+                    response = self._send_by(deadline, request, prepared.stream)
             except httpx.HTTPError as exc:
+                if isinstance(exc, DeadlineExceeded):
+                    raise _deadline_error(request) from exc
                 delay = self._transport_retry_delay(exc, request, attempt, left)
+                if _past(deadline, delay):  # no time left to retry: as if none left
+                    raise self._transport_error(exc, request) from exc
                 why = type(exc).__name__
             else:
                 self._log_response(op, request, response.status_code, started)
                 if response.status_code < 400:
                     return response
                 wait = self._status_retry_delay(response, attempt, left)
-                if wait is None:
-                    if prepared.stream:
+                if wait is None or _past(deadline, wait):  # not retried
+                    if prepared.stream or deadline is not None:
                         self._read_error_body(response)
                     raise self._status_error(response)
                 response.close()
@@ -166,6 +176,22 @@ class SyncAPIClient(BaseClient[httpx.Client]):
             left -= 1
             self._log_retry(op, request, attempt, delay, why)
             self._sleep(delay)
+
+    def _send_by(
+        self, deadline: float, request: httpx.Request, stream: bool
+    ) -> httpx.Response:
+        """One attempt of a call with a deadline: every wait cut to the time left,
+        the body checked as it arrives (read here unless `stream`)."""
+        clamp_timeouts(request, deadline)
+        response = self._http.send(request, stream=True)
+        limit_response(response, deadline)
+        if not stream and response.status_code < 400:
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+        return response
 
     @staticmethod
     def _read_error_body(response: httpx.Response) -> None:
@@ -297,21 +323,29 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
     async def _send(self, op: Operation, prepared: PreparedRequest) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response or raise an APIError."""
         request = prepared.request
+        deadline = prepared.deadline
         left = self.max_retries if prepared.replayable else 0
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
-                response = await self._send_once(request, prepared.stream)
+                if deadline is None:
+                    response = await self._send_once(request, prepared.stream)
+                else:
+                    response = await self._send_by(deadline, request, prepared.stream)
             except httpx.HTTPError as exc:
+                if isinstance(exc, DeadlineExceeded):
+                    raise _deadline_error(request) from exc
                 delay = self._transport_retry_delay(exc, request, attempt, left)
+                if _past(deadline, delay):  # no time left to retry: as if none left
+                    raise self._transport_error(exc, request) from exc
                 why = type(exc).__name__
             else:
                 self._log_response(op, request, response.status_code, started)
                 if response.status_code < 400:
                     return response
                 wait = self._status_retry_delay(response, attempt, left)
-                if wait is None:
+                if wait is None or _past(deadline, wait):  # not retried
                     if prepared.stream:
                         await self._read_error_body(response)
                     raise self._status_error(response)
@@ -322,7 +356,27 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
             self._log_retry(op, request, attempt, delay, why)
             await self._sleep(delay)
 
-    async def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+    async def _send_by(
+        self, deadline: float, request: httpx.Request, stream: bool
+    ) -> httpx.Response:
+        """One attempt of a call with a deadline: every wait cut to the time left,
+        the attempt stopped at the deadline (Python 3.11+), the body limited too."""
+        clamp_timeouts(request, deadline)
+        if sys.version_info < (3, 11):  # pragma: no cover - checked as data arrives
+            return await self._send_once(request, stream, deadline)
+        import asyncio
+
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._send_once(request, stream, deadline)
+        except TimeoutError:
+            raise DeadlineExceeded(
+                "The call's deadline passed", request=request
+            ) from None
+
+    async def _send_once(
+        self, request: httpx.Request, stream: bool, deadline: float | None = None
+    ) -> httpx.Response:
         """One attempt: the response with its headers, and its body unless `stream`.
         Cancelling it at any point leaves the pool whole (see `_pool.py`)."""
         gate = self._gate
@@ -341,6 +395,8 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
                 reap_orphans(self._http)
                 raise
             guard_response(response)
+            if deadline is not None:
+                limit_response(response, deadline)
             if not stream:
                 try:
                     await response.aread()
@@ -372,3 +428,12 @@ async def _load_models(cast_to: object, options: CallOptions) -> None:
         from ._lazy import load
 
         await asyncio.to_thread(load, refs)
+
+
+def _past(deadline: float | None, wait: float) -> bool:
+    """Whether waiting `wait` seconds would end past `deadline`."""
+    return deadline is not None and time.monotonic() + wait >= deadline
+
+
+def _deadline_error(request: httpx.Request) -> APITimeoutError:
+    return APITimeoutError(request, "The call ran past its deadline.")

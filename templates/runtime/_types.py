@@ -113,3 +113,5 @@ class RequestOptions(TypedDict, total=False):
     extra_query: Mapping[str, object] | None
     extra_body: Mapping[str, object] | None
     timeout: float | httpx.Timeout | None | NotGiven
+    # Seconds for the whole call, retries and body included (None: no deadline).
+    deadline: float | None | NotGiven
