@@ -76,7 +76,13 @@ def warm_up() -> None:
 
 
 def load(refs: Iterable[ModelRef[Any]]) -> None:
-    """Resolve `refs` (run in a worker thread by the async client)."""
+    """Resolve `refs` and build their validators (models are built on first use):
+    run in a worker thread by the async client."""
     warm_up()
     for ref in refs:
-        ref.resolve()
+        model = ref.resolve()
+        if not getattr(model, "__pydantic_complete__", True):
+            try:
+                model.model_rebuild()
+            except Exception:  # noqa: BLE001 - left to be built (and fail) on use
+                pass
