@@ -27,7 +27,7 @@ from oag_runtime import (
     ClientConfig,
     Operation,
 )
-from oag_runtime._pool import pools_of
+from oag_runtime._pool import Gate, pools_of
 from oag_runtime._streaming import AsyncStream, ServerSentEvent
 
 CONFIG = ClientConfig("canceltest", "1.0.0", "", "")
@@ -437,3 +437,45 @@ async def test_gate_slot_survives_cancelled_waiters(
         await plain_call(client)
     finally:
         await client.aclose()
+
+
+async def test_gate_is_first_come_first_served() -> None:
+    gate = Gate(1)
+    await gate.acquire(None)
+    order: list[int] = []
+
+    async def waiter(n: int) -> None:
+        await gate.acquire(None)
+        order.append(n)
+        gate.release()
+
+    tasks = [asyncio.ensure_future(waiter(n)) for n in range(5)]
+    await asyncio.sleep(0)
+    assert gate.free == 0 and not gate.try_acquire()
+    gate.release()
+    await asyncio.gather(*tasks)
+    assert order == [0, 1, 2, 3, 4] and gate.free == 1
+
+
+async def test_gate_slot_handed_to_a_cancelled_waiter_is_passed_on() -> None:
+    gate = Gate(1)
+    await gate.acquire(None)
+    first = asyncio.ensure_future(gate.acquire(None))
+    second = asyncio.ensure_future(gate.acquire(None))
+    await asyncio.sleep(0)
+    gate.release()  # hands the slot to `first`...
+    first.cancel()  # ...which is cancelled before it runs
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    await asyncio.wait_for(second, 5)  # the slot went on to `second`
+    gate.release()
+    assert gate.free == 1
+
+
+async def test_gate_waiter_times_out_with_pool_timeout() -> None:
+    gate = Gate(1)
+    await gate.acquire(None)
+    with pytest.raises(httpx.PoolTimeout):
+        await gate.acquire(0.01)
+    gate.release()
+    assert gate.free == 1 and gate.try_acquire()
