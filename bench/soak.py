@@ -28,7 +28,7 @@ SERVER = HERE / "soak_server.py"
 WORKER = HERE / "soak_worker.py"
 TIMEOUT_S = 900.0
 MODES = ("async", "sync")
-LOAD_FIELDS = ("calls_per_s", "p50_ms", "p99_ms", "cpu_us_per_call")
+LOAD_FIELDS = ("calls_per_s", "p50_ms", "p99_ms", "cpu_us_per_call", "first_batch_ms")
 
 
 @dataclass
@@ -219,7 +219,9 @@ def render(section: dict[str, Any]) -> str:
         f"(median of {section['rounds']} runs; each client with its default pool: "
         "oapigen 100 connections, the SDK 1,000, plain httpx set to 100); "
         "x SDK = / the official SDK (calls/s: above 1.00 is faster; latency, CPU: "
-        "below 1.00 is better)"
+        "below 1.00 is better); 1st batch = the slowest of a fresh client's first "
+        f"{section['concurrency']} calls, all at once (the warm-up, not in the other "
+        "figures)"
     ]
     for mode in MODES:
         rows = []
@@ -236,12 +238,14 @@ def render(section: dict[str, Any]) -> str:
                     _num(cell["p99_ms"], 1),
                     _num(ratio(cell["p99_ms"], theirs.get("p99_ms")), 2, 5),
                     _num(cell["cpu_us_per_call"]),
+                    _num(cell["first_batch_ms"]),
                     _num(cell["rss_start_mb"], 1),
                     _num(cell["rss_end_mb"], 1),
                 ]
             )
         header = [f"{mode} client", "status", "calls/s", "x SDK", "p50 ms"]
-        header += ["p99 ms", "x SDK", "CPU µs/call", "RSS MB start", "end"]
+        header += ["p99 ms", "x SDK", "CPU µs/call", "1st batch ms", "RSS MB start"]
+        header += ["end"]
         parts += ["", _table(header, rows)]
     rows = []
     for entry in targets.values():

@@ -17,7 +17,7 @@ from typing import Any, Generic, TypeVar, cast
 
 __all__ = ["ModelRef", "resolve", "unresolved", "warm_up"]
 
-T = TypeVar("T")
+T = TypeVar("T", covariant=True)  # a ref to a subclass is a ref to its base
 
 _warm = False
 _warm_lock = threading.Lock()
