@@ -211,6 +211,8 @@ class _GuardedStream(httpx.AsyncByteStream):
         try:
             async for chunk in self._inner:
                 yield chunk
+        except GeneratorExit:
+            raise  # abandoned, not failed: the response's own close will run
         except BaseException:
             # The pool stream closes itself when reading fails: check it got through.
             _finish_close(self._pool_stream)

@@ -428,6 +428,7 @@ class AsyncStream(_EventStream[T]):
                     raise self._read_error(exc) from exc
                 for event in self._decoder.feed(raw):
                     if self._is_end(event):
+                        await _drain(raw_chunks)
                         return
                     yield self._convert(event)
             cut_short = self._end_error()
@@ -435,3 +436,26 @@ class AsyncStream(_EventStream[T]):
                 raise cut_short
         finally:
             await response.aclose()
+
+
+# After the end marker, what is left of the body (usually just the end of the chunked
+# encoding, already received) is read so the connection can be reused; a server
+# that keeps sending, or keeps the body open, gets the connection closed instead.
+_DRAIN_BYTES = 64 * 1024
+_DRAIN_SECONDS = 1.0
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    import asyncio
+
+    async def read_rest() -> None:
+        left = _DRAIN_BYTES
+        async for raw in chunks:
+            left -= len(raw)
+            if left < 0:
+                return
+
+    try:
+        await asyncio.wait_for(read_rest(), _DRAIN_SECONDS)
+    except (asyncio.TimeoutError, httpx.HTTPError):
+        pass  # the connection is closed rather than reused

@@ -33,6 +33,8 @@ from oag_runtime._streaming import AsyncStream, ServerSentEvent
 CONFIG = ClientConfig("canceltest", "1.0.0", "", "")
 GET = Operation("getThing", "get", "/things/{thing_id}")
 STREAM = Operation("streamThings", "get", "/stream", response="sse")
+# Handed over unread: holds its connection until closed, whatever the body.
+HOLD = Operation("holdThing", "get", "/things/t1", response="binary")
 THING = {"id": "t1"}
 StartServer = Callable[..., FaultyServer]
 
@@ -360,10 +362,10 @@ async def test_pool_survives_a_storm_of_cancellations(
         await wait_for_server_connections(server, LIMIT)
         assert server.open_connections <= LIMIT
         server.reset_peak()
-        # Every slot works: LIMIT streams held open at once, then the normal calls.
-        streams = [await client.request(STREAM, ServerSentEvent) for _ in range(LIMIT)]
-        for stream in streams:
-            await stream.aclose()
+        # Every slot works: LIMIT responses held open at once, then the normal calls.
+        held = [await client.request(HOLD, object) for _ in range(LIMIT)]
+        for response in held:
+            await response.aclose()
         results = await asyncio.gather(
             *(CALLS[kind](client) for _ in range(NORMAL_CALLS)),
             return_exceptions=True,

@@ -300,3 +300,30 @@ def test_incomplete_stream_error_is_exported() -> None:
     assert oag_runtime.IncompleteStreamError is IncompleteStreamError
     assert "IncompleteStreamError" in oag_runtime.__all__
     assert issubclass(IncompleteStreamError, APIConnectionError)
+
+
+def test_async_stream_leaves_its_connection_reusable(
+    faulty_server: StartServer,
+) -> None:
+    """What follows the end marker (the end of the chunked body) is read, so the
+    connection goes back to the pool; a server that keeps the body open after the
+    marker gets its connection closed instead, and the stream still ends."""
+    lingering = Events([data(0), DONE] + [": still here\n\n"] * 50, interval=0.1)
+    server = faulty_server(
+        [Events([data(0), DONE]), Events([data(1), DONE]), lingering],
+        default=Events([data(2), DONE]),
+    )
+
+    async def run() -> list[list[Chunk]]:
+        received = []
+        async with AsyncClient(base_url=server.url, max_retries=0) as client:
+            for _ in range(4):
+                stream = await client.request_stream(CHAT, Chunk, body={})
+                received.append([chunk async for chunk in stream])
+        return received
+
+    received = asyncio.run(run())
+    assert received == [[Chunk(n=0)], [Chunk(n=1)], [Chunk(n=0)], [Chunk(n=2)]]
+    connections = [request.connection for request in server.requests]
+    assert connections[0] == connections[1] == connections[2]
+    assert connections[3] != connections[2]
