@@ -1,0 +1,145 @@
+"""The runtime's cancellation safety and stream endings, through the generated OpenAI
+2.3.0 client (tests/conftest.py generates it), against the fault server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+import httpx
+import pytest
+from servers.faulty import Events, FaultyServer, Reply
+
+StartServer = Callable[..., FaultyServer]
+CHAT = {
+    "id": "chatcmpl-1",
+    "object": "chat.completion",
+    "created": 1,
+    "model": "gpt-4o-mini",
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "Hi", "refusal": None},
+            "finish_reason": "stop",
+            "logprobs": None,
+        }
+    ],
+}
+MESSAGES = [{"role": "user", "content": "hi"}]
+
+
+def chunk(n: int) -> str:
+    body = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": "gpt-4o-mini",
+        "choices": [{"index": 0, "delta": {"content": f"t{n}"}, "finish_reason": None}],
+    }
+    return f"data: {json.dumps(body)}\n\n"
+
+
+@pytest.fixture(params=["sync", "async"])
+def mode(request: pytest.FixtureRequest) -> str:
+    value: str = request.param
+    return value
+
+
+def stream_chat(mode: str, package: ModuleType, url: str) -> tuple[list[str], Any]:
+    """The delta texts received, and what was raised (or None)."""
+    texts: list[str] = []
+    try:
+        if mode == "sync":
+            with package.Client(api_key="sk-test", base_url=url) as client:
+                stream = client.chat.create_chat_completion(
+                    model="gpt-4o-mini", messages=MESSAGES, stream=True
+                )
+                for item in stream:
+                    texts.append(item.choices[0].delta.content)
+        else:
+
+            async def run() -> None:
+                async with package.AsyncClient(api_key="sk-test", base_url=url) as c:
+                    stream = await c.chat.create_chat_completion(
+                        model="gpt-4o-mini", messages=MESSAGES, stream=True
+                    )
+                    async for item in stream:
+                        texts.append(item.choices[0].delta.content)
+
+            asyncio.run(run())
+    except Exception as exc:  # noqa: BLE001 - returned for the test to check
+        return texts, exc
+    return texts, None
+
+
+@pytest.mark.openai
+def test_chat_stream_cut_mid_event(
+    mode: str, openai_package: ModuleType, faulty_server: StartServer
+) -> None:
+    server = faulty_server([Events([chunk(0), chunk(1), chunk(2)[:40]])])
+    texts, raised = stream_chat(mode, openai_package, server.url)
+    assert texts == ["t0", "t1"]
+    runtime = openai_package._runtime
+    assert isinstance(raised, runtime.IncompleteStreamError)
+    assert isinstance(raised, openai_package.APIConnectionError)
+    assert raised.events_received == 2
+
+
+@pytest.mark.openai
+def test_chat_stream_answered_with_html(
+    mode: str, openai_package: ModuleType, faulty_server: StartServer
+) -> None:
+    page = Reply(200, b"<html>maintenance</html>", {"Content-Type": "text/html"})
+    server = faulty_server([page])
+    texts, raised = stream_chat(mode, openai_package, server.url)
+    assert texts == []
+    assert isinstance(raised, openai_package.APIResponseValidationError)
+    assert "text/html" in str(raised) and "maintenance" in str(raised)
+
+
+@pytest.mark.openai
+@pytest.mark.slow
+async def test_generated_async_client_survives_cancellations(
+    openai_package: ModuleType, faulty_server: StartServer
+) -> None:
+    server = faulty_server(default=Reply(200, CHAT, delay=0.002), max_requests=10**6)
+    limit = 20
+
+    class Client(openai_package.AsyncClient):  # type: ignore[name-defined,misc]
+        _connection_limits = httpx.Limits(
+            max_connections=limit, max_keepalive_connections=limit
+        )
+
+    timeout = httpx.Timeout(10.0, pool=20.0)
+    async with Client(api_key="sk-test", base_url=server.url, timeout=timeout) as c:
+
+        async def call() -> None:
+            result = await c.chat.create_chat_completion(
+                model="gpt-4o-mini", messages=MESSAGES
+            )
+            assert result.choices[0].message.content == "Hi"
+
+        rng = random.Random(14)
+        cancelled = 0
+
+        async def worker() -> None:
+            nonlocal cancelled
+            while cancelled < 1000:
+                try:
+                    await asyncio.wait_for(call(), rng.uniform(0.0005, 0.060))
+                except asyncio.TimeoutError:
+                    cancelled += 1
+
+        await asyncio.gather(*(worker() for _ in range(2 * limit)))
+        for _ in range(5):
+            await asyncio.sleep(0.01)
+        pool = c._http._transport._pool
+        assert [
+            conn for conn in pool._connections if not conn.is_idle()
+        ] == [] and pool._requests == []
+        results = await asyncio.gather(*(call() for _ in range(300)))
+        assert results == [None] * 300
