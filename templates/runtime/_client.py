@@ -109,8 +109,8 @@ class SyncAPIClient(BaseClient[httpx.Client]):
     def paginate(
         self,
         op: Operation,
-        page_type: type[P],
-        item_type: type[I],
+        page_type: type[P] | ModelRef[P],
+        item_type: type[I] | ModelRef[I],
         *,
         items_field: str = "data",
         cursor_param: str = "after",
@@ -288,8 +288,8 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
     def paginate(
         self,
         op: Operation,
-        page_type: type[P],
-        item_type: type[I],
+        page_type: type[P] | ModelRef[P],
+        item_type: type[I] | ModelRef[I],
         *,
         items_field: str = "data",
         cursor_param: str = "after",
