@@ -4,8 +4,10 @@ local server in its own process (bench/soak_server.py), and a cancellation storm
 Every client runs in a fresh worker process (bench/soak_worker.py, in the `clients`
 venv), round-robin across clients, so a burst of machine load lands on all of them
 alike. Reported per client and mode: calls/s, p50/p99 latency, CPU per call, RSS
-after the warm-up and at the end; for the storm, the pool slots left stuck after
-2,000 random cancellations and how many of 300 normal calls then succeed.
+after the warm-up and at the end; for the storms (at two concurrencies: 20, where
+calls finish within the cancellation window, and 200, where they queue), the pool
+slots left stuck after 2,000 random cancellations and how many of 300 normal calls
+then succeed.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ SERVER = HERE / "soak_server.py"
 WORKER = HERE / "soak_worker.py"
 TIMEOUT_S = 900.0
 MODES = ("async", "sync")
+STORM_CONCURRENCY = (20, 200)
 LOAD_FIELDS = ("calls_per_s", "p50_ms", "p99_ms", "cpu_us_per_call", "first_batch_ms")
 
 
@@ -41,7 +44,7 @@ class SoakTarget:
     load: dict[str, list[dict[str, Any]]] = field(
         default_factory=lambda: {mode: [] for mode in MODES}
     )
-    storm: dict[str, Any] | None = None
+    storms: dict[str, dict[str, Any]] = field(default_factory=dict)
     error: str | None = None
 
 
@@ -129,16 +132,20 @@ def measure(
             log(f"  soak round {index + 1}/{rounds} done")
     # A little latency, so that calls are cancelled at every stage of their life.
     with _Server(delay=0.002) as server:
-        for target in targets:
-            if target.error:
-                continue
-            target.storm = _run_worker(
-                target,
-                ["storm", "--url", server.url, "--cancellations", str(cancellations)]
-                + ["--concurrency", str(concurrency)],
-            )
-            if target.storm is None:
-                log(f"  storm {target.label}: FAILED {target.error}")
+        for storm_concurrency in STORM_CONCURRENCY:
+            for target in targets:
+                if target.error:
+                    continue
+                result = _run_worker(
+                    target,
+                    ["storm", "--url", server.url]
+                    + ["--cancellations", str(cancellations)]
+                    + ["--concurrency", str(storm_concurrency)],
+                )
+                if result is None:
+                    log(f"  storm {target.label}: FAILED {target.error}")
+                else:
+                    target.storms[str(storm_concurrency)] = result
         log("  cancellation storms done")
 
 
@@ -150,7 +157,7 @@ def summarize(targets: list[SoakTarget]) -> dict[str, Any]:
             "status": "failed" if target.error else "ok",
             "error": target.error,
             "load": {},
-            "storm": target.storm,
+            "storms": target.storms,
             "samples": target.load,
         }
         for mode in MODES:
@@ -248,33 +255,39 @@ def render(section: dict[str, Any]) -> str:
         header += ["end"]
         parts += ["", _table(header, rows)]
     rows = []
-    for entry in targets.values():
-        storm = entry.get("storm") or {}
-        if not storm:
-            continue
-        rows.append(
-            [
-                entry["label"],
-                f"{storm['cancellations']}",
-                f"{storm['completed_during_storm']}",
-                f"{storm['stuck_slots']}/{storm['pool_limit']}",
-                f"{storm['normal_ok']}/{storm['normal_calls']}",
-                ",".join(storm["normal_errors"]) or "-",
-                f"{storm['server_open_connections']}",
-            ]
-        )
+    for concurrency in STORM_CONCURRENCY:
+        for entry in targets.values():
+            storm = entry.get("storms", {}).get(str(concurrency))
+            if storm:
+                rows.append(_storm_row(entry["label"], concurrency, storm))
     if rows:
-        header = ["async client", "cancelled", "completed", "stuck slots"]
+        header = ["async client", "concurrency", "cancelled", "completed"]
+        header += ["stuck slots"]
         header += ["normal calls ok", "errors", "server conns"]
         parts += [
             "",
-            f"Cancellation storm: asyncio.wait_for with random 0.5-60 ms timeouts at "
-            f"concurrency {section['concurrency']}, then 300 normal calls (50 at a "
-            "time, 5 s pool timeout); stuck slots = pool connections neither idle "
-            "nor closed with nothing in flight",
+            "Cancellation storms: calls cancelled by asyncio.wait_for with random "
+            "0.5-60 ms timeouts (every client on a pool of 100), then 300 normal calls "
+            "(50 at a time, 5 s pool timeout); stuck slots = pool connections neither "
+            "idle nor closed with nothing in flight; completed = calls that returned "
+            "a result instead of being cancelled (late: more than twice their "
+            "timeout + 50 ms after it, i.e. the cancellation was lost)",
             _table(header, rows),
         ]
     for entry in targets.values():
         if entry["error"]:
             parts.append(f"  {entry['label']}: failed: {entry['error']}")
     return "\n".join(parts)
+
+
+def _storm_row(label: str, concurrency: int, storm: dict[str, Any]) -> list[str]:
+    return [
+        label,
+        str(concurrency),
+        f"{storm['cancellations']}",
+        f"{storm['completed_during_storm']} ({storm.get('completed_late', '?')} late)",
+        f"{storm['stuck_slots']}/{storm['pool_limit']}",
+        f"{storm['normal_ok']}/{storm['normal_calls']}",
+        ",".join(storm["normal_errors"]) or "-",
+        f"{storm['server_open_connections']}",
+    ]
