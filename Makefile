@@ -8,11 +8,16 @@ SPEC ?= specs/example.yaml
 OUT ?= generated
 SHARED ?= ../shared
 PYTEST_ARGS ?=
+# OpenAPI Overlays (space-separated, applied in order) and a generator config; the OpenAI
+# specs get the project's own config (which names specs/openai.overlay.yaml) by default.
+OVERLAY ?=
+CONFIG ?= $(if $(filter openai-%,$(notdir $(SPEC))),specs/openai.oapigen.toml)
+GENERATE_ARGS = $(if $(CONFIG),--config $(CONFIG)) $(foreach o,$(OVERLAY),--overlay $(o))
 
 .PHONY: help venv generate check test test-fast specs lint golden conformance bench clean
 
 help:
-	@echo "make generate [SPEC=specs/openai-2.3.0.yaml]  generate generated/<package>/"
+	@echo "make generate [SPEC=specs/openai-2.3.0.yaml] [OVERLAY=a.yaml] [CONFIG=oapigen.toml]"
 	@echo "make test | test-fast | lint | check | specs | golden | conformance | bench"
 
 $(STAMP): pyproject.toml
@@ -26,14 +31,14 @@ venv: $(STAMP)
 # Writes $(OUT)/<package>/ and makes the package importable from the venv without an
 # install step (a .pth file pointing at the generated project).
 generate: $(STAMP)
-	$(PY) -m oapigen $(SPEC) --output $(OUT)
+	$(PY) -m oapigen $(SPEC) --output $(OUT) $(GENERATE_ARGS)
 	@$(PY) -c 'import sys, site, pathlib; out = pathlib.Path("$(OUT)").resolve(); \
 	  sp = pathlib.Path(site.getsitepackages()[0]); \
 	  dirs = sorted(str(p) for p in out.iterdir() if (p / "pyproject.toml").is_file()); \
 	  (sp / "oapigen_generated.pth").write_text("".join(d + "\n" for d in dirs))'
 
 check: $(STAMP)
-	$(PY) -m oapigen $(SPEC) --output $(OUT) --check
+	$(PY) -m oapigen $(SPEC) --output $(OUT) $(GENERATE_ARGS) --check
 
 specs:
 	@test -d $(SHARED)/specs || { echo "no $(SHARED)/specs: put the OpenAI specs there or pass SHARED=..."; exit 2; }

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 from . import __version__
+from . import config as configuration
 from .diagnostics import Diagnostic, GeneratorError, Severity
 
 
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
         "--timings", action="store_true", help="print when each stage finished"
     )
     parser.add_argument("--version", action="version", version=f"oapigen {__version__}")
+    configuration.add_arguments(parser)
     return parser
 
 
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         result = generate(
             args.spec,
             output=args.output,
-            package=args.package,
+            config=configuration.from_arguments(args),
             check=args.check,
             jobs=args.jobs or os.cpu_count() or 1,
             use_cache=not args.no_cache,

@@ -106,6 +106,20 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         if error is not None:
             raise error
 
+    def request_or_stream(
+        self,
+        op: Operation,
+        cast_to: type[T] | ModelRef[T],
+        chunk_type: ChunkType[C],
+        stream: bool,
+        **options: Unpack[CallOptions],
+    ) -> T | Stream[C]:
+        """`request_stream` when `stream`, else `request`: what a method with a
+        `stream` flag returns, its arguments passed once."""
+        if stream:
+            return self.request_stream(op, chunk_type, **options)
+        return self.request(op, cast_to, **options)
+
     def paginate(
         self,
         op: Operation,
@@ -284,6 +298,20 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         error = event_stream_error(response)
         if error is not None:
             raise error
+
+    async def request_or_stream(
+        self,
+        op: Operation,
+        cast_to: type[T] | ModelRef[T],
+        chunk_type: ChunkType[C],
+        stream: bool,
+        **options: Unpack[CallOptions],
+    ) -> T | AsyncStream[C]:
+        """`request_stream` when `stream`, else `request`: what a method with a
+        `stream` flag returns, its arguments passed once."""
+        if stream:
+            return await self.request_stream(op, chunk_type, **options)
+        return await self.request(op, cast_to, **options)
 
     def paginate(
         self,

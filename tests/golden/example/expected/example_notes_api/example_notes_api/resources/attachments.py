@@ -11,6 +11,14 @@ import httpx
 
 from .. import _runtime as _rt
 from .. import models as _models
+from .. import params as _params
+
+__all__ = [
+    "AsyncAttachmentsResource",
+    "AsyncAttachmentsResourceWithRawResponse",
+    "AttachmentsResource",
+    "AttachmentsResourceWithRawResponse",
+]
 
 _UPLOAD_ATTACHMENT = _rt.Operation(
     name="uploadAttachment",
@@ -37,7 +45,11 @@ class AttachmentsResource(_rt.SyncAPIResource):
         file: _rt.FileInput,
         pages: Sequence[_rt.FileInput] | _rt.NotGiven = _rt.NOT_GIVEN,
         caption: str | _rt.NotGiven = _rt.NOT_GIVEN,
-        source: Mapping[str, object] | _rt.NotGiven = _rt.NOT_GIVEN,
+        source: (
+            _models.UploadAttachmentRequestSource
+            | _params.UploadAttachmentRequestSourceParam
+            | _rt.NotGiven
+        ) = _rt.NOT_GIVEN,
         class_: Literal["standard", "archive"] | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -51,7 +63,8 @@ class AttachmentsResource(_rt.SyncAPIResource):
           note_id: The ID of the note, e.g. `note_3fQ9`.
           caption: Shown under the file. May contain anything, even \"\"\" or \\n.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId `uploadAttachment`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId
+        `uploadAttachment`).
         """
         return self._client.request(
             _UPLOAD_ATTACHMENT,
@@ -64,6 +77,7 @@ class AttachmentsResource(_rt.SyncAPIResource):
                 "source": source,
                 "class": class_,
             },
+            body_model=_models.UploadAttachmentRequest,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -81,7 +95,8 @@ class AttachmentsResource(_rt.SyncAPIResource):
     ) -> _rt.BinaryResponse:
         """Download the bytes of an attachment
 
-        `GET /attachments/{attachment_id}/content` (operationId `downloadAttachment`).
+        `GET /attachments/{attachment_id}/content` (operationId
+        `downloadAttachment`).
         """
         return self._client.request(
             _DOWNLOAD_ATTACHMENT,
@@ -95,7 +110,7 @@ class AttachmentsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AttachmentsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AttachmentsResourceWithRawResponse(self)
 
 
@@ -119,7 +134,11 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
         file: _rt.FileInput,
         pages: Sequence[_rt.FileInput] | _rt.NotGiven = _rt.NOT_GIVEN,
         caption: str | _rt.NotGiven = _rt.NOT_GIVEN,
-        source: Mapping[str, object] | _rt.NotGiven = _rt.NOT_GIVEN,
+        source: (
+            _models.UploadAttachmentRequestSource
+            | _params.UploadAttachmentRequestSourceParam
+            | _rt.NotGiven
+        ) = _rt.NOT_GIVEN,
         class_: Literal["standard", "archive"] | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -133,7 +152,8 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
           note_id: The ID of the note, e.g. `note_3fQ9`.
           caption: Shown under the file. May contain anything, even \"\"\" or \\n.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId `uploadAttachment`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId
+        `uploadAttachment`).
         """
         return await self._client.request(
             _UPLOAD_ATTACHMENT,
@@ -146,6 +166,7 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
                 "source": source,
                 "class": class_,
             },
+            body_model=_models.UploadAttachmentRequest,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -163,7 +184,8 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
     ) -> _rt.AsyncBinaryResponse:
         """Download the bytes of an attachment
 
-        `GET /attachments/{attachment_id}/content` (operationId `downloadAttachment`).
+        `GET /attachments/{attachment_id}/content` (operationId
+        `downloadAttachment`).
         """
         return await self._client.request(
             _DOWNLOAD_ATTACHMENT,
@@ -177,7 +199,7 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAttachmentsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncAttachmentsResourceWithRawResponse(self)
 
 
