@@ -201,7 +201,8 @@ class ResourceSurface:
             call = Call("request_stream", (op.const_name, self.chunk(op)), keywords)
         elif mode == "flag":
             flag = next(p for p in op.keyword_params if p.name == op.stream_param)
-            nullable = not flag.required or _allows_none(flag.type)
+            # None only where the flag's own type takes it (the implementation's type)
+            nullable = _allows_none(flag.type)
             none: tuple[ir.TypeNode, ...] = (ir.NoneValue(),) if nullable else ()
             overloads = (
                 Signature(self.params(op, _union(_FALSE, *none)), annotation),
