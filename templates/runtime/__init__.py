@@ -10,7 +10,6 @@ from types import NoneType
 from typing import TYPE_CHECKING
 
 from ._client import AsyncAPIClient, SyncAPIClient
-from ._lazy import ModelRef
 from ._errors import (
     APIConnectionError,
     APIError,
@@ -28,6 +27,7 @@ from ._errors import (
     UnprocessableEntityError,
     make_status_error,
 )
+from ._lazy import ModelRef
 from ._resource import AsyncAPIResource, SyncAPIResource
 from ._response import (
     APIResponse,

@@ -19,6 +19,7 @@ import httpx
 import pydantic
 
 from ._body import encode_body
+from ._deadline import deadline_at
 from ._encoding import build_path, encode_query, merge_headers, query_string
 from ._errors import (
     APIConnectionError,
@@ -26,7 +27,6 @@ from ._errors import (
     APITimeoutError,
     make_status_error,
 )
-from ._deadline import deadline_at
 from ._lazy import ModelRef
 from ._logs import protect_query_param, redact, redact_query_param
 from ._response import (
