@@ -3,7 +3,7 @@
 - The end marker: the data of the event that ends every stream of an operation
   (`[DONE]` for OpenAI). The generator config gives it for the whole API
   (`stream-end-marker`); `x-oapigen-stream-end` on an operation wins (a string, or
-  `null` for an operation whose streams have none).
+  `false` (or `null`) for an operation whose streams have none).
 - Typed events: an event schema that is a oneOf (or anyOf, nested through refs) of
   envelopes, objects whose `event` property has one value (`enum` of one, or `const`)
   and which carry `data`, maps each event name to its envelope's model (OpenAI's
@@ -28,12 +28,15 @@ def stream_end(context: Context, raw: RawOperation, default: str | None) -> str 
     if STREAM_END_EXTENSION not in raw.node:
         return default
     value = raw.node[STREAM_END_EXTENSION]
-    if value is None or (isinstance(value, str) and value):
+    if value is None or value is False:
+        return None
+    if isinstance(value, str) and value:
         return value
     context.warn(
         "W302",
         f"{raw.pointer}/{STREAM_END_EXTENSION}",
-        f"{STREAM_END_EXTENSION} must be a non-empty string or null; ignored",
+        f"{STREAM_END_EXTENSION} must be a non-empty string, or false for none; "
+        "ignored",
     )
     return default
 

@@ -60,7 +60,7 @@ paths:
   /ticker:
     get:
       operationId: ticker
-      x-oapigen-stream-end: null
+      x-oapigen-stream-end: false
       responses:
         "200":
           description: a stream with no end marker
@@ -94,7 +94,7 @@ def test_the_config_marker_reaches_every_streamed_operation(in_tmp: Path) -> Non
     assert {name: op.stream_end for name, op in ops.items()} == {
         "chat": "[DONE]",  # streamed on a flag
         "feed": "[END]",  # its own extension wins
-        "ticker": None,  # null: this operation's streams have no marker
+        "ticker": None,  # false: this operation's streams have no marker
         "getChunk": None,  # never streamed
         "odd": "[DONE]",  # a bad extension is ignored (with a warning)
     }
@@ -111,7 +111,7 @@ def test_a_marker_that_is_not_a_string_is_a_located_warning(in_tmp: Path) -> Non
     line = ENDS.lstrip("\n").splitlines().index("      x-oapigen-stream-end: 3") + 1
     assert [d.format() for d in diagnostics if d.code == "W302"] == [
         f"spec.yaml:{line} #/paths/~1odd/get/x-oapigen-stream-end: warning W302: "
-        "x-oapigen-stream-end must be a non-empty string or null; ignored"
+        "x-oapigen-stream-end must be a non-empty string, or false for none; ignored"
     ]
 
 
