@@ -1,5 +1,7 @@
 """Command line: `oapigen SPEC [--output DIR] [--package NAME] [--check] [--strict]`.
 
+(`oapigen diff OLD NEW` is the API changelog between two specs: see `diff.cli`.)
+
 Exit codes: 0 ok, 1 `--check` found drift, 2 errors (diagnostics printed one per line).
 """
 
@@ -14,11 +16,14 @@ from pathlib import Path
 from . import __version__
 from . import config as configuration
 from .diagnostics import Diagnostic, GeneratorError, Severity
+from .loader.limits import DEFAULT_MAX_BYTES, MIB, LoadOptions
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="oapigen", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="oapigen",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog="oapigen diff OLD NEW: the API changelog between two specs (see --help)",
     )
     parser.add_argument("spec", type=Path, help="OpenAPI 3.x document (YAML or JSON)")
     parser.add_argument(
@@ -49,6 +54,18 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--timings", action="store_true", help="print when each stage finished"
     )
+    parser.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="fetch http(s) $refs (default: refused; the generator stays offline)",
+    )
+    parser.add_argument(
+        "--max-spec-size",
+        type=float,
+        default=DEFAULT_MAX_BYTES / MIB,
+        metavar="MB",
+        help="refuse a spec file larger than this (default: %(default)g MB)",
+    )
     parser.add_argument("--version", action="version", version=f"oapigen {__version__}")
     configuration.add_arguments(parser)
     return parser
@@ -62,6 +79,11 @@ def _print(diagnostics: list[Diagnostic], quiet: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["diff"]:  # `oapigen diff OLD NEW`: the API changelog
+        from .diff.cli import main as diff
+
+        return diff(argv[1:])
     args = _parser().parse_args(argv)
     from .pipeline import generate
 
@@ -75,6 +97,9 @@ def main(argv: list[str] | None = None) -> int:
             jobs=args.jobs or os.cpu_count() or 1,
             use_cache=not args.no_cache,
             strict=args.strict,
+            load_options=LoadOptions(
+                max_bytes=int(args.max_spec_size * MIB), allow_remote=args.allow_remote
+            ),
         )
     except GeneratorError as exc:
         _print(exc.diagnostics, args.quiet)

@@ -14,11 +14,13 @@ from pathlib import Path
 
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
+from .diff.history import history_files
 from .emit import Formatter, check_tree, format_sources, write_tree
-from .loader import load
+from .loader import LoadOptions, load
 from .mirror import complete_resources
 from .planner import plan
 from .render import render, render_resources
+from .validate import validate
 
 
 @dataclass
@@ -44,6 +46,7 @@ def generate(
     use_cache: bool = True,
     strict: bool = False,
     config: GeneratorConfig | None = None,
+    load_options: LoadOptions | None = None,
 ) -> Result:
     started = time.perf_counter()
     marks: list[tuple[str, float]] = []
@@ -57,7 +60,10 @@ def generate(
         )
     with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
         config = config or GeneratorConfig()
-        document = load(spec, overlays=config.overlays)
+        document = load(
+            spec, overlays=config.overlays, options=load_options or LoadOptions()
+        )
+        checked = validate(document)  # GeneratorError on a document-level error
         mark("loaded")
         # headers name the file, never an absolute path
         api, planned = plan(
@@ -66,7 +72,7 @@ def generate(
             package=package or config.package,
             stream_end_marker=config.stream_end_marker,
         )
-        diagnostics = [*document.warnings, *planned]
+        diagnostics = [*document.warnings, *checked, *planned]
         mark("planned")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
             raise GeneratorError(diagnostics)
@@ -83,6 +89,7 @@ def generate(
         )
     )
     target = output / api.package
+    files.update(history_files(api, target, diagnostics))  # CHANGELOG.md, snapshot
     result = Result(
         target=target,
         diagnostics=diagnostics,
