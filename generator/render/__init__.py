@@ -165,6 +165,7 @@ def render_resources(
             event_streams=sorted(
                 surface.event_streams.values(), key=lambda view: view.alias
             ),
+            refs=sorted(surface.refs.items(), key=lambda item: item[1]),
             sync_methods=sync_methods,
             async_methods=async_methods,
         )

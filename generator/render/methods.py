@@ -78,6 +78,9 @@ class ResourceSurface:
         self.uses_params = any(params_names(p.type) for _, p in arguments)
         for op, param in arguments:
             self._alias(op, param)
+        # model class -> module constant `ModelRef(_models, "X")`: the runtime calls
+        # name models by these, so the async client imports them off the event loop
+        self.refs: dict[str, str] = {}
         self.event_streams: dict[tuple[tuple[str, str], ...], EventStreamView] = {}
         for op in resource.operations:
             if op.stream != "never" and op.response.events:
@@ -110,6 +113,13 @@ class ResourceSurface:
         if len(text) >= ALIAS_MIN_LENGTH and text not in self.aliases:
             wish = pascal(op.method_name) + pascal(param.name)
             self.aliases[text] = "_" + self._alias_names.claim(wish)
+
+    def ref(self, model: str) -> str:
+        """The constant naming `model` lazily (declared once per module)."""
+        name = self.refs.get(model)
+        if name is None:
+            name = self.refs[model] = "_" + self._alias_names.claim(model + "Ref")
+        return name
 
     def hint(self, node: ir.TypeNode) -> str:
         text = self.printer.expr(node)
@@ -164,7 +174,7 @@ class ResourceSurface:
         if kind == "json" or kind == "sse":
             model = op.response.model
             if model is not None:
-                return f"_models.{model}", f"_models.{model}"
+                return self.ref(model), f"_models.{model}"
             return "object", "object"
         if kind == "text":
             return "str", "str"
@@ -181,11 +191,14 @@ class ResourceSurface:
         if typed is not None:
             return typed.constant
         chunk = op.response.stream_chunk
-        return f"_models.{chunk}" if chunk else "_rt.ServerSentEvent"
+        return self.ref(chunk) if chunk else "_rt.ServerSentEvent"
 
     def chunk_annotation(self, op: ir.Operation) -> str:
         typed = self.event_streams.get(op.response.events)
-        return typed.alias if typed is not None else self.chunk(op)
+        if typed is not None:
+            return typed.alias
+        chunk = op.response.stream_chunk
+        return f"_models.{chunk}" if chunk else "_rt.ServerSentEvent"
 
     def method(self, op: ir.Operation, is_async: bool) -> MethodView:
         runtime_cls, annotation = self.result(op, is_async)
@@ -255,7 +268,11 @@ class ResourceSurface:
             signature=Signature(self.params(op), f"{iterator}[{item}]"),
             call=Call(
                 "paginate",
-                (op.const_name, f"_models.{op.response.model}", item),
+                (
+                    op.const_name,
+                    self.ref(op.response.model or ""),
+                    self.ref(page.item_type),
+                ),
                 keywords,
             ),
             doc=block_docstring(text, METHOD_INDENT),
@@ -281,7 +298,7 @@ class ResourceSurface:
             else:
                 found.append(("body", "body"))
             if op.body.model:
-                found.append(("body_model", f"_models.{op.body.model}"))
+                found.append(("body_model", self.ref(op.body.model)))
         found += [
             ("extra_headers", "extra_headers"),
             ("extra_query", "extra_query"),

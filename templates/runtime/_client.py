@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
@@ -254,7 +254,9 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         **options: Unpack[CallOptions],
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
-        await _load_models(cast_to if op.response not in _STREAMED else None, options)
+        await _load_models(
+            op, cast_to if op.response not in _STREAMED else None, options
+        )
         prepared = self._prepare(op, op.response in _STREAMED, **options)
         response = await self._send(op, prepared)
         return cast(T, await self._finish(op.response, op, cast_to, response))
@@ -266,7 +268,7 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         **options: Unpack[CallOptions],
     ) -> AsyncStream[C]:
         """Send `op`; its server-sent events as an `AsyncStream` of `chunk_type`."""
-        await _load_models(None, options)
+        await _load_models(op, None, options)
         response = await self._send(op, self._prepare(op, True, **options))
         return cast(
             "AsyncStream[C]", await self._finish("sse", op, chunk_type, response)
@@ -446,16 +448,27 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
             await response.aclose()
 
 
-async def _load_models(cast_to: object, options: CallOptions) -> None:
+async def _load_models(op: Operation, cast_to: object, options: CallOptions) -> None:
     """Import the models a call names by `ModelRef` in a worker thread, so the first
-    call of an operation does not stall the event loop; then use the classes."""
-    refs = unresolved([cast_to, options.get("body_model")])
+    call of an operation does not stall the event loop (with the body model, its
+    request check is built there too); then use the classes."""
+    body_model = options.get("body_model")
+    refs = unresolved([cast_to, body_model])
     if refs:
         import asyncio
 
-        from ._lazy import load
+        await asyncio.to_thread(_load, refs, op, body_model)
 
-        await asyncio.to_thread(load, refs)
+
+def _load(refs: list[ModelRef[Any]], op: Operation, body_model: object) -> None:
+    from ._lazy import load
+
+    load(refs)
+    if isinstance(body_model, ModelRef) and op.body in ("json", "multipart", "form"):
+        from ._validation import prepare
+
+        fields = frozenset() if op.body == "json" else op.file_fields  # as checked
+        prepare(body_model.resolve(), fields)
 
 
 def _past(deadline: float | None, wait: float) -> bool:

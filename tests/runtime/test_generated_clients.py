@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+import subprocess
+import sys
 from collections.abc import Callable
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
@@ -143,3 +146,95 @@ async def test_generated_async_client_survives_cancellations(
         ] == [] and pool._requests == []
         results = await asyncio.gather(*(call() for _ in range(300)))
         assert results == [None] * 300
+
+
+FIRST_CALL = """
+import asyncio, json, logging, sys, threading
+
+project, tests_dir, url = sys.argv[1:4]
+sys.path[:0] = [project, tests_dir]
+import openai_api
+from openai_api._runtime import _validation
+
+during_call = False
+imported = []  # (module, thread) of every model module the call imported
+built = []  # thread of every request check built during the call
+
+
+class Recorder:  # sees every module about to be imported (by any means), finds none
+
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if during_call and name.startswith("openai_api.models."):
+            imported.append((name, threading.current_thread().name))
+        return None
+
+
+sys.meta_path.insert(0, Recorder)
+build = _validation._build
+
+
+def recording_build(*args):
+    if during_call:
+        built.append(threading.current_thread().name)
+    return build(*args)
+
+
+_validation._build = recording_build
+slow = []
+
+
+class Report(logging.Handler):
+    def emit(self, record):
+        if record.getMessage().startswith("Executing"):
+            slow.append(record.getMessage())
+
+
+logging.getLogger("asyncio").addHandler(Report())
+
+
+async def main(client):
+    global during_call
+    asyncio.get_running_loop().slow_callback_duration = 0.1
+    during_call = True
+    result = await client.chat.create_chat_completion(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+    )
+    during_call = False
+    await client.aclose()
+    return result.choices[0].message.content
+
+
+client = openai_api.AsyncClient(api_key="sk-test", base_url=url, max_retries=0)
+content = asyncio.run(main(client), debug=True)
+print(json.dumps({"content": content, "imported": imported, "built": built, "slow": slow}))
+"""
+
+
+@pytest.mark.openai
+@pytest.mark.slow
+def test_generated_async_first_call_loads_models_off_the_loop(
+    openai_package: ModuleType, faulty_server: StartServer, tmp_path: Path
+) -> None:
+    """The generated methods name their models by ModelRef: the first async call
+    imports the model modules and builds the request check in a worker thread."""
+    server = faulty_server(default=Reply(200, CHAT))
+    project = Path(openai_package.__file__).resolve().parents[1]
+    script = tmp_path / "first_call.py"
+    script.write_text(FIRST_CALL)
+    tests_dir = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, str(script), str(project), str(tests_dir), server.url],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    outcome = json.loads(done.stdout.splitlines()[-1])
+    assert outcome["content"] == "Hi"
+    modules = {module for module, _ in outcome["imported"]}
+    assert "openai_api.models.create_chat_completion_response" in modules
+    assert "openai_api.models.create_chat_completion_request" in modules
+    on_loop = [m for m, thread in outcome["imported"] if thread == "MainThread"]
+    assert on_loop == []
+    assert outcome["built"] and "MainThread" not in outcome["built"]
