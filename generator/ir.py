@@ -188,6 +188,9 @@ class RequestBody:
 class Response:
     kind: ResponseKind
     model: str | None = None  # model class for "json"
+    # for "json" without a model class: the result type (the member union a root model
+    # of a union stands for: results hold the member itself, no `.root`)
+    type: TypeNode | None = None
     stream_chunk: str | None = None  # model class of SSE events, None: ServerSentEvent
     description: str = ""
 
@@ -220,6 +223,8 @@ class Operation:
     pagination: Pagination | None = None
     source: str = ""  # "POST /chat/completions", for docs and diagnostics
     pointer: str = ""  # "#/paths/~1chat~1completions/post"
+    # required headers allowing one value: sent on every call, not arguments
+    constant_headers: tuple[tuple[str, str], ...] = ()  # (wire name, value)
 
     @property
     def keyword_params(self) -> tuple[Parameter, ...]:
@@ -245,6 +250,16 @@ class Auth:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientOption:
+    """A keyword argument of both clients' `__init__`, sent as a header (config)."""
+
+    name: str  # Python argument name
+    header: str
+    env: str = ""  # env var read when the argument is not given ("" for none)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Api:
     title: str
     version: str  # info.version as the spec says it
@@ -258,3 +273,6 @@ class Api:
     models: tuple[Model, ...]  # sorted by name
     params: tuple[TypedDictDef | ParamsAlias, ...] = ()  # sorted by name
     package_version: str = "0.0.0"  # info.version when it is a PEP 440 version
+    client_class: str = "Client"
+    async_client_class: str = "AsyncClient"
+    client_options: tuple[ClientOption, ...] = ()

@@ -66,7 +66,7 @@ def generate(
         mark("loaded")
         # headers name the file, never an absolute path
         api, planned = plan(
-            document, spec_name=spec.name, package=package or config.package
+            document, spec_name=spec.name, package=package, config=config
         )
         diagnostics = [*document.warnings, *checked, *planned]
         mark("planned")

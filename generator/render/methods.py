@@ -60,6 +60,7 @@ class ResourceSurface:
         self.resource = resource
         self.imports = imports
         self.printer = TypePrinter("resource", imports, model_modules={})
+        self.results = TypePrinter("result", imports, model_modules={})
         self.aliases: dict[str, str] = {}  # type expression -> alias name
         self._alias_names = Scope("class")
         arguments = [(op, p) for op in resource.operations for p in _arguments(op)]
@@ -131,6 +132,14 @@ class ResourceSurface:
             model = op.response.model
             if model is not None:
                 return f"_models.{model}", f"_models.{model}"
+            if op.response.type is not None:
+                # the value type itself; mypy reads a union (`_models.A | _models.B`)
+                # or a Literal as a type only through a cast
+                text = self.results.expr(op.response.type)
+                if not isinstance(op.response.type, (ir.UnionOf, ir.LiteralOf)):
+                    return text, text
+                self.imports.name("typing", "cast")
+                return f"cast(type[{text}], {text})", text
             return "object", "object"
         if kind == "text":
             return "str", "str"
@@ -229,8 +238,13 @@ class ResourceSurface:
             found.append(("path_params", mapping(op.path_params)))
         if op.query_params:
             found.append(("query", mapping(op.query_params)))
-        if op.header_params:
-            found.append(("headers", mapping(op.header_params)))
+        if op.header_params or op.constant_headers:
+            pairs = [
+                f"{py_literal(wire)}: {py_literal(value)}"
+                for wire, value in op.constant_headers
+            ]
+            pairs += [f"{py_literal(p.wire_name)}: {p.name}" for p in op.header_params]
+            found.append(("headers", "{" + ", ".join(pairs) + "}"))
         if op.body is not None:
             if op.body.flattened:
                 found.append(("body", mapping(op.body.params)))
@@ -294,6 +308,8 @@ def method_doc(op: ir.Operation) -> str:
             ) or [f"  {p.name}{note}:"]
             lines += [f"      {line}" if line.strip() else "" for line in rest]
         parts.append("\n".join(lines))
+    for wire, value in op.constant_headers:
+        parts.append(f"Sends the header `{wire}: {value}`.")
     parts.append(f"`{op.source}` (operationId `{op.operation_id}`).")
     return "\n\n".join(parts)
 

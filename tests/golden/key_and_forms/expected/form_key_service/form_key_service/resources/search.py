@@ -45,7 +45,7 @@ class SearchResource(_rt.SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | _rt.NotGiven = _rt.NOT_GIVEN,
-    ) -> _models.SearchResponse:
+    ) -> list[int]:
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
@@ -53,7 +53,7 @@ class SearchResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _SEARCH,
-            _models.SearchResponse,
+            list[int],
             query={"filter": filter, "ids": ids},
             headers={"X-Trace": x_trace},
             extra_headers=extra_headers,
@@ -133,7 +133,7 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | _rt.NotGiven = _rt.NOT_GIVEN,
-    ) -> _models.SearchResponse:
+    ) -> list[int]:
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
@@ -141,7 +141,7 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _SEARCH,
-            _models.SearchResponse,
+            list[int],
             query={"filter": filter, "ids": ids},
             headers={"X-Trace": x_trace},
             extra_headers=extra_headers,
