@@ -63,11 +63,17 @@ def _operations(
     walkers (`<method>_iter`) where free."""
     methods = Scope("method")
     names: dict[str, str] = {}
+    # a rename may not take the name another operation of the resource has
+    derived = {
+        identifier("method", raw.operation_id)
+        for raw in group
+        if raw.operation_id not in renames
+    }
     for operation_id in sorted(
         r.operation_id for r in group if r.operation_id in renames
     ):
         wanted = renames[operation_id]
-        taken = methods.claim_exact(wanted)
+        taken = methods.claim_exact(wanted) if wanted not in derived else None
         if taken is None and clash is not None:
             problems.append(clash(operation_id, wanted))
         names[operation_id] = taken or methods.claim(wanted)
