@@ -14,10 +14,11 @@ OVERLAY ?=
 CONFIG ?= $(if $(filter openai-%,$(notdir $(SPEC))),specs/openai.oapigen.toml)
 GENERATE_ARGS = $(if $(CONFIG),--config $(CONFIG)) $(foreach o,$(OVERLAY),--overlay $(o))
 
-.PHONY: help venv generate check test test-fast specs lint golden conformance bench clean
+.PHONY: help venv generate check diff test test-fast specs lint golden conformance bench clean
 
 help:
 	@echo "make generate [SPEC=specs/openai-2.3.0.yaml] [OVERLAY=a.yaml] [CONFIG=oapigen.toml]"
+	@echo "make diff OLD=specs/openai-2.0.0.yaml NEW=specs/openai-2.3.0.yaml [FORMAT=json]"
 	@echo "make test | test-fast | lint | check | specs | golden | conformance | bench"
 
 $(STAMP): pyproject.toml
@@ -39,6 +40,10 @@ generate: $(STAMP)
 
 check: $(STAMP)
 	$(PY) -m oapigen $(SPEC) --output $(OUT) $(GENERATE_ARGS) --check
+
+# The API changelog between two specs (FORMAT=json, DIFF_ARGS=--fail-on-breaking).
+diff: $(STAMP)
+	$(PY) -m oapigen diff $(OLD) $(NEW) --format $(or $(FORMAT),md) $(if $(filter openai-%,$(notdir $(NEW))),--config specs/openai.oapigen.toml) $(DIFF_ARGS)
 
 specs:
 	@test -d $(SHARED)/specs || { echo "no $(SHARED)/specs: put the OpenAI specs there or pass SHARED=..."; exit 2; }

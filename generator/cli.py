@@ -1,5 +1,7 @@
 """Command line: `oapigen SPEC [--output DIR] [--package NAME] [--check] [--strict]`.
 
+(`oapigen diff OLD NEW` is the API changelog between two specs: see `diff.cli`.)
+
 Exit codes: 0 ok, 1 `--check` found drift, 2 errors (diagnostics printed one per line).
 """
 
@@ -19,7 +21,9 @@ from .loader.limits import DEFAULT_MAX_BYTES, MIB, LoadOptions
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="oapigen", description=__doc__.splitlines()[0] if __doc__ else None
+        prog="oapigen",
+        description=__doc__.splitlines()[0] if __doc__ else None,
+        epilog="oapigen diff OLD NEW: the API changelog between two specs (see --help)",
     )
     parser.add_argument("spec", type=Path, help="OpenAPI 3.x document (YAML or JSON)")
     parser.add_argument(
@@ -75,6 +79,11 @@ def _print(diagnostics: list[Diagnostic], quiet: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["diff"]:  # `oapigen diff OLD NEW`: the API changelog
+        from .diff.cli import main as diff
+
+        return diff(argv[1:])
     args = _parser().parse_args(argv)
     from .pipeline import generate
 

@@ -188,11 +188,11 @@ class RequestBody:
 class Response:
     kind: ResponseKind
     model: str | None = None  # model class for "json"
+    stream_chunk: str | None = None  # model class of SSE events, None: ServerSentEvent
+    description: str = ""
     # for "json" without a model class: the result type (the member union a root model
     # of a union stands for: results hold the member itself, no `.root`)
     type: TypeNode | None = None
-    stream_chunk: str | None = None  # model class of SSE events, None: ServerSentEvent
-    description: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +201,37 @@ class Pagination:
     item_type: str  # model class of one item
     cursor_param: str  # "after"
     method_name: str  # "list_files_iter"
+
+
+ExampleValueKind = Literal["json", "path", "bytes"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleArgument:
+    """One argument of an example call (reference docs)."""
+
+    name: str  # a Python argument, or `extra_query` / `extra_body` for undeclared keys
+    value: str  # JSON text ("json"), a file's path ("path"), text sent as bytes
+    kind: ExampleValueKind = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A call of the operation: the spec's example request, or one made up from the
+    required arguments (`synthesized`). Arguments in signature order."""
+
+    title: str
+    arguments: tuple[ExampleArgument, ...]
+    synthesized: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorResponse:
+    """A documented non-2xx response: "404", "4XX" or "default"."""
+
+    status: str
+    description: str = ""
+    model: str | None = None  # model class of its JSON body
 
 
 @dataclass(frozen=True, slots=True)
@@ -225,6 +256,8 @@ class Operation:
     pointer: str = ""  # "#/paths/~1chat~1completions/post"
     # required headers allowing one value: sent on every call, not arguments
     constant_headers: tuple[tuple[str, str], ...] = ()  # (wire name, value)
+    examples: tuple[Example, ...] = ()  # for the reference docs
+    errors: tuple[ErrorResponse, ...] = ()
 
     @property
     def keyword_params(self) -> tuple[Parameter, ...]:

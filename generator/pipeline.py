@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
+from .diff.history import history_files
 from .emit import Formatter, check_tree, format_sources, write_tree
 from .loader import LoadOptions, load
 from .mirror import complete_resources
@@ -85,6 +86,7 @@ def generate(
         )
     )
     target = output / api.package
+    files.update(history_files(api, target, diagnostics))  # CHANGELOG.md, snapshot
     result = Result(
         target=target,
         diagnostics=diagnostics,

@@ -21,6 +21,7 @@ from .checks import check_schemas
 from .collect import RawOperation, SchemaAt, collect
 from .configured import apply_renames, client_names, client_options, method_clash
 from .context import Context, LoadedDocument, component_pointer
+from .examples import with_examples
 from .models import ModelPlanner, Root, assign_modules, component_roots
 from .operations import OperationBuilder
 from .params import ParamsPlanner
@@ -82,6 +83,7 @@ def plan(
         async_client_class=async_client_class,
         client_options=client_options(config),
     )
+    api = with_examples(context, api)  # example calls and errors, for the docs
     return api, context.diagnostics
 
 
