@@ -190,6 +190,9 @@ class Response:
     model: str | None = None  # model class for "json"
     stream_chunk: str | None = None  # model class of SSE events, None: ServerSentEvent
     description: str = ""
+    # Typed event streams: (event name, model class) by event name; events with other
+    # names come through untyped. Empty: every event is a `stream_chunk`.
+    events: tuple[tuple[str, str], ...] = ()
     # for "json" without a model class: the result type (the member union a root model
     # of a union stands for: results hold the member itself, no `.root`)
     type: TypeNode | None = None
@@ -252,6 +255,7 @@ class Operation:
     stream: StreamMode = "never"
     stream_param: str | None = None  # Python name of the boolean `stream` body argument
     pagination: Pagination | None = None
+    stream_end: str | None = None  # data of the event that ends a stream ("[DONE]")
     source: str = ""  # "POST /chat/completions", for docs and diagnostics
     pointer: str = ""  # "#/paths/~1chat~1completions/post"
     # required headers allowing one value: sent on every call, not arguments

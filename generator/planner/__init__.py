@@ -38,9 +38,12 @@ def plan(
     spec_name: str,
     package: str | None = None,
     config: GeneratorConfig | None = None,
+    stream_end_marker: str | None = None,
 ) -> tuple[ir.Api, list[Diagnostic]]:
-    """`package` (the command line's) wins over the config's."""
+    """`package` and `stream_end_marker` (given here) win over the config's."""
     config = config or GeneratorConfig()
+    if stream_end_marker is None:
+        stream_end_marker = config.stream_end_marker
     context = Context(doc, spec_name)
     info = api_info(
         context, package or config.package, config.package_version, config.env_prefix
@@ -59,7 +62,9 @@ def plan(
     models = assign_modules(planned.models, Scope("module", MODEL_MODULES_RESERVED))
     planned.models = models
     params = ParamsPlanner(models, classes)
-    builder = OperationBuilder(context, planned, params)
+    builder = OperationBuilder(
+        context, planned, params, stream_end_marker=stream_end_marker
+    )
     for raw in raws:
         for node in builder.arguments_of(raw):
             params.need(node)
