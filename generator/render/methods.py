@@ -177,13 +177,13 @@ class ResourceSurface:
             if model is not None:
                 return self.ref(model), f"_models.{model}"
             if op.response.type is not None:
-                # the value type itself; mypy reads a union (`_models.A | _models.B`)
-                # or a Literal as a type only through a cast
+                # the value type itself; mypy infers a union (`_models.A | _models.B`)
+                # or a Literal as the result only through a ModelRef cast
                 text = self.results.expr(op.response.type)
                 if not isinstance(op.response.type, (ir.UnionOf, ir.LiteralOf)):
                     return text, text
                 self.imports.name("typing", "cast")
-                return f"cast(type[{text}], {text})", text
+                return f"cast(_rt.ModelRef[{text}], {text})", text
             return "object", "object"
         if kind == "text":
             return "str", "str"
