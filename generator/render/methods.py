@@ -43,12 +43,13 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class EventStreamView:
-    """A typed event stream of a resource module: the type of its items (`alias`, for
-    type checkers only, so no model is imported before use) and the runtime
-    `EventModels` constant (`constant`) naming each event's model lazily."""
+    """A typed event stream of a resource module: the type of its items (`alias`, a
+    string, so no model is imported before use while `typing.get_type_hints` still
+    resolves it) and the runtime `EventModels` constant (`constant`) naming each
+    event's model lazily."""
 
     alias: str
-    union: str  # the models of the events, and ServerSentEvent for unknown ones
+    members: tuple[str, ...]  # the events' models, and ServerSentEvent for unknown ones
     constant: str
     events: tuple[tuple[str, str], ...]  # (event name, model class)
 
@@ -93,14 +94,13 @@ class ResourceSurface:
         events = op.response.events
         if events in self.event_streams:
             return
-        self.imports.name("typing", "TYPE_CHECKING")
         self.imports.name("typing", "TypeAlias")
         members = sorted({f"_models.{model}" for _, model in events})
         # Named after the union's own model (`AssistantStreamEvent`) when it has one.
         wish = op.response.stream_chunk or pascal(op.method_name) + "Event"
         self.event_streams[events] = EventStreamView(
             alias="_" + self._alias_names.claim(wish),
-            union=" | ".join([*members, "_rt.ServerSentEvent"]),
+            members=(*members, "_rt.ServerSentEvent"),
             constant="_" + self._alias_names.claim(wish + "Models"),
             events=events,
         )
