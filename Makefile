@@ -8,8 +8,10 @@ SPEC ?= specs/example.yaml
 OUT ?= generated
 SHARED ?= ../shared
 PYTEST_ARGS ?=
+ARGS ?=
+LINK ?= yes
 
-.PHONY: help venv generate check test test-fast specs lint golden conformance bench clean
+.PHONY: help venv generate check need-spec test test-fast specs lint golden conformance bench clean
 
 help:
 	@echo "make generate [SPEC=specs/openai-2.3.0.yaml]  generate generated/<package>/"
@@ -24,19 +26,31 @@ $(STAMP): pyproject.toml
 venv: $(STAMP)
 
 # Writes $(OUT)/<package>/ and makes the package importable from the venv without an
-# install step (a .pth file pointing at the generated project).
+# install step (a .pth file pointing at the generated project; LINK=no skips that).
+# The OpenAI specs are not in the repository: asked for one, it is copied in first.
 generate: $(STAMP)
-	$(PY) -m oapigen $(SPEC) --output $(OUT)
+	@$(MAKE) --no-print-directory need-spec
+	$(PY) -m oapigen $(SPEC) --output $(OUT) $(ARGS)
+ifneq ($(LINK),no)
 	@$(PY) -c 'import sys, site, pathlib; out = pathlib.Path("$(OUT)").resolve(); \
 	  sp = pathlib.Path(site.getsitepackages()[0]); \
 	  dirs = sorted(str(p) for p in out.iterdir() if (p / "pyproject.toml").is_file()); \
 	  (sp / "oapigen_generated.pth").write_text("".join(d + "\n" for d in dirs))'
+endif
 
 check: $(STAMP)
-	$(PY) -m oapigen $(SPEC) --output $(OUT) --check
+	@$(MAKE) --no-print-directory need-spec
+	$(PY) -m oapigen $(SPEC) --output $(OUT) --check $(ARGS)
+
+# An OpenAI spec named in SPEC but missing from specs/: copy them in (as `make specs` does).
+need-spec:
+	@case "$(SPEC)" in specs/openai-*.yaml) test -f "$(SPEC)" || $(MAKE) --no-print-directory specs ;; esac
 
 specs:
-	@test -d $(SHARED)/specs || { echo "no $(SHARED)/specs: put the OpenAI specs there or pass SHARED=..."; exit 2; }
+	@test -d "$(SHARED)/specs" || { \
+	  echo "The OpenAI specs are OpenAI's data and not in this repository; $(SHARED)/specs does not exist."; \
+	  echo "Run: make specs SHARED=<folder holding specs/openai-*.yaml>   (or copy openai-*.yaml into specs/ yourself)"; \
+	  exit 2; }
 	cp $(SHARED)/specs/openai-*.yaml specs/
 	@ls specs/openai-*.yaml
 

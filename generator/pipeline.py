@@ -20,9 +20,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from . import planner
+from . import planner, progress
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
+from .inputcheck import check_document, check_spec_path
 from .loader import load
 from .planner.models import ModelsResult, generate_models
 from .mirror import with_async_half
@@ -74,6 +75,8 @@ class ModelsJob:
         if self._connection is None:
             return planner.run_models(drafted)
         try:
+            while not self._connection.poll(progress.REDRAW_SECONDS):
+                progress.tick()  # the one long silent stage: show it is alive
             status, payload = self._connection.recv()
         except EOFError:
             status, payload = "crash", "the model generator process died"
@@ -136,6 +139,7 @@ def generate(
     jobs: int = 0,
     use_cache: bool = True,
     strict: bool = False,
+    overwrite: bool = False,
 ) -> Result:
     started = time.perf_counter()
     marks: list[tuple[str, float]] = []
@@ -144,15 +148,15 @@ def generate(
         marks.append((stage, time.perf_counter() - started))
 
     spec_name = spec.name  # headers name the file, never an absolute path
-    if not spec.is_file():
-        raise GeneratorError(
-            [error("E103", str(spec), None, "#", "spec file not found")]
-        )
+    check_spec_path(spec)
     job = ModelsJob()  # forked before anything else: no threads yet, nothing loaded
     try:
         with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
+            progress.stage("loading", spec_name)
             document = load(spec)
+            check_document(document)
             mark("loaded")
+            progress.stage("planning")
             drafted = planner.draft(
                 document,
                 spec_name=spec_name,
@@ -161,12 +165,14 @@ def generate(
             )
             job.start(drafted)
             mark("drafted, models started")
+            progress.stage("models", f"{len(drafted.prepared)} schemas")
             guessed, _ = planner.finish(drafted, planner.guess_models(drafted))
             early = render_resources(guessed, include_async=False)
             formatter.submit_many(early)
             mark("resources rendered")
             api, diagnostics = planner.finish(drafted, job.result())
             mark("models generated")
+            progress.stage("rendering")
             diagnostics = [*document.warnings, *diagnostics]
             if strict and any(d.severity is Severity.WARNING for d in diagnostics):
                 raise GeneratorError(diagnostics)
@@ -175,6 +181,7 @@ def generate(
             resources = render_resources(api, include_async=False)
             formatter.submit_many({p: t for p, t in files.items() if p not in runtime})
             mark("rendered")
+            progress.stage("formatting")
             formatted = formatter.results()
             mark("formatted")
     finally:
@@ -207,10 +214,11 @@ def generate(
         models=len(api.models),
         files=len(files),
     )
+    progress.stage("checking" if check else "writing")
     if check:
         result.drift = check_tree(files, target)
     else:
-        write_tree(files, target)
+        result.diagnostics += write_tree(files, target, overwrite=overwrite).diagnostics
     mark("written")
     result.timings = marks
     return result

@@ -15,6 +15,7 @@ import jinja2
 from . import __version__, ir
 from .naming import pascal
 
+
 def _templates_dir() -> Path:
     """Installed, the templates sit inside the package (`oapigen/templates`); in the source
     tree (and an editable install) they are the repository's top-level `templates/`."""
