@@ -14,6 +14,7 @@ import jinja2
 
 from . import __version__, ir
 from .naming import pascal
+from .readme import readme_view
 
 
 def _templates_dir() -> Path:
@@ -367,7 +368,7 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
     header = header_line(api.spec_name)
     pkg = api.package
     files: dict[str, str] = {}
-    context = {"api": api, "header": header}
+    context = {"api": api, "header": header, "readme": readme_view(api)}
 
     def put(path: str, template: str) -> None:
         files[path] = env.get_template(template).render(**context)
