@@ -14,7 +14,7 @@ LINK ?= yes
 .PHONY: help venv generate check need-spec test test-fast specs lint golden conformance bench clean
 
 help:
-	@echo "make generate [SPEC=specs/openai-2.3.0.yaml]  generate generated/<package>/"
+	@echo "make generate [SPEC=specs/openai-2.3.0.yaml] [ARGS=--overwrite]  generate generated/<package>/"
 	@echo "make test | test-fast | lint | check | specs | golden | conformance | bench"
 
 $(STAMP): pyproject.toml
