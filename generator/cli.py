@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         print(
-            "oapigen: interrupted; the output folder was left as it was",
+            "oapigen: interrupted; the output folder keeps its previous files",
             file=sys.stderr,
         )
         return 130

@@ -30,7 +30,8 @@ Runs on one folder are serialized by an advisory lock on it (`flock`, released b
 kernel when a process dies, so a killed run never leaves a stale lock).
 
 Tests kill a real process at every step: with OAPIGEN_TEST_KILL_AT=n in the environment
-the process sends itself SIGKILL at the n-th `checkpoint` of a transaction.
+the process sends itself SIGKILL (or OAPIGEN_TEST_KILL_SIGNAL, e.g. INT for a Ctrl-C) at
+the n-th `checkpoint` of a transaction.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ JOURNAL_NAME = "journal.json"
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 KILL_ENV = "OAPIGEN_TEST_KILL_AT"
+SIGNAL_ENV = "OAPIGEN_TEST_KILL_SIGNAL"
 
 
 class OutputError(GeneratorError):
@@ -82,6 +84,7 @@ class Plan:
 
 
 _kill_at = 0
+_kill_signal = signal.SIGKILL
 _steps = 0
 
 
@@ -90,15 +93,16 @@ def checkpoint(name: str) -> None:
     global _steps
     _steps += 1
     if _steps == _kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
+        os.kill(os.getpid(), _kill_signal)
 
 
 def _reset_checkpoints() -> None:
-    global _kill_at, _steps
+    global _kill_at, _kill_signal, _steps
     _steps = 0
     try:
         _kill_at = int(os.environ.get(KILL_ENV, "0"))
-    except ValueError:
+        _kill_signal = signal.Signals["SIG" + os.environ.get(SIGNAL_ENV, "KILL")]
+    except (ValueError, KeyError):
         _kill_at = 0
 
 

@@ -21,7 +21,7 @@ import pytest
 
 from oapigen.emit import check_tree, recover, write_tree
 from oapigen.emit import journal as journal_module
-from oapigen.emit.journal import KILL_ENV, TXN_NAME
+from oapigen.emit.journal import KILL_ENV, SIGNAL_ENV, TXN_NAME
 
 from .helpers import NOTES_V1, NOTES_V2, oapigen, snapshot, write
 
@@ -161,6 +161,21 @@ def test_kill_9_during_the_recovery_too(
     assert recoveries > 5
 
 
+def command_steps(old: Path, new: Path, scratch: Path) -> list[str]:
+    """The checkpoint names of the command's write turning project `old` into `new`:
+    the same write, done here on a copy of `old` with the files of `new`."""
+    shutil.copytree(old, scratch, symlinks=True)
+    owned = json.loads((new / ".oapigen-manifest.json").read_text())["files"]
+    names: list[str] = []
+    original = journal_module.checkpoint
+    journal_module.checkpoint = names.append
+    try:
+        write_tree({path: (new / path).read_text() for path in owned}, scratch)
+    finally:
+        journal_module.checkpoint = original
+    return names
+
+
 @pytest.mark.slow
 def test_the_real_command_killed_while_writing(tmp_path: Path) -> None:
     """`oapigen` itself, killed at sampled steps of its write: old package or new one."""
@@ -179,22 +194,7 @@ def test_the_real_command_killed_while_writing(tmp_path: Path) -> None:
     new = snapshot(fresh)
     assert new != old and (fresh / "tiny" / "scratch.py").is_file()
 
-    names: list[str] = []
-    listing = tmp_path / "listing"
-    shutil.copytree(pristine, listing, symlinks=True)
-    # The same write the command does, step names only (the generated files are the same).
-    files = {
-        path: (fresh / "tiny" / path).read_text()
-        for path in json.loads((fresh / "tiny" / ".oapigen-manifest.json").read_text())[
-            "files"
-        ]
-    }
-    original = journal_module.checkpoint
-    journal_module.checkpoint = names.append
-    try:
-        write_tree(files, listing / "tiny")
-    finally:
-        journal_module.checkpoint = original
+    names = command_steps(pristine / "tiny", fresh / "tiny", tmp_path / "listing")
     commit = names.index("commit") + 1
     for kill_at in sorted({1, 2, commit // 2, commit - 1, commit, len(names)}):
         output = tmp_path / f"kill-{kill_at}"
@@ -207,3 +207,31 @@ def test_the_real_command_killed_while_writing(tmp_path: Path) -> None:
         expected = old if kill_at < commit else new
         assert snapshot(output) == expected, (kill_at, names[kill_at - 1])
         assert check.returncode == (0 if kill_at < commit else 1), check.stderr
+
+
+def test_ctrl_c_while_writing_rolls_back_at_once(tmp_path: Path) -> None:
+    """SIGINT in the middle of the write: the command rolls back before it exits (no
+    recovery needed), says so, exits 130, and shows no traceback."""
+    v1 = write(tmp_path, "v1.yaml", NOTES_V1)
+    v2 = write(tmp_path, "v2.yaml", NOTES_V2)
+    assert oapigen(v1, "-o", tmp_path / "out").returncode == 0
+    (tmp_path / "out" / "tiny_notes" / "mine.txt").write_text("mine\n")
+    before = snapshot(tmp_path / "out")
+    shutil.copytree(tmp_path / "out", tmp_path / "new")
+    assert oapigen(v2, "-o", tmp_path / "new").returncode == 0
+    steps = command_steps(
+        tmp_path / "out" / "tiny_notes",
+        tmp_path / "new" / "tiny_notes",
+        tmp_path / "listing",
+    )
+    # Half way between the journal and the commit: files already moved.
+    middle = (steps.index("journal") + steps.index("commit")) // 2 + 1
+    assert steps[middle - 1].startswith(("write", "back up", "delete")), steps
+    result = oapigen(
+        v2, "-o", tmp_path / "out", env={KILL_ENV: str(middle), SIGNAL_ENV: "INT"}
+    )
+    assert result.returncode == 130, result.stderr
+    assert result.stderr == (
+        "oapigen: interrupted; the output folder keeps its previous files\n"
+    )
+    assert snapshot(tmp_path / "out") == before
