@@ -84,7 +84,7 @@ class Plan:
 
 
 _kill_at = 0
-_kill_signal = signal.SIGKILL
+_kill_signal = "KILL"
 _steps = 0
 
 
@@ -93,16 +93,16 @@ def checkpoint(name: str) -> None:
     global _steps
     _steps += 1
     if _steps == _kill_at:
-        os.kill(os.getpid(), _kill_signal)
+        os.kill(os.getpid(), signal.Signals["SIG" + _kill_signal])
 
 
 def _reset_checkpoints() -> None:
     global _kill_at, _kill_signal, _steps
     _steps = 0
+    _kill_signal = os.environ.get(SIGNAL_ENV, "KILL")
     try:
         _kill_at = int(os.environ.get(KILL_ENV, "0"))
-        _kill_signal = signal.Signals["SIG" + os.environ.get(SIGNAL_ENV, "KILL")]
-    except (ValueError, KeyError):
+    except ValueError:
         _kill_at = 0
 
 

@@ -335,3 +335,49 @@ def test_check_tree_counts_symlinks_and_dirs_in_place_of_owned_files(
     init.mkdir()  # a directory where a file belongs
     (init / "inner.py").write_text("")
     assert check_tree(FILES, target) == ["README.md", "pkg/models/__init__.py"]
+
+
+def test_a_second_run_on_a_locked_folder_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "pkg"
+    write_tree(FILES, target)
+    before = snapshot(target)
+    with journal_module.locked(target):  # as another oapigen run holds it
+        with pytest.raises(OutputError) as raised:
+            write_tree({"other.py": ""}, target)
+        assert raised.value.diagnostics[0].code == "E604"
+        with pytest.raises(OutputError):
+            check_tree(FILES, target)
+    assert snapshot(target) == before
+    write_tree({"other.py": ""}, target)  # the lock went with its holder
+
+
+def test_an_unreadable_journal_stops_everything(tmp_path: Path) -> None:
+    target = tmp_path / "pkg"
+    write_tree(FILES, target)
+    (target / TXN_NAME).mkdir()
+    (target / TXN_NAME / JOURNAL_NAME).write_text("{not json")
+    before = snapshot(target)
+    with pytest.raises(OutputError) as raised:
+        write_tree({"other.py": ""}, target)
+    (diagnostic,) = raised.value.diagnostics
+    assert diagnostic.code == "E605" and TXN_NAME in diagnostic.hint
+    assert snapshot(target) == before
+
+
+def test_a_journal_naming_paths_outside_is_not_followed(tmp_path: Path) -> None:
+    target = tmp_path / "pkg"
+    write_tree(FILES, target)
+    (tmp_path / "victim.txt").write_text("keep\n")
+    (target / TXN_NAME).mkdir()
+    journal = {
+        "format": 1,
+        "changed": [["../victim.txt", False]],
+        "stale": [],
+        "new_dirs": [],
+        "removed_dirs": [],
+        "created_project": False,
+    }
+    (target / TXN_NAME / JOURNAL_NAME).write_text(json.dumps(journal))
+    with pytest.raises(OutputError, match="outside the folder"):
+        check_tree(FILES, target)
+    assert (tmp_path / "victim.txt").read_text() == "keep\n"
