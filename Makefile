@@ -8,13 +8,19 @@ SPEC ?= specs/example.yaml
 OUT ?= generated
 SHARED ?= ../shared
 PYTEST_ARGS ?=
+# OpenAPI Overlays (space-separated, applied in order) and a generator config; the OpenAI
+# specs get the project's own config (which names specs/openai.overlay.yaml) by default.
+OVERLAY ?=
+CONFIG ?= $(if $(filter openai-%,$(notdir $(SPEC))),specs/openai.oapigen.toml)
+# Any other oapigen options (ARGS=--overwrite); LINK=no: no .pth into the venv.
 ARGS ?=
 LINK ?= yes
+GENERATE_ARGS = $(if $(CONFIG),--config $(CONFIG)) $(foreach o,$(OVERLAY),--overlay $(o)) $(ARGS)
 
 .PHONY: help venv generate check need-spec test test-fast specs lint golden conformance bench clean
 
 help:
-	@echo "make generate [SPEC=specs/openai-2.3.0.yaml] [ARGS=--overwrite]  generate generated/<package>/"
+	@echo "make generate [SPEC=specs/openai-2.3.0.yaml] [OVERLAY=a.yaml] [CONFIG=oapigen.toml] [ARGS=--overwrite]"
 	@echo "make test | test-fast | lint | check | specs | golden | conformance | bench"
 
 $(STAMP): pyproject.toml
@@ -30,7 +36,7 @@ venv: $(STAMP)
 # The OpenAI specs are not in the repository: asked for one, it is copied in first.
 generate: $(STAMP)
 	@$(MAKE) --no-print-directory need-spec
-	$(PY) -m oapigen $(SPEC) --output $(OUT) $(ARGS)
+	$(PY) -m oapigen $(SPEC) --output $(OUT) $(GENERATE_ARGS)
 ifneq ($(LINK),no)
 	@$(PY) -c 'import sys, site, pathlib; out = pathlib.Path("$(OUT)").resolve(); \
 	  sp = pathlib.Path(site.getsitepackages()[0]); \
@@ -40,7 +46,7 @@ endif
 
 check: $(STAMP)
 	@$(MAKE) --no-print-directory need-spec
-	$(PY) -m oapigen $(SPEC) --output $(OUT) --check $(ARGS)
+	$(PY) -m oapigen $(SPEC) --output $(OUT) $(GENERATE_ARGS) --check
 
 # An OpenAI spec named in SPEC but missing from specs/: copy them in (as `make specs` does).
 need-spec:

@@ -103,6 +103,7 @@ class Model:
 class Auth:
     kind: Literal["bearer", "basic", "header", "query", "none"] = "bearer"
     name: str = "Authorization"
+    required: bool = False  # the spec's `security` applies to every operation
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from . import planner, progress
+from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity, error
 from .emit import Formatter, check_tree, format_sources, write_tree
 from .inputcheck import check_document, check_spec_path
@@ -135,6 +136,7 @@ def generate(
     *,
     output: Path,
     package: str | None = None,
+    config: GeneratorConfig | None = None,
     check: bool = False,
     jobs: int = 0,
     use_cache: bool = True,
@@ -153,7 +155,8 @@ def generate(
     try:
         with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
             progress.stage("loading", spec_name)
-            document = load(spec)
+            config = config or GeneratorConfig()
+            document = load(spec, overlays=config.overlays)
             check_document(document)
             mark("loaded")
             progress.stage("planning")
@@ -161,7 +164,7 @@ def generate(
                 document,
                 spec_name=spec_name,
                 header=header_line(spec_name),
-                package=package,
+                package=package or config.package,
             )
             job.start(drafted)
             mark("drafted, models started")

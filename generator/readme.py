@@ -12,6 +12,8 @@ scheme, so the manual states what the package does.
 from __future__ import annotations
 
 import ast
+import json
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +52,10 @@ class Example:
     call8: str  # by 8 spaces
     raw_call4: str  # `client.<resource>.with_raw_response.<method>(...)`, by 4 spaces
     timeout_call: str  # the call with `timeout=5.0`, unindented
+    command: (
+        str  # the same call from the shell: `python -m <package> RESOURCE METHOD ...`
+    )
+    command_resource: str  # RESOURCE in that command
     stream_argument: bool  # the call passes `stream=True`
 
 
@@ -84,13 +90,13 @@ def readme_view(api: ir.Api) -> ReadmeView:
         found = _simplest(operations, fits)
         if found is None:
             return None
-        return _example(*found, stream=stream, iterate=iterate)
+        return _example(api.package, *found, stream=stream, iterate=iterate)
 
     upload = example(lambda op: op.body is not None and bool(op.body.file_fields))
     return ReadmeView(
         project=api.package,
         description=_first_paragraph(api.description),
-        auth=_auth_sentence(api.auth),
+        auth=_auth_sentence(api.auth, api.env_prefix),
         options=_options(api),
         first_call=example(_plain_call),
         streaming=example(lambda op: op.stream != "never", stream=True),
@@ -217,6 +223,7 @@ def _text_value(name: str) -> str:
 
 
 def _example(
+    package: str,
     resource: ir.Resource,
     op: ir.Operation,
     *,
@@ -243,8 +250,36 @@ def _example(
         call8=_call(target, args, 8),
         raw_call4=_call(raw, args, 4),
         timeout_call=_call(target, [*args, "timeout=5.0"], 0),
+        command=_command(package, resource, method, arguments),
+        command_resource=_kebab(resource.attr),
         stream_argument=stream_argument,
     )
+
+
+def _command(
+    package: str,
+    resource: ir.Resource,
+    method: str,
+    arguments: list[tuple[ir.Parameter, str]],
+) -> str:
+    """The package's command line (`python -m <package>`, see docs/CLI.md): names in
+    kebab-case, every argument an option."""
+    words = ["python", "-m", package, _kebab(resource.attr), _kebab(method)]
+    for param, literal in arguments:
+        value = ast.literal_eval(literal) if not literal.startswith("Path(") else None
+        if isinstance(value, bool):
+            words.append(f"--{_kebab(param.name)}" if value else "")
+        elif isinstance(value, (str, int, float)):
+            words += [f"--{_kebab(param.name)}", shlex.quote(str(value))]
+        elif literal.startswith("Path("):
+            words += [f"--{_kebab(param.name)}", UPLOAD_FILE]
+        else:
+            words += [f"--{_kebab(param.name)}", shlex.quote(json.dumps(value))]
+    return " ".join(word for word in words if word)
+
+
+def _kebab(name: str) -> str:
+    return name.strip("_").replace("_", "-")
 
 
 def _call(target: str, args: list[str], indent: int) -> str:
@@ -261,19 +296,27 @@ def _first_paragraph(text: str) -> str:
     return " ".join(paragraph.split())
 
 
-def _auth_sentence(auth: ir.Auth) -> str:
+def _auth_sentence(auth: ir.Auth, env_prefix: str) -> str:
+    if auth.kind == "none":
+        return "The API declares no authentication; `api_key` is not sent."
     if auth.kind == "bearer":
-        return "The key is sent as `Authorization: Bearer <key>`."
-    if auth.kind == "basic":
-        return (
+        sent = "The key is sent as `Authorization: Bearer <key>`."
+    elif auth.kind == "basic":
+        sent = (
             "The key is `user:password` (a bare token is taken as the user name), "
             "sent as HTTP Basic authentication."
         )
-    if auth.kind == "header":
-        return f"The key is sent in the `{auth.name}` header."
-    if auth.kind == "query":
-        return f"The key is sent as the `{auth.name}` query parameter (never logged)."
-    return "The API declares no authentication; `api_key` is not sent."
+    elif auth.kind == "header":
+        sent = f"The key is sent in the `{auth.name}` header."
+    else:
+        sent = f"The key is sent as the `{auth.name}` query parameter (never logged)."
+    if auth.required:
+        where = f"`api_key=` or `{env_prefix}_API_KEY`" if env_prefix else "`api_key=`"
+        sent += (
+            f" The API requires it: without {where} (or the auth header in "
+            "`default_headers`), creating the client raises an error saying so."
+        )
+    return sent
 
 
 def _options(api: ir.Api) -> tuple[ClientOption, ...]:

@@ -378,6 +378,7 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
     put(f"{pkg}/__init__.py", "package_init.py.jinja")
     put(f"{pkg}/_version.py", "version.py.jinja")
     put(f"{pkg}/_client.py", "client.py.jinja")
+    put(f"{pkg}/__main__.py", "package_main.py.jinja")
     put(f"{pkg}/resources/__init__.py", "resources_init.py.jinja")
     put(f"{pkg}/models/__init__.py", "models_init.py.jinja")
     put(f"{pkg}/models/_base.py", "models_base.py.jinja")

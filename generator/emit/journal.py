@@ -120,7 +120,7 @@ def locked(project: Path) -> Iterator[None]:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise OutputError(
-                "E604",
+                "E513",
                 project,
                 "another oapigen run is writing this folder",
                 "wait for it to finish",
@@ -218,7 +218,7 @@ def recover(project: Path) -> bool:
     if not os.path.lexists(txn):
         return False
     if not txn.is_dir() or txn.is_symlink():
-        raise OutputError("E605", txn, "is not a folder oapigen made; remove it")
+        raise OutputError("E514", txn, "is not a folder oapigen made; remove it")
     if (txn / JOURNAL_NAME).is_file():
         roll_back(project)
         return True
@@ -240,7 +240,7 @@ def roll_back(project: Path) -> None:
         created_project = bool(data["created_project"])
     except (OSError, ValueError, KeyError, TypeError):
         raise OutputError(
-            "E605",
+            "E514",
             journal,
             "the journal of an interrupted run cannot be read",
             f"restore the folder from version control, then delete {TXN_NAME}",
@@ -248,7 +248,7 @@ def roll_back(project: Path) -> None:
     every = [p for p, _ in changed] + stale + new_dirs + removed_dirs
     if any(path_problem(p) is not None for p in every):
         raise OutputError(
-            "E605", journal, "the journal names a path outside the folder"
+            "E514", journal, "the journal names a path outside the folder"
         )
     old = txn / "old"
     for directory in reversed(removed_dirs):

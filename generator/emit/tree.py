@@ -93,7 +93,7 @@ def write_tree(
             os.chmod(target, DIR_MODE)
         except OSError as exc:
             raise OutputError(
-                "E603", shown, f"cannot create the folder: {exc.strerror}"
+                "E512", shown, f"cannot create the folder: {exc.strerror}"
             ) from None
     try:
         with locked(target):
@@ -111,7 +111,7 @@ def write_tree(
                     apply(target, plan)
                 except OSError as exc:
                     raise OutputError(
-                        "E603", shown, f"writing failed, nothing changed: {exc}"
+                        "E512", shown, f"writing failed, nothing changed: {exc}"
                     ) from None
     except BaseException:
         if created:
@@ -125,7 +125,7 @@ def _check_is_folder(target: Path, shown: Path) -> None:
         os.path.lexists(target) and not os.path.isdir(target)
     ):
         raise OutputError(
-            "E602",
+            "E511",
             shown,
             "the output exists and is not a folder",
             "--output names a folder",
@@ -134,7 +134,7 @@ def _check_is_folder(target: Path, shown: Path) -> None:
         if os.path.lexists(parent):
             if not os.path.isdir(parent):
                 raise OutputError(
-                    "E602", parent, "is a file, not a folder", "--output names a folder"
+                    "E511", parent, "is a file, not a folder", "--output names a folder"
                 )
             break
 
@@ -147,13 +147,13 @@ def _owned(target: Path, shown: Path, overwrite: bool) -> dict[str, str]:
         if overwrite:
             return {}
         raise OutputError(
-            "E601", shown, f"the folder's manifest is damaged: {exc}", _OVERWRITE_HINT
+            "E510", shown, f"the folder's manifest is damaged: {exc}", _OVERWRITE_HINT
         ) from None
     if owned is not None:
         return owned
     if not overwrite and any(name != TXN_NAME for name in os.listdir(target)):
         raise OutputError(
-            "E601",
+            "E510",
             shown,
             f"the folder is not empty and oapigen did not generate it (no {MANIFEST_NAME})",
             _OVERWRITE_HINT,
@@ -186,14 +186,14 @@ def _plan(
                 new_dirs.add(directory)
             elif kind != "dir":
                 message = f"cannot write {path}: {directory} is a {kind}, not a folder"
-                raise OutputError("E603", shown, message, "move it away")
+                raise OutputError("E512", shown, message, "move it away")
         full = os.path.join(target, path)
         parent = os.path.dirname(path)
         new_folder = bool(parent) and folder_kinds[parent] is None
         kind = None if new_folder else _kind(full)
         if kind == "dir":
             message = f"cannot write {path}: a folder is in the way"
-            raise OutputError("E603", shown, message, "move it away")
+            raise OutputError("E512", shown, message, "move it away")
         if kind == "file" and _read(full) == data:
             report.unchanged += 1
             continue
@@ -226,7 +226,7 @@ def _plan(
 
 def _edited_warning(shown: Path, path: str, what: str) -> Diagnostic:
     message = f"{path} was edited by hand since oapigen wrote it; regeneration {what}"
-    return warning("W601", f"{shown}/{path}", None, "", message)
+    return warning("W510", f"{shown}/{path}", None, "", message)
 
 
 def check_tree(files: Mapping[str, str], target: Path) -> list[str]:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Diagnostic, GeneratorError, error
 from .bundle import Bundle, Bundler, Origin
+from .overlay import Overlay, apply_overlays, read_overlay
 from .parse import SourceFile, read_source
 from .pointer import Missing, lookup, split_pointer, type_name
 from .refs import FileSet
@@ -103,16 +104,29 @@ class Document:
                 lazy.bundle = lazy.bundler.bundle()
         return lazy.bundle
 
+    def with_overlays(self, overlays: Sequence[Overlay]) -> Document:
+        """This document with OpenAPI Overlays applied in order (see overlay.py)."""
+        bundle, warnings = apply_overlays(
+            self._bundle(), self._lazy.files.root, [*overlays]
+        )
+        lazy = _Lazy(self._lazy.files, None)
+        lazy.bundle = bundle
+        return Document(self.path, bundle.document, [*self.warnings, *warnings], lazy)
+
     def _error(self, code: str, pointer: str, message: str) -> GeneratorError:
         file, line = self.locate(pointer)
         return GeneratorError([error(code, file, line, pointer, message)])
 
 
-def load(path: Path) -> Document:
-    """Load a spec and everything its refs reach; GeneratorError on any error."""
+def load(path: Path, overlays: Sequence[Path] = ()) -> Document:
+    """Load a spec and everything its refs reach, then apply the overlays in order;
+    GeneratorError on any error."""
     path = Path(path)
     try:
-        return _load(path)
+        document = _load(path)
+        if overlays:
+            document = document.with_overlays([read_overlay(Path(o)) for o in overlays])
+        return document
     except RecursionError:
         message = "the document is nested too deeply to process"
         raise GeneratorError([error("E101", str(path), None, "#", message)]) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from .. import ir
@@ -258,6 +258,24 @@ def _base_url(root: Mapping[str, Any]) -> str:
 
 
 def _auth(root: Mapping[str, Any]) -> ir.Auth:
+    return replace(_auth_scheme(root), required=_auth_required(root))
+
+
+def _auth_required(root: Mapping[str, Any]) -> bool:
+    """The document's `security` names a declared scheme in every requirement and
+    offers no anonymous one (`{}`): a client without a key could only get 401s."""
+    schemes = _mapping(root.get("components")).get("securitySchemes")
+    security = root.get("security")
+    if not isinstance(schemes, Mapping) or not isinstance(security, list):
+        return False
+    return bool(security) and all(
+        isinstance(requirement, Mapping)
+        and any(name in schemes for name in requirement)
+        for requirement in security
+    )
+
+
+def _auth_scheme(root: Mapping[str, Any]) -> ir.Auth:
     schemes = _mapping(root.get("components")).get("securitySchemes")
     if not isinstance(schemes, Mapping) or not schemes:
         return ir.Auth()

@@ -397,7 +397,7 @@ class OperationBuilder:
                 kind=kind,  # type: ignore[arg-type]
                 flattened=True,
                 required=raw.body_required,
-                model=self._class(schema) if kind == "json" else None,
+                model=self._class(schema),  # checks JSON and form bodies alike
                 params=tuple(params),
                 file_fields=tuple(file_fields),
             )

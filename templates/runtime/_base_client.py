@@ -12,6 +12,7 @@ import random
 import ssl
 import time
 from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any, ClassVar, Generic, TypeVar, Union, cast
 
 import httpx
@@ -26,8 +27,23 @@ from ._errors import (
     make_status_error,
 )
 from ._logs import protect_query_param, redact, redact_query_param
-from ._response import RAW_RESPONSE, APIResponse, AsyncAPIResponse, parse_json
-from ._retries import MAX_RETRY_AFTER, backoff, retry_after, should_retry
+from ._response import (
+    RAW_RESPONSE,
+    APIResponse,
+    AsyncAPIResponse,
+    declares_document,
+    is_json_media,
+    json_meta,
+    not_json_error,
+    parse_json,
+)
+from ._retries import (
+    MAX_RETRY_AFTER,
+    backoff,
+    retry_after,
+    server_says_retry,
+    should_retry,
+)
 from ._types import (
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_RETRIES,
@@ -123,6 +139,7 @@ class BaseClient(Generic[_HttpT]):
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: _HttpT | None = None,
+        client_options: Mapping[str, str | None] | None = None,
     ) -> None:
         config = getattr(type(self), "_config", None)
         if not isinstance(config, ClientConfig):
@@ -137,25 +154,17 @@ class BaseClient(Generic[_HttpT]):
         self._base_url = self._check_base_url(base_url or config.default_base_url)
         if max_retries < 0:
             raise ValueError("max_retries must be 0 or more")
-        self._api_key = api_key
+        self._custom_headers = dict(default_headers) if default_headers else {}
+        if not api_key and config.auth.required:
+            self._check_auth_headers(config)
+        self._api_key = api_key or None
+        self._client_options = self._resolve_options(config, client_options)
         self.timeout = _as_timeout(timeout)
         self.max_retries = max_retries
-        self._custom_headers = dict(default_headers) if default_headers else {}
         self._logger = logging.getLogger(config.package)
         self._auth_query_param: str | None = None
         self._auth_query: tuple[str, str] | None = None
-        headers = {
-            "user-agent": f"{config.package}/{config.version} "
-            f"python-httpx/{httpx.__version__}"
-        }
-        if api_key:
-            self._add_auth(config, api_key, headers)
-        merge_headers(headers, self._custom_headers)
-        # Per response kind, so building a request is one dict copy.
-        self._base_headers = {
-            kind: {**headers, "accept": _ACCEPT.get(kind, "*/*")}
-            for kind in ("json", "sse", "binary", "text", "empty")
-        }
+        self._build_headers()
         self._timeout_extension = {"timeout": self.timeout.as_dict()}
         if http_client is None:
             self._http: _HttpT = self._make_http_client()
@@ -168,6 +177,64 @@ class BaseClient(Generic[_HttpT]):
                 )
             self._http = http_client
             self._owns_http = False
+
+    def _build_headers(self) -> None:
+        """The headers of every request, per response kind (so building a request is
+        one dict copy): User-Agent, auth, client options, then `default_headers`."""
+        config = self._config
+        headers = {
+            "user-agent": f"{config.package}/{config.version} "
+            f"python-httpx/{httpx.__version__}"
+        }
+        if self._api_key:
+            self._add_auth(config, self._api_key, headers)
+        for option in config.options:
+            value = self._client_options.get(option.name)
+            if value is not None:
+                headers[option.header.lower()] = value
+        merge_headers(headers, self._custom_headers)
+        self._base_headers = {
+            kind: {**headers, "accept": _ACCEPT.get(kind, "*/*")}
+            for kind in ("json", "sse", "binary", "text", "empty")
+        }
+
+    def _check_auth_headers(self, config: ClientConfig) -> None:
+        """No key, on an API that declares auth: fine only when `default_headers` carry
+        the credentials (a gateway's own header), else refuse now rather than send
+        calls that can only get a 401."""
+        auth = config.auth
+        header = "authorization" if auth.kind in ("bearer", "basic") else auth.name
+        if auth.kind != "query" and any(
+            name.lower() == header.lower() for name in self._custom_headers
+        ):
+            return
+        env = f"the {config.env_prefix}_API_KEY environment variable"
+        where = (
+            f"pass api_key=... or set {env}"
+            if config.env_prefix
+            else "pass api_key=..."
+        )
+        raise ValueError(
+            f"{type(self).__name__} needs an API key: {where} "
+            f"(the API requires authentication)"
+        )
+
+    def _resolve_options(
+        self, config: ClientConfig, given: Mapping[str, str | None] | None
+    ) -> dict[str, str | None]:
+        """Each declared client option: the argument, else its env var, else None."""
+        values = dict(given) if given else {}
+        declared = {option.name for option in config.options}
+        unknown = values.keys() - declared
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__} got an unknown client option {min(unknown)!r}"
+            )
+        for option in config.options:
+            if values.get(option.name) is None and option.env:
+                values[option.name] = os.environ.get(option.env) or None
+            values.setdefault(option.name, None)
+        return values
 
     def _check_base_url(self, base_url: str | httpx.URL) -> str:
         base = str(base_url).rstrip("/")
@@ -218,6 +285,11 @@ class BaseClient(Generic[_HttpT]):
         return self._api_key
 
     @property
+    def client_options(self) -> Mapping[str, str | None]:
+        """The declared client options (sent as headers when not None), read-only."""
+        return MappingProxyType(self._client_options)
+
+    @property
     def base_url(self) -> httpx.URL:
         return httpx.URL(self._base_url)
 
@@ -239,13 +311,18 @@ class BaseClient(Generic[_HttpT]):
         timeout: float | httpx.Timeout | None | NotGiven = NOT_GIVEN,
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
+        client_options: Mapping[str, str | None] | NotGiven = NOT_GIVEN,
     ) -> ClientT:
         """A copy with some settings changed, sharing this client's connection pool
         (closing the copy leaves the pool open). `default_headers` are added to the
-        current ones."""
+        current ones; `client_options` replace the values of the options they name."""
         headers = dict(self._custom_headers)
         if isinstance(default_headers, Mapping):
             headers.update(default_headers)
+        options = dict(self._client_options)
+        if isinstance(client_options, Mapping):
+            self._resolve_options(self._config, client_options)  # names checked
+            options.update(client_options)
         copy = type(self)(
             api_key=self._api_key if isinstance(api_key, NotGiven) else api_key,
             base_url=self._base_url if isinstance(base_url, NotGiven) else base_url,
@@ -256,6 +333,9 @@ class BaseClient(Generic[_HttpT]):
             default_headers=headers,
             http_client=self._http,
         )
+        # Generated subclasses take options as keywords of their own: carry them here.
+        copy._client_options = options
+        copy._build_headers()
         # Share what belongs to the pool (its gate) and test hooks set on this client.
         for name in ("_gate", "_sleep", "_jitter"):
             if name in self.__dict__:
@@ -352,9 +432,14 @@ class BaseClient(Generic[_HttpT]):
         self, response: httpx.Response, attempt: int, left: int
     ) -> float | None:
         """The wait before retrying a failed status; None: raise its error now (no
-        retries left, a status not worth retrying, or a server asking for a longer
-        wait than MAX_RETRY_AFTER)."""
-        if left <= 0 or not should_retry(response.status_code):
+        retries left, a status not worth retrying, the server's `x-should-retry:
+        false`, or a server asking for a longer wait than MAX_RETRY_AFTER)."""
+        if left <= 0:
+            return None
+        verdict = server_says_retry(response.headers)
+        if verdict is None:
+            verdict = should_retry(response.status_code)
+        if not verdict:
             return None
         asked = retry_after(response.headers)
         if asked is None:
@@ -442,7 +527,18 @@ class BaseClient(Generic[_HttpT]):
         if kind == "json":
             if response.status_code in (204, 205) or cast_to is type(None):
                 return None
-            return parse_json(response, cast_to)
+            media, request_id = json_meta(response)
+            if media and not is_json_media(media):
+                # Never JSON-decoded: a document where the spec declares no structure
+                # (a file download declared as a JSON string), else an error.
+                if declares_document(cast_to):
+                    return self._binary(response)
+                raise not_json_error(response)
+            result = parse_json(response, cast_to)
+            if isinstance(result, pydantic.BaseModel):
+                # Not a field: set past pydantic, so dumps and equality ignore it.
+                object.__setattr__(result, "_request_id", request_id)
+            return result
         if kind == "sse":
             return self._stream(response, cast_to)
         if kind == "binary":

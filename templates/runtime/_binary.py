@@ -68,6 +68,12 @@ class _Binary:
     def status_code(self) -> int:
         return self.response.status_code
 
+    @property
+    def request_id(self) -> str | None:
+        """The server's `x-request-id` for this call."""
+        request_id: str | None = self.response.headers.get("x-request-id")
+        return request_id
+
     def __repr__(self) -> str:
         content_type = self.headers.get("content-type")
         return f"<{type(self).__name__} [{self.status_code}] {content_type}>"

@@ -15,6 +15,7 @@ from ._encoding import (
     query_string,
 )
 from ._types import NOT_GIVEN, Operation
+from ._validation import check_body
 
 __all__ = ["EncodedBody", "encode_body"]
 
@@ -47,13 +48,15 @@ def encode_body(
     encoded = EncodedBody()
     kind = op.body
     if kind == "json" or (kind == "none" and extra_body):
-        value = build_json_body(body, body_model, extra_body)
+        value = build_json_body(body, body_model, extra_body, op.name)
         if value is not NOT_GIVEN:
             encoded.content = dump_json(value)
             headers["content-type"] = "application/json"
     elif kind == "multipart":
         from ._multipart import build_multipart
 
+        if body_model is not None:
+            _check_form(op, body, body_model, extra_body)
         form, files, encoded.replayable = build_multipart(
             _form_fields(body, extra_body), op.file_fields
         )
@@ -64,6 +67,8 @@ def encode_body(
         else:  # httpx would fall back to urlencoded without files
             encoded.content, headers["content-type"] = encode_multipart_fields(form)
     elif kind == "form":
+        if body_model is not None:
+            _check_form(op, body, body_model, extra_body)
         pairs: list[tuple[str, str]] = []
         encode_query(_form_fields(body, extra_body), {}, pairs)
         encoded.content = query_string(pairs).encode()
@@ -73,6 +78,30 @@ def encode_body(
         encoded.replayable = isinstance(body, _REPLAYABLE_CONTENT)
         headers.setdefault("content-type", "application/octet-stream")
     return encoded
+
+
+def _check_form(
+    op: Operation,
+    body: object,
+    body_model: type[pydantic.BaseModel],
+    extra_body: Mapping[str, object] | None,
+) -> None:
+    """A form body gets the checks of a JSON one, on the fields that will be sent (a
+    None is left out of a form, so it counts as absent)."""
+    if not isinstance(body, Mapping):
+        return
+    members = {
+        key: value
+        for key, value in body.items()
+        if value is not None and value is not NOT_GIVEN
+    }
+    check_body(
+        op.name,
+        body_model,
+        members,
+        file_fields=op.file_fields,
+        supplied=extra_body.keys() if extra_body else (),
+    )
 
 
 def _form_fields(

@@ -8,12 +8,13 @@ import json
 import os
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import pydantic
 import pydantic_core
 
 from ._types import NOT_GIVEN
+from ._validation import check_body
 
 __all__ = [
     "build_path",
@@ -166,8 +167,12 @@ def _encode_deep(prefix: str, value: object, out: list[tuple[str, str]]) -> None
 
 
 def query_string(pairs: list[tuple[str, str]]) -> str:
-    """`pairs` percent-encoded (spaces as %20, so non-form servers read them too)."""
-    return urlencode(pairs, quote_via=quote)
+    """`pairs` percent-encoded (spaces as %20, so non-form servers read them too). The
+    brackets of a name stay as written (`project_ids[]`, `effective_at[gt]`): servers
+    match those names literally."""
+    return "&".join(
+        f"{quote(name, safe='[]')}={quote(value, safe='')}" for name, value in pairs
+    )
 
 
 def merge_headers(target: dict[str, str], headers: Mapping[str, object]) -> None:
@@ -184,19 +189,21 @@ def build_json_body(
     body: object,
     body_model: type[pydantic.BaseModel] | None,
     extra_body: Mapping[str, object] | None,
+    operation: str = "",
 ) -> object:
-    """The JSON value to send: NOT_GIVEN members dropped, None kept as null.
+    """The JSON value to send: NOT_GIVEN members dropped, None kept as null, the rest
+    as given (pydantic models inside dumped by alias when encoded).
 
-    With `body_model` the mapping is validated first (pydantic.ValidationError before
-    any I/O) and dumped by alias, leaving out what the caller did not set.
+    With `body_model` the members are checked first: a structurally wrong body raises
+    RequestValidationError before any I/O; unknown enum values and extra members pass.
     """
     if body is NOT_GIVEN:
         return dict(extra_body) if extra_body else NOT_GIVEN
     if isinstance(body, Mapping):
         members = {key: value for key, value in body.items() if value is not NOT_GIVEN}
         if body_model is not None:
-            model = body_model.model_validate(members)
-            members = model.model_dump(mode="json", by_alias=True, exclude_unset=True)
+            supplied = extra_body.keys() if extra_body else ()
+            check_body(operation, body_model, members, supplied=supplied)
         if extra_body:
             members.update(extra_body)
         return members

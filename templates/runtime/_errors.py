@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import httpx
 
@@ -21,6 +21,7 @@ __all__ = [
     "UnprocessableEntityError",
     "RateLimitError",
     "InternalServerError",
+    "RequestValidationError",
     "make_status_error",
 ]
 
@@ -129,6 +130,30 @@ class APIResponseValidationError(APIError):
         super().__init__(message, response.request, body=body)
         self.response = response
         self.status_code = response.status_code
+
+
+class RequestValidationError(ValueError):
+    """A request body without the structure its operation declares (a required member
+    missing, a value of the wrong type), found before anything is sent. Unknown enum
+    values and extra members are not errors: they are sent as given.
+
+    `.errors` holds `(path, message)` pairs, e.g. `("messages[0].content", "field
+    required")`.
+    """
+
+    _SHOWN = 5  # problems quoted in the message
+
+    def __init__(self, operation: str, errors: Sequence[tuple[str, str]]) -> None:
+        self.operation = operation
+        self.errors = tuple(errors)
+        shown = "; ".join(
+            f"{path}: {message}" if path else message
+            for path, message in self.errors[: self._SHOWN]
+        )
+        more = len(self.errors) - self._SHOWN
+        if more > 0:
+            shown += f" (and {more} more)"
+        super().__init__(f"{operation}: invalid request body: {shown}")
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -22,6 +22,10 @@ __all__ = [
     "async_to_raw_response_wrapper",
     "parse_json",
     "decode_json",
+    "declares_document",
+    "is_json_media",
+    "json_meta",
+    "not_json_error",
     "lenient_model",
     "lenient_value",
 ]
@@ -61,6 +65,12 @@ class _RawResponse(Generic[T]):
     @property
     def url(self) -> httpx.URL:
         return self.http_response.url
+
+    @property
+    def request_id(self) -> str | None:
+        """The server's `x-request-id` for this call (quote it to the API's support)."""
+        request_id: str | None = self.http_response.headers.get("x-request-id")
+        return request_id
 
     def _parse_once(self) -> T:
         if self._parsed is None:
@@ -155,22 +165,57 @@ def async_to_raw_response_wrapper(
 # JSON bodies
 
 
-def decode_json(response: httpx.Response) -> Any:
-    """The decoded JSON body; a body that is not JSON raises APIResponseValidationError."""
+def json_meta(response: httpx.Response) -> tuple[str, str | None]:
+    """(media type: lower case, no parameters, "" if none; `x-request-id`): what a JSON
+    result needs from the headers, in one pass (two `Headers.get` cost twice as much)."""
+    media = ""
+    request_id = None
+    for name, value in response.headers.raw:
+        name = name.lower()
+        if name == b"content-type":
+            media = value.split(b";", 1)[0].strip().lower().decode("latin-1")
+        elif name == b"x-request-id":
+            request_id = value.decode("latin-1")
+    return media, request_id
+
+
+def is_json_media(media: str) -> bool:
+    """`application/json`, `text/json` or a `+json` type (not JSON Lines: one JSON
+    value per line is not one JSON document)."""
+    return media.endswith(("/json", "+json"))
+
+
+def declares_document(cast_to: object) -> bool:
+    """Whether a JSON-declared result is a string (`str`, or a root model of one): the
+    spec's "JSON string" is then a document of any type, like the `application/json`
+    + `type: string` of OpenAI's file downloads. A model, a list, or an untyped result
+    (`object`) is structure the caller will read."""
+    if isinstance(cast_to, type) and issubclass(cast_to, pydantic.RootModel):
+        cast_to = cast_to.model_fields["root"].annotation
+    return cast_to is str or cast_to is bytes
+
+
+def not_json_error(response: httpx.Response) -> APIResponseValidationError:
+    """The error for a 2xx body that is not the JSON the operation declares: its
+    content type, status, size and first 200 bytes."""
     content = response.content
-    try:
-        return json.loads(content)
-    except ValueError:  # JSONDecodeError and UnicodeDecodeError
-        pass
     content_type = response.headers.get("content-type") or "no content type"
     start = content[:_QUOTE_BYTES].decode("utf-8", "replace")
     cut = "..." if len(content) > _QUOTE_BYTES else ""
-    raise APIResponseValidationError(
+    return APIResponseValidationError(
         f"Expected a JSON response body but got {content_type} "
         f"(status {response.status_code}, {len(content)} bytes): {start!r}{cut}",
         response=response,
         body=response.text,
     )
+
+
+def decode_json(response: httpx.Response) -> Any:
+    """The decoded JSON body; a body that is not JSON raises APIResponseValidationError."""
+    try:
+        return json.loads(response.content)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError
+        raise not_json_error(response) from None
 
 
 def parse_json(response: httpx.Response, cast_to: type[T]) -> T:

@@ -18,6 +18,7 @@ __all__ = [
     "FileInput",
     "Operation",
     "AuthScheme",
+    "ClientOption",
     "ClientConfig",
     "RequestOptions",
     "DEFAULT_TIMEOUT",
@@ -86,10 +87,27 @@ class Operation:
 
 @dataclass(frozen=True, slots=True)
 class AuthScheme:
-    """How the API key is sent: "bearer" | "basic" | "header" | "query" | "none"."""
+    """How the API key is sent: "bearer" | "basic" | "header" | "query" | "none".
+
+    `required`: the spec declares auth, so a client without a key (argument, env var
+    or an auth header in `default_headers`) is refused at construction instead of
+    drawing a 401 on its first call.
+    """
 
     kind: str = "bearer"
     name: str = "Authorization"
+    required: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ClientOption:
+    """A client keyword argument sent as a header on every request, e.g.
+    `ClientOption("organization", "OpenAI-Organization", "OPENAI_ORG_ID")`: the value
+    is the argument, else the env var (when named), else not sent."""
+
+    name: str  # the keyword argument (a Python identifier)
+    header: str
+    env: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +119,7 @@ class ClientConfig:
     env_prefix: str
     default_base_url: str
     auth: AuthScheme = AuthScheme()
+    options: tuple[ClientOption, ...] = ()
 
 
 class RequestOptions(TypedDict, total=False):

@@ -7,11 +7,15 @@ from types import ModuleType
 
 import pytest
 
+# The example spec declares auth, so its clients need a key: tests that do not pass
+# one get this (a test about the missing key deletes it).
+EXAMPLE_TEST_KEY = "sk-example-test"
+
 
 @pytest.fixture(autouse=True)
 def _no_example_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """The tests decide the key and base URL, not the developer's shell."""
-    monkeypatch.delenv("EXAMPLE_API_KEY", raising=False)
+    monkeypatch.setenv("EXAMPLE_API_KEY", EXAMPLE_TEST_KEY)
     monkeypatch.delenv("EXAMPLE_BASE_URL", raising=False)
 
 

@@ -56,10 +56,16 @@ def test_arguments_win_over_the_environment(
     assert recorder.last.headers["authorization"] == "Bearer sk-arg"
 
 
-def test_without_a_key_no_authorization_header_is_sent(api: ModuleType) -> None:
+def test_without_a_key_the_client_is_refused_naming_the_env_var(
+    api: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The spec declares bearer auth: a keyless client could only get 401s.
+    monkeypatch.delenv("EXAMPLE_API_KEY")
     recorder = health_server()
-    api.Client(http_client=recorder.sync_client()).health.get_health()
-    assert "authorization" not in recorder.last.headers
+    for client_class in (api.Client, api.AsyncClient):
+        with pytest.raises(ValueError, match="EXAMPLE_API_KEY"):
+            client_class(http_client=recorder.sync_client())
+    assert recorder.requests == []
 
 
 def test_the_key_never_appears_in_the_repr(api: ModuleType) -> None:

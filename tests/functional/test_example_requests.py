@@ -74,7 +74,7 @@ def test_array_query_parameter_repeats_its_key_as_written(
     client.notes.get_note("nb_1", "note_1", include=["blocks", "thread"])
     url = notes_server.last.url
     assert url.params.get_list("include[]") == ["blocks", "thread"]
-    assert url.query == b"include%5B%5D=blocks&include%5B%5D=thread"
+    assert url.query == b"include[]=blocks&include[]=thread"  # brackets as written
 
 
 def test_boolean_query_parameters_are_true_and_false(api: ModuleType) -> None:
@@ -216,29 +216,41 @@ def test_an_operation_without_body_sends_none(api: ModuleType) -> None:
 @pytest.mark.parametrize(
     ("arguments", "field"),
     [
-        ({"name": 123}, "name"),
-        ({"name": ""}, "name"),  # minLength: 1
-        ({"name": "ok", "metadata": {"k": 1}}, "metadata"),
+        ({"name": 123}, "name: input should be a valid string"),
+        ({"name": "ok", "metadata": {"k": 1}}, "metadata['k']: input should be"),
     ],
-    ids=["wrong-type", "too-short", "wrong-map-value"],
+    ids=["wrong-type", "wrong-map-value"],
 )
 def test_a_request_that_does_not_validate_raises_before_any_io(
     api: ModuleType, arguments: dict[str, object], field: str
 ) -> None:
     recorder = Recorder(reply(notebook()))
-    with pytest.raises(pydantic.ValidationError) as info:
+    with pytest.raises(api._runtime.RequestValidationError) as info:
         client_for(api, recorder).note_books.create_notebook(**arguments)
+    assert isinstance(info.value, ValueError)
+    assert not isinstance(info.value, pydantic.ValidationError)
     assert field in str(info.value)
     assert recorder.requests == []
 
 
-def test_an_enum_argument_outside_the_enum_is_rejected_before_any_io(
+def test_values_the_spec_would_refuse_are_sent_for_the_server_to_judge(
+    api: ModuleType, notes_server: Recorder
+) -> None:
+    # minLength: 1 on `name`; the API may relax its limits before the spec does.
+    client_for(api, notes_server).note_books.create_notebook(name="")
+    assert json_of(notes_server.last) == {"name": ""}
+
+
+def test_an_enum_argument_outside_the_enum_is_sent_as_given(
     api: ModuleType,
 ) -> None:
-    recorder = Recorder(lambda request: httpx.Response(200, content=b"mp3"))
-    with pytest.raises(pydantic.ValidationError):
-        client_for(api, recorder).notes.read_note_aloud("nb_1", "note_1", voice="robot")
-    assert recorder.requests == []
+    recorder = Recorder(
+        lambda request: httpx.Response(
+            200, content=b"mp3", headers={"content-type": "audio/mpeg"}
+        )
+    )
+    client_for(api, recorder).notes.read_note_aloud("nb_1", "note_1", voice="robot")
+    assert json_of(recorder.last)["voice"] == "robot"
 
 
 def test_extra_headers_query_and_body_are_merged(

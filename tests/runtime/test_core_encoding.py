@@ -14,7 +14,13 @@ import httpx
 import pydantic
 import pytest
 
-from oag_runtime import NOT_GIVEN, ClientConfig, Operation, SyncAPIClient
+from oag_runtime import (
+    NOT_GIVEN,
+    ClientConfig,
+    Operation,
+    RequestValidationError,
+    SyncAPIClient,
+)
 from oag_runtime._encoding import build_path, encode_query
 
 CONFIG = ClientConfig("fakeapi", "1.0.0", "FAKEAPI", "https://api.example.test/v1")
@@ -161,6 +167,40 @@ def test_op_query_styles_and_extra_query_reach_the_url() -> None:
     ]
 
 
+def test_wire_names_with_brackets_reach_the_wire_as_written() -> None:
+    # Issue 8: `project_ids[]` is matched literally by servers, brackets included.
+    seen, client = recording_client()
+    op = Operation(
+        "list-audit-logs",
+        "get",
+        "/organization/audit_logs",
+        query_styles={"effective_at": "deepObject"},
+    )
+    client.request(
+        op,
+        object,
+        query={
+            "effective_at": {"gt": 1700000000, "lte": 1800000000},
+            "project_ids[]": ["proj_a", "proj b"],
+            "event_types[]": NOT_GIVEN,
+            "limit": 5,
+        },
+        extra_query={"tags[]": ("x[1]",)},
+    )
+    assert seen[0].url.raw_path == (
+        b"/v1/organization/audit_logs?effective_at[gt]=1700000000"
+        b"&effective_at[lte]=1800000000&project_ids[]=proj_a&project_ids[]=proj%20b"
+        b"&limit=5&tags[]=x%5B1%5D"  # brackets in values are data: encoded
+    )
+
+
+def test_without_deep_object_style_an_object_is_exploded_as_form() -> None:
+    seen, client = recording_client()
+    op = Operation("list", "get", "/things")
+    client.request(op, object, query={"effective_at": {"gt": 1}})
+    assert seen[0].url.raw_path == b"/v1/things?gt=1"
+
+
 # -- headers --------------------------------------------------------------------
 
 
@@ -232,7 +272,7 @@ def test_json_body_dumps_models_inside_by_alias_and_unset() -> None:
     }
 
 
-def test_body_model_validates_and_dumps_by_alias() -> None:
+def test_body_model_checks_the_body_and_sends_it_as_given() -> None:
     seen, client = recording_client()
     client.request(
         CREATE,
@@ -242,24 +282,41 @@ def test_body_model_validates_and_dumps_by_alias() -> None:
             "hate/threatening": True,
             "note": None,
             "size": NOT_GIVEN,
-            "settings": {"level": "3"},
+            "settings": {"level": 3, "unknown": [1]},
         },
         body_model=CreateThing,
     )
-    # coerced by the model, alias on the wire, None kept, absent left out
+    # wire names as given, None kept, absent left out, extra members kept
     assert sent_json(seen[0]) == {
         "name": "a",
         "hate/threatening": True,
         "note": None,
-        "settings": {"level": 3},
+        "settings": {"level": 3, "unknown": [1]},
     }
 
 
-def test_body_model_validation_error_before_any_io() -> None:
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        ({"size": 1}, "name: field required"),
+        ({"name": "a", "size": "big"}, "size: input should be a valid integer"),
+        # never coerced: the body goes out as given, so "3" would reach the server
+        ({"name": "a", "settings": {"level": "3"}}, "settings.level: input should be"),
+        ({"name": "a", "settings": {}}, "settings.level: field required"),
+        ({"name": 5}, "name: input should be a valid string"),
+    ],
+)
+def test_body_model_rejects_a_wrong_structure_before_any_io(
+    body: dict[str, object], problem: str
+) -> None:
     seen, client = recording_client()
-    with pytest.raises(pydantic.ValidationError):
-        client.request(CREATE, object, body={"size": "big"}, body_model=CreateThing)
+    with pytest.raises(RequestValidationError) as caught:
+        client.request(CREATE, object, body=body, body_model=CreateThing)
     assert seen == []
+    assert isinstance(caught.value, ValueError)
+    assert not isinstance(caught.value, pydantic.ValidationError)
+    assert str(caught.value).startswith("createThing: invalid request body: ")
+    assert problem in str(caught.value)
 
 
 def test_extra_body_is_merged_last() -> None:

@@ -22,6 +22,7 @@ from oag_runtime import (
     AsyncAPIClient,
     BadRequestError,
     ClientConfig,
+    ConflictError,
     InternalServerError,
     Operation,
     RateLimitError,
@@ -90,10 +91,29 @@ def make_client(
 
 
 def test_retries_429_then_succeeds() -> None:
-    steps = [status(429, **{"retry-after": "0"})] * 2 + [OK]
+    steps = [status(429, **{"retry-after": "2"})] * 2 + [OK]
     client, script, sleeps = make_client(steps)
     assert client.request(GET, Thing).id == "t1"
-    assert len(script.requests) == 3 and sleeps == [0.0, 0.0]
+    assert len(script.requests) == 3 and sleeps == [2.0, 2.0]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"retry-after": "0"},
+        {"retry-after": "-5"},
+        {"retry-after-ms": "0"},
+        {"retry-after-ms": "-100"},
+        {"retry-after": "0.0"},
+    ],
+)
+def test_a_zero_or_negative_wait_falls_back_to_the_backoff(
+    headers: dict[str, str],
+) -> None:
+    # Issue 14: `Retry-After: 0` made three requests in 10 ms.
+    client, script, sleeps = make_client([status(429, **headers)] * 2 + [OK])
+    assert client.request(GET, Thing).id == "t1"
+    assert len(script.requests) == 3 and sleeps == [0.5, 1.0]
 
 
 @pytest.mark.parametrize("code", [408, 409, 429, 500, 502, 503, 504, 529])
@@ -160,9 +180,11 @@ def http_date(seconds_from_now: float) -> str:
         ({"retry-after": "1.5"}, 1.5, 1.5),
         ({"retry-after-ms": "250"}, 0.25, 0.25),
         ({"retry-after-ms": "100", "retry-after": "30"}, 0.1, 0.1),  # ms wins
-        ({"retry-after": "60"}, 60.0, 60.0),  # the limit itself is honoured
-        ({"retry-after": "-5"}, 0.0, 0.0),
+        ({"retry-after": "90"}, 90.0, 90.0),
+        ({"retry-after-ms": "90000"}, 90.0, 90.0),
+        ({"retry-after": "120"}, 120.0, 120.0),  # the limit itself is honoured
         ({"retry-after": "soon"}, 0.5, 0.5),  # unreadable: backoff
+        ({"retry-after": "inf"}, 0.5, 0.5),
         ({"retry-after-ms": "x", "retry-after": "2"}, 2.0, 2.0),
     ],
 )
@@ -182,31 +204,84 @@ def test_retry_after_http_date() -> None:
         [status(429, **{"retry-after": http_date(-100)}), OK]
     )
     client.request(GET, Thing)
-    assert sleeps == [0.0]
+    assert sleeps == [0.5]  # in the past: the backoff
+    client, _, sleeps = make_client(
+        [status(429, **{"retry-after": http_date(100)}), OK]
+    )
+    client.request(GET, Thing)
+    assert 98.0 <= sleeps[0] <= 100.0
 
 
 @pytest.mark.parametrize(
     "headers",
     [
-        {"retry-after": "61"},
-        {"retry-after-ms": "120000"},
-        {"retry-after": "inf"},
+        {"retry-after": "121"},
+        {"retry-after-ms": "120001"},
         {"retry-after": "3600"},
     ],
 )
-def test_waits_beyond_60_seconds_raise_at_once(headers: dict[str, str]) -> None:
+def test_waits_beyond_120_seconds_raise_at_once(headers: dict[str, str]) -> None:
     client, script, sleeps = make_client([status(429, **headers), OK])
     with pytest.raises(RateLimitError):
         client.request(GET, Thing)
     assert len(script.requests) == 1 and sleeps == []
 
 
-def test_retry_after_date_beyond_60_seconds_raises_at_once() -> None:
+def test_retry_after_date_beyond_120_seconds_raises_at_once() -> None:
     client, script, sleeps = make_client(
         [status(429, **{"retry-after": http_date(300)}), OK]
     )
     with pytest.raises(RateLimitError):
         client.request(GET, Thing)
+    assert len(script.requests) == 1 and sleeps == []
+
+
+@pytest.mark.parametrize("code", [400, 403, 404, 422])
+def test_x_should_retry_true_retries_any_status(code: int) -> None:
+    client, script, sleeps = make_client(
+        [status(code, **{"x-should-retry": "true"}), OK]
+    )
+    assert client.request(GET, Thing).id == "t1"
+    assert len(script.requests) == 2 and sleeps == [0.5]
+
+
+@pytest.mark.parametrize("code", [408, 409, 429, 500, 503])
+def test_x_should_retry_false_stops_a_retryable_status(code: int) -> None:
+    client, script, sleeps = make_client(
+        [status(code, **{"x-should-retry": "false", "retry-after": "1"}), OK]
+    )
+    with pytest.raises(Exception) as caught:
+        client.request(GET, Thing)
+    assert getattr(caught.value, "status_code") == code
+    assert len(script.requests) == 1 and sleeps == []
+
+
+def test_x_should_retry_keeps_the_retry_budget_and_the_server_wait() -> None:
+    verdict = {"x-should-retry": "True", "retry-after": "3"}  # any case
+    client, script, sleeps = make_client([status(400, **verdict)] * 5, max_retries=2)
+    with pytest.raises(BadRequestError):
+        client.request(GET, Thing)
+    assert len(script.requests) == 3 and sleeps == [3.0, 3.0]
+
+
+def test_x_should_retry_with_another_value_is_ignored() -> None:
+    client, script, _ = make_client([status(400, **{"x-should-retry": "maybe"}), OK])
+    with pytest.raises(BadRequestError):
+        client.request(GET, Thing)
+    client, script, _ = make_client([status(503, **{"x-should-retry": "1"}), OK])
+    assert client.request(GET, Thing).id == "t1"
+
+
+def test_x_should_retry_true_never_replays_a_consumed_stream() -> None:
+    def chunks() -> Iterator[bytes]:
+        yield b"part"
+
+    raw = Operation("upload", "post", "/upload", body="raw")
+    client, script, sleeps = make_client(
+        [status(500, **{"x-should-retry": "true"}), OK]
+    )
+    with pytest.raises(InternalServerError):
+        client.request(raw, Thing, body=chunks())
     assert len(script.requests) == 1 and sleeps == []
 
 
@@ -352,6 +427,11 @@ async def test_async_gives_up_and_honours_long_retry_after() -> None:
     client, script, sleeps = make_async_client(
         [status(429, **{"retry-after": "90"}), OK]
     )
+    assert (await client.request(GET, Thing)).id == "t1"
+    assert len(script.requests) == 2 and sleeps == [90.0]
+    client, script, sleeps = make_async_client(
+        [status(429, **{"retry-after": "150"}), OK]
+    )
     with pytest.raises(RateLimitError):
         await client.request(GET, Thing)
     assert len(script.requests) == 1 and sleeps == []
@@ -359,6 +439,20 @@ async def test_async_gives_up_and_honours_long_retry_after() -> None:
     with pytest.raises(APITimeoutError):
         await client.request(GET, Thing)
     assert len(script.requests) == 3
+
+
+async def test_async_x_should_retry_both_ways() -> None:
+    client, script, sleeps = make_async_client(
+        [status(409, **{"x-should-retry": "false"}), OK]
+    )
+    with pytest.raises(ConflictError):
+        await client.request(GET, Thing)
+    assert len(script.requests) == 1 and sleeps == []
+    client, script, sleeps = make_async_client(
+        [status(400, **{"x-should-retry": "true"}), OK]
+    )
+    assert (await client.request(GET, Thing)).id == "t1"
+    assert len(script.requests) == 2 and sleeps == [0.5]
 
 
 async def test_async_real_sleep_is_used_by_default() -> None:

@@ -143,7 +143,7 @@ def test_output_pointing_at_a_file(tmp_path: Path, output: str) -> None:
     (tmp_path / "taken").write_text("a file\n")
     refused(
         oapigen("spec.yaml", "-o", output, cwd=tmp_path),
-        "taken: error E602: is a file, not a folder "
+        "taken: error E511: is a file, not a folder "
         "(hint: --output names the folder projects are written into)",
     )
     assert (tmp_path / "taken").read_text() == "a file\n"
@@ -156,7 +156,7 @@ def test_a_non_empty_folder_oapigen_did_not_generate(tmp_path: Path) -> None:
     (project / "main.py").write_text("print('mine')\n")
     refused(
         oapigen("spec.yaml", "-o", "out", cwd=tmp_path),
-        "out/tiny_notes: error E601: the folder is not empty and oapigen did not "
+        "out/tiny_notes: error E510: the folder is not empty and oapigen did not "
         "generate it (no .oapigen-manifest.json) (hint: pass --overwrite to write "
         "into it anyway; files oapigen does not generate are kept)",
     )
@@ -192,8 +192,9 @@ def test_make_generate_copies_a_missing_openai_spec_in(
     shared.mkdir(parents=True)
     # A stand-in: the Makefile's logic is under test here, not the OpenAI spec.
     write(shared, "openai-2.3.0.yaml", NOTES_V1)
+    # CONFIG= : the stand-in is not OpenAI's spec, so not the project's OpenAI config.
     result = make(
-        "generate", "SPEC=specs/openai-2.3.0.yaml", f"SHARED={shared.parent}",
+        "generate", "SPEC=specs/openai-2.3.0.yaml", f"SHARED={shared.parent}", "CONFIG=",
         cwd=fresh_clone,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import threading
@@ -166,7 +167,8 @@ def test_the_example_readme_type_checks_and_runs(
     generated: GeneratedPackages, tmp_path: Path, server: tuple[str, Recorded]
 ) -> None:
     project = generated.project(EXAMPLE_SPEC)
-    blocks = python_blocks((project / "README.md").read_text())
+    readme = (project / "README.md").read_text()
+    blocks = python_blocks(readme)
     headings = {heading for heading, _ in blocks}
     assert {
         "Authentication and client options",
@@ -202,6 +204,31 @@ def test_the_example_readme_type_checks_and_runs(
         "POST",
         "/notebooks/notebook_123/notes/note_123/attachments",
     )
+    # The shell commands of "Command line" work as printed.
+    url, recorded = server
+    section = readme.split("## Command line", 1)[1]
+    commands = section.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
+    assert len(commands) == 3
+    before = len(recorded.requests)
+    for line in commands:
+        words = shlex.split(line.split("  #")[0])
+        assert words[:2] == ["python", "-m"]
+        result = subprocess.run(
+            [sys.executable, *words[1:]],
+            env={
+                **os.environ,
+                "PYTHONPATH": str(project),
+                "EXAMPLE_API_KEY": "key_123",
+                "EXAMPLE_BASE_URL": url,
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, (line, result.stderr)
+    assert [(r["method"], r["path"]) for r in recorded.requests[before:]] == [
+        ("GET", "/audit-events")
+    ]
     assert str(upload["content_type"]).startswith("multipart/form-data")
     assert b'filename="example.bin"' in upload["body"]  # type: ignore[operator]
     assert b"uploaded bytes" in upload["body"]  # type: ignore[operator]

@@ -74,7 +74,7 @@ def test_a_folder_oapigen_did_not_generate_is_refused_then_overwritten_on_reques
     result = oapigen("v1.yaml", "-o", "out", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.splitlines() == [
-        "out/tiny_notes: error E601: the folder is not empty and oapigen did not "
+        "out/tiny_notes: error E510: the folder is not empty and oapigen did not "
         "generate it (no .oapigen-manifest.json) (hint: pass --overwrite to write "
         "into it anyway; files oapigen does not generate are kept)"
     ]
@@ -97,7 +97,7 @@ def test_a_hand_edited_generated_file_is_replaced_with_a_warning(project: Path) 
     result = oapigen("v1.yaml", "-o", "out", cwd=project.parents[1])
     assert result.returncode == 0
     assert result.stderr.splitlines() == [
-        "out/tiny_notes/tiny_notes/_client.py: warning W601: tiny_notes/_client.py was "
+        "out/tiny_notes/tiny_notes/_client.py: warning W510: tiny_notes/_client.py was "
         "edited by hand since oapigen wrote it; regeneration replaced it"
     ]
     assert client.read_text() == original

@@ -120,7 +120,7 @@ def test_a_non_empty_folder_without_manifest_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as raised:
         write_tree(FILES, target)
     (diagnostic,) = raised.value.diagnostics
-    assert diagnostic.code == "E601" and "--overwrite" in diagnostic.hint
+    assert diagnostic.code == "E510" and "--overwrite" in diagnostic.hint
     assert (target / "README.md").read_text() == "my project\n"
     assert sorted(p.name for p in target.iterdir()) == ["README.md"]
 
@@ -155,7 +155,7 @@ def test_a_damaged_manifest_is_refused_and_never_trusted(
     (target / MANIFEST_NAME).write_bytes(manifest)
     with pytest.raises(OutputError) as raised:
         write_tree({"other.py": ""}, target)
-    assert raised.value.diagnostics[0].code == "E601"
+    assert raised.value.diagnostics[0].code == "E510"
     assert "damaged" in raised.value.diagnostics[0].message
     assert check_tree(FILES, target) == [MANIFEST_NAME]
     write_tree({"other.py": ""}, target, overwrite=True)
@@ -169,8 +169,8 @@ def test_a_hand_edited_owned_file_is_replaced_with_a_warning(tmp_path: Path) -> 
     (target / "pkg/old.py").write_text("# my fix too\n")
     report = write_tree(FILES, target)
     assert [(d.code, d.file) for d in report.diagnostics] == [
-        ("W601", f"{target}/pkg/client.py"),
-        ("W601", f"{target}/pkg/old.py"),
+        ("W510", f"{target}/pkg/client.py"),
+        ("W510", f"{target}/pkg/old.py"),
     ]
     assert (target / "pkg/client.py").read_text() == FILES["pkg/client.py"]
     assert (target / "pkg/old.py").read_text() == "# my fix too\n"  # kept, disowned
@@ -208,7 +208,7 @@ def test_a_failure_while_applying_rolls_everything_back(
     new_files["pkg/new/deeper/mod.py"] = "x = 1\n"
     with pytest.raises(OutputError, match="Input/output error") as raised:
         write_tree(new_files, target)
-    assert raised.value.diagnostics[0].code == "E603"
+    assert raised.value.diagnostics[0].code == "E512"
     assert len(done) == count
     assert snapshot(target) == before
     assert [p.name for p in tmp_path.iterdir()] == ["pkg"]
@@ -261,7 +261,7 @@ def test_target_that_is_a_file_is_rejected(tmp_path: Path) -> None:
     target.write_text("not a directory")
     with pytest.raises(OutputError, match="not a folder") as raised:
         write_tree(FILES, target)
-    assert raised.value.diagnostics[0].code == "E602"
+    assert raised.value.diagnostics[0].code == "E511"
     assert target.read_text() == "not a directory"
     with pytest.raises(OutputError, match="not a folder"):
         write_tree(FILES, target / "deeper")
@@ -282,7 +282,7 @@ def test_a_folder_or_symlink_in_the_way_is_refused_before_any_change(
     before = snapshot(target)
     with pytest.raises(OutputError) as raised:
         write_tree({p: text + "#\n" for p, text in FILES.items()}, target)
-    assert raised.value.diagnostics[0].code == "E603"
+    assert raised.value.diagnostics[0].code == "E512"
     assert snapshot(target) == before
 
 
@@ -344,7 +344,7 @@ def test_a_second_run_on_a_locked_folder_is_refused(tmp_path: Path) -> None:
     with journal_module.locked(target):  # as another oapigen run holds it
         with pytest.raises(OutputError) as raised:
             write_tree({"other.py": ""}, target)
-        assert raised.value.diagnostics[0].code == "E604"
+        assert raised.value.diagnostics[0].code == "E513"
         with pytest.raises(OutputError):
             check_tree(FILES, target)
     assert snapshot(target) == before
@@ -360,7 +360,7 @@ def test_an_unreadable_journal_stops_everything(tmp_path: Path) -> None:
     with pytest.raises(OutputError) as raised:
         write_tree({"other.py": ""}, target)
     (diagnostic,) = raised.value.diagnostics
-    assert diagnostic.code == "E605" and TXN_NAME in diagnostic.hint
+    assert diagnostic.code == "E514" and TXN_NAME in diagnostic.hint
     assert snapshot(target) == before
 
 

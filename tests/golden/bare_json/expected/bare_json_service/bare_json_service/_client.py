@@ -17,7 +17,7 @@ CONFIG = _rt.ClientConfig(
     version="2024.1",
     env_prefix="BARE",
     default_base_url="",
-    auth=_rt.AuthScheme(kind="bearer", name="Authorization"),
+    auth=_rt.AuthScheme(kind="bearer", name="Authorization", required=False),
 )
 
 

@@ -22,7 +22,7 @@ CONFIG = _rt.ClientConfig(
     version="1.0.0",
     env_prefix="EXAMPLE",
     default_base_url="https://api.example.com/v1",
-    auth=_rt.AuthScheme(kind="bearer", name="Authorization"),
+    auth=_rt.AuthScheme(kind="bearer", name="Authorization", required=True),
 )
 
 

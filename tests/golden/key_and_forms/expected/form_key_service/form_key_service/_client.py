@@ -16,7 +16,7 @@ CONFIG = _rt.ClientConfig(
     version="1",
     env_prefix="FORM",
     default_base_url="https://eu.forms.example.com/api",
-    auth=_rt.AuthScheme(kind="header", name="X-Api-Key"),
+    auth=_rt.AuthScheme(kind="header", name="X-Api-Key", required=True),
 )
 
 

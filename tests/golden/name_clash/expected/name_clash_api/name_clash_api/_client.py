@@ -17,7 +17,7 @@ CONFIG = _rt.ClientConfig(
     version="0.3.0",
     env_prefix="NAME",
     default_base_url="https://clash.example.com",
-    auth=_rt.AuthScheme(kind="bearer", name="Authorization"),
+    auth=_rt.AuthScheme(kind="bearer", name="Authorization", required=False),
 )
 
 

@@ -7,6 +7,8 @@ built on first use, so importing a model module stays cheap.
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from pydantic import BaseModel as _PydanticBaseModel
 from pydantic import ConfigDict
 
@@ -18,3 +20,6 @@ class BaseModel(_PydanticBaseModel):
         validate_by_alias=True,
         defer_build=True,
     )
+    # The server's `x-request-id` of the call that returned this model (set by the
+    # client on results; None on models built otherwise). Not a field.
+    _request_id: ClassVar[str | None] = None
