@@ -166,8 +166,9 @@ def async_to_raw_response_wrapper(
 
 
 def json_meta(response: httpx.Response) -> tuple[str, str | None]:
-    """(media type: lower case, no parameters, "" if none; `x-request-id`): what a JSON
-    result needs from the headers, in one pass (two `Headers.get` cost twice as much)."""
+    """(media type: lower case, no parameters, "" if none; `x-request-id`): what a
+    JSON result needs from the headers, in one pass (two `Headers.get` cost twice as
+    much)."""
     media = ""
     request_id = None
     for name, value in response.headers.raw:
