@@ -1,33 +1,175 @@
 """The intermediate representation: what the planner decided, what templates print.
 
-Frozen dataclasses without behaviour. No raw spec dict and no `$ref` reaches a template: every
-string here is either an identifier made by `naming`, a Python type expression built by the
-planner from such identifiers, or spec text that templates escape (`py_literal`, `docstring`).
+Frozen dataclasses without behaviour. No raw spec dict and no `$ref` reaches a template:
+every identifier here was made by `naming`, every type is a small tree (`TypeNode`) that
+the renderer prints, and spec text (descriptions, wire names, enum values) is escaped by
+the renderer (`py_literal`, `docstring`).
+
+Kinds are `Literal`s: code that handles one ends in `typing.assert_never`, so the type
+checker names every place a new kind must be handled.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass
+from typing import Literal, Union
 
 ParamLocation = Literal["path", "query", "header", "body"]
 BodyKind = Literal["json", "multipart", "form", "raw"]
 ResponseKind = Literal["json", "sse", "binary", "text", "empty"]
 StreamMode = Literal["never", "flag", "always"]
+QueryStyle = Literal["form", "spaceDelimited", "pipeDelimited", "deepObject"]
+AuthKind = Literal["bearer", "basic", "header", "query", "none"]
+ScalarName = Literal["str", "int", "float", "bool", "bytes", "datetime", "date", "time"]
+LiteralValue = Union[str, int, bool]
+
+# -- the type tree ---------------------------------------------------------------------
+# One tree for both directions: printed in a model it reads `list[X]`, `dict[str, X]`,
+# `Any`; printed as an argument it reads `Sequence[X]`, `Mapping[str, X]`, `object`.
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    name: ScalarName
+
+
+@dataclass(frozen=True, slots=True)
+class AnyValue:
+    """Any JSON value (a schema without a type)."""
+
+
+@dataclass(frozen=True, slots=True)
+class NoneValue:
+    """JSON null."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiteralOf:
+    values: tuple[LiteralValue, ...]  # enum values, in the spec's order
+
+
+@dataclass(frozen=True, slots=True)
+class ListOf:
+    item: TypeNode
+
+
+@dataclass(frozen=True, slots=True)
+class MapOf:
+    value: TypeNode  # keys are strings
+
+
+@dataclass(frozen=True, slots=True)
+class UnionOf:
+    members: tuple[TypeNode, ...]  # flat: no member is a UnionOf; NoneValue last
+    discriminator: str | None = None  # wire name of the tag property
+    alias: str | None = None  # its name: the union component, or the place it sits
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRef:
+    name: str  # a class of `Api.models`
+
+
+@dataclass(frozen=True, slots=True)
+class ParamsRef:
+    name: str  # a TypedDict or alias of `Api.params`: the dict form of a model
+
+
+@dataclass(frozen=True, slots=True)
+class FileInput:
+    """A file part of a multipart body (bytes, a path, a file, a tuple)."""
+
+
+TypeNode = Union[
+    Scalar,
+    AnyValue,
+    NoneValue,
+    LiteralOf,
+    ListOf,
+    MapOf,
+    UnionOf,
+    ModelRef,
+    ParamsRef,
+    FileInput,
+]
+
+# -- models ----------------------------------------------------------------------------
+
+
+ConstraintName = Literal[
+    "min_length", "max_length", "ge", "le", "gt", "lt", "multiple_of", "pattern"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Constraint:
+    name: ConstraintName  # a keyword of pydantic's Field()
+    value: int | float | str
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str  # Python attribute (or TypedDict key: then the wire name)
+    wire_name: str  # the JSON property
+    type: TypeNode
+    required: bool  # must be present (it may still be null if `type` allows None)
+    description: str = ""
+    deprecated: bool = False
+    constraints: tuple[Constraint, ...] = ()
+
+
+ModelKind = Literal["object", "root", "alias"]
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A pydantic class: an object schema, a value-like component (kind "root": a
+    RootModel), or another name for a class (kind "alias": `Owner = User`)."""
+
+    name: str
+    module: str  # module under models/ (mutually recursive models share one)
+    kind: ModelKind
+    pointer: str  # where its schema sits: "#/components/schemas/Foo"
+    description: str = ""
+    base: str | None = None  # a model this one extends (allOf of one ref + own fields)
+    fields: tuple[Field, ...] = ()  # own fields (kind "object")
+    root: TypeNode | None = None  # the value type (kind "root"), the target ("alias")
+    deprecated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TypedDictDef:
+    """The dict form of a request model: what a user may pass instead of the model."""
+
+    name: str
+    module: str  # module under params/
+    model: str  # the model class it mirrors
+    fields: tuple[Field, ...]  # keys are wire names; types are argument types
+
+
+@dataclass(frozen=True, slots=True)
+class ParamsAlias:
+    """A named argument type for a value-like request component (a union of models)."""
+
+    name: str
+    module: str
+    type: TypeNode
+
+
+# -- operations ------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class Parameter:
     name: str  # Python argument name
-    wire_name: (
-        str  # name on the wire (path placeholder, query key, header, JSON property)
-    )
+    wire_name: str  # exactly as the spec spells it (path placeholder, query key, ...)
     location: ParamLocation
-    type_hint: str  # Python type expression, without NotGiven / defaults
+    type: TypeNode  # what a caller may pass, without NotGiven / defaults
     required: bool
     description: str = ""
     deprecated: bool = False
-    style: str = "form"  # query style; "form:noexplode" when explode is false
+    style: QueryStyle = "form"  # query parameters only
+    explode: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +179,7 @@ class RequestBody:
     required: bool
     model: str | None  # model class validating a flattened JSON body
     params: tuple[Parameter, ...] = ()  # flattened properties (location "body")
-    type_hint: str = "object"  # for a `body=` argument
+    type: TypeNode = AnyValue()  # of the `body=` argument
     file_fields: tuple[str, ...] = ()  # multipart wire names holding files
     description: str = ""
 
@@ -55,6 +197,7 @@ class Pagination:
     items_field: str  # "data"
     item_type: str  # model class of one item
     cursor_param: str  # "after"
+    method_name: str  # "list_files_iter"
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +219,7 @@ class Operation:
     stream_param: str | None = None  # Python name of the boolean `stream` body argument
     pagination: Pagination | None = None
     source: str = ""  # "POST /chat/completions", for docs and diagnostics
+    pointer: str = ""  # "#/paths/~1chat~1completions/post"
 
     @property
     def keyword_params(self) -> tuple[Parameter, ...]:
@@ -87,21 +231,15 @@ class Operation:
 class Resource:
     attr: str  # attribute on the client: "vector_stores"
     module: str  # module under resources/: "vector_stores"
-    class_name: str  # "VectorStoresResource" (async: "AsyncVectorStoresResource")
+    class_name: str  # "VectorStoresResource"
+    async_class_name: str  # "AsyncVectorStoresResource"
     operations: tuple[Operation, ...]
     label: str = ""  # the tag (or path segment) as the spec spells it
 
 
 @dataclass(frozen=True, slots=True)
-class Model:
-    class_name: str
-    module: str  # module under models/
-    source_pointer: str  # "#/components/schemas/Foo" or where an inline schema sits
-
-
-@dataclass(frozen=True, slots=True)
 class Auth:
-    kind: Literal["bearer", "basic", "header", "query", "none"] = "bearer"
+    kind: AuthKind = "bearer"
     name: str = "Authorization"
     required: bool = False  # the spec's `security` applies to every operation
 
@@ -117,6 +255,6 @@ class Api:
     auth: Auth
     spec_name: str  # spec file name as shown in generated headers
     resources: tuple[Resource, ...]
-    models: tuple[Model, ...]
-    model_sources: dict[str, str] = field(default_factory=dict)  # module -> source text
+    models: tuple[Model, ...]  # sorted by name
+    params: tuple[TypedDictDef | ParamsAlias, ...] = ()  # sorted by name
     package_version: str = "0.0.0"  # info.version when it is a PEP 440 version

@@ -12,12 +12,13 @@ line length therefore sends the whole module back to black (`None`). The tests r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from . import ir
 
 LINE_LENGTH = 88
 _RETURN_CALL = re.compile(
-    r"^(\s+return )(self\._client\.(?:request|request_stream)\()$"
+    r"^(\s+return )(self\._client\.(?:request|request_stream|request_or_stream)\()$"
 )
 _METHOD = re.compile(r"^    def (\w+)\($")
 _ITERATOR = re.compile(r"(?<![\w.])Iterator\[")
@@ -31,7 +32,7 @@ _RENAMES = (
 
 def with_async_half(sync_module: str, resource: ir.Resource) -> str | None:
     """`sync_module` (formatted) followed by its async classes, or None to use black."""
-    name = resource.class_name
+    name, async_name = resource.class_name, resource.async_class_name
     marker = f"\n\nclass {name}(_rt.SyncAPIResource):\n"
     start = sync_module.find(marker)
     if start < 0:
@@ -39,7 +40,7 @@ def with_async_half(sync_module: str, resource: ir.Resource) -> str | None:
     sync_half = sync_module[start + 2 :]
     class_names = re.compile(rf"(?<![\w.]){re.escape(name)}(?=\b|WithRawResponse)")
     keep_sync = {
-        f"{op.method_name}_iter" for op in resource.operations if op.pagination
+        op.pagination.method_name for op in resource.operations if op.pagination
     }
     keep_sync |= {"__init__", "with_raw_response"}
     lines = []
@@ -52,8 +53,33 @@ def with_async_half(sync_module: str, resource: ir.Resource) -> str | None:
         for old, replacement in _RENAMES:
             new = new.replace(old, replacement)
         new = _ITERATOR.sub("AsyncIterator[", new)
-        new = class_names.sub(f"Async{name}", new)
+        new = class_names.sub(async_name, new)
         if new != line and len(new) > LINE_LENGTH:
             return None
         lines.append(new)
     return sync_module.rstrip("\n") + "\n\n\n" + "\n".join(lines).rstrip("\n") + "\n"
+
+
+def complete_resources(
+    api: ir.Api,
+    formatted: dict[str, str],
+    format_sources: Callable[[dict[str, str]], dict[str, str]],
+) -> dict[str, str]:
+    """Each formatted sync-only resource module with its async half appended; a module
+    the mirror cannot derive exactly is rendered whole and formatted by black."""
+    from . import layout
+    from .render import render_resources
+
+    done: dict[str, str] = {}
+    fallback: list[str] = []
+    for resource in api.resources:
+        path = layout.resource_module(api, resource)
+        module = with_async_half(formatted[path], resource)
+        if module is None:
+            fallback.append(path)
+        else:
+            done[path] = module
+    if fallback:
+        whole = render_resources(api)
+        done.update(format_sources({path: whole[path] for path in fallback}))
+    return done

@@ -155,43 +155,36 @@ def _arguments(op: ir.Operation) -> list[tuple[ir.Parameter, str]] | None:
 
 def literal_for(param: ir.Parameter) -> str | None:
     """A Python literal of the parameter's type, or None when there is no plain one."""
-    return _literal(param.type_hint.strip(), param.name)
+    return _literal(param.type, param.name)
 
 
-def _literal(hint: str, name: str) -> str | None:
-    members = _union_members(hint)
-    # `str | Literal["gpt-4o", ...]`: a known value reads better than a made-up string.
-    members.sort(key=lambda member: not member.startswith("Literal["))
-    for member in members:
-        if member.startswith("Literal["):
-            return _first_literal(member)
-        if member == "str":
+def _literal(node: ir.TypeNode, name: str) -> str | None:
+    if isinstance(node, ir.UnionOf):
+        # `str | Literal["gpt-4o", ...]`: a known value reads better than a made-up one.
+        members = sorted(node.members, key=lambda m: not isinstance(m, ir.LiteralOf))
+        for member in members:
+            found = _literal(member, name)
+            if found is not None:
+                return found
+        return None
+    if isinstance(node, ir.LiteralOf):
+        value = node.values[0]
+        return _string(value) if isinstance(value, str) else repr(value)
+    if isinstance(node, ir.Scalar):
+        if node.name == "str":
             return _string(_text_value(name))
-        if member in ("int", "float"):
-            return "10" if name == "limit" else ("1" if member == "int" else "1.0")
-        if member == "bool":
+        if node.name in ("int", "float"):
+            number = "10" if name == "limit" else "1"
+            return number if node.name == "int" else number + ".0"
+        if node.name == "bool":
             return "True"
-        if member == "_rt.FileInput":
-            return f"Path({_string(UPLOAD_FILE)})"
-        if member.startswith("Sequence[") and member.endswith("]"):
-            inner = _literal(member[len("Sequence[") : -1], name)
-            if inner is not None:
-                return f"[{inner}]"
-    return None
-
-
-def _first_literal(member: str) -> str | None:
-    try:
-        node = ast.parse(member, mode="eval").body
-    except SyntaxError:
-        return None
-    if not isinstance(node, ast.Subscript):
-        return None
-    first = node.slice.elts[0] if isinstance(node.slice, ast.Tuple) else node.slice
-    if not isinstance(first, ast.Constant):
-        return None
-    value = first.value
-    return _string(value) if isinstance(value, str) else repr(value)
+        return None  # bytes, dates: no literal that reads well
+    if isinstance(node, ir.ListOf):
+        item = _literal(node.item, name)
+        return None if item is None else f"[{item}]"
+    if isinstance(node, ir.FileInput):
+        return f"Path({_string(UPLOAD_FILE)})"
+    return None  # models, maps, any value: built by the caller, not a literal
 
 
 def _string(text: str) -> str:
@@ -199,21 +192,6 @@ def _string(text: str) -> str:
     if '"' in text or "\\" in text or not text.isprintable():
         return repr(text)
     return f'"{text}"'
-
-
-def _union_members(hint: str) -> list[str]:
-    """Top-level `|` members of a type expression (brackets respected)."""
-    members, depth, start = [], 0, 0
-    for index, char in enumerate(hint):
-        if char == "[":
-            depth += 1
-        elif char == "]":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            members.append(hint[start:index].strip())
-            start = index + 1
-    members.append(hint[start:].strip())
-    return members
 
 
 def _text_value(name: str) -> str:
@@ -238,7 +216,9 @@ def _example(
         keywords.append(f"{op.stream_param}=True")
     if iterate:
         keywords += [f"{p.name}=10" for p in op.query_params if p.name == "limit"]
-    method = f"{op.method_name}_iter" if iterate else op.method_name
+    method = op.method_name
+    if iterate and op.pagination is not None:
+        method = op.pagination.method_name
     args = [*positional, *keywords]
     target = f"client.{resource.attr}.{method}"
     raw = f"client.{resource.attr}.with_raw_response.{op.method_name}"

@@ -70,6 +70,20 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         response = self._send(op, self._prepare(op, True, **options))
         return cast("Stream[C]", self._result("sse", op, chunk_type, response))
 
+    def request_or_stream(
+        self,
+        op: Operation,
+        cast_to: type[T],
+        chunk_type: type[C],
+        stream: bool,
+        **options: Unpack[CallOptions],
+    ) -> T | Stream[C]:
+        """`request_stream` when `stream`, else `request`: what a method with a
+        `stream` flag returns, its arguments passed once."""
+        if stream:
+            return self.request_stream(op, chunk_type, **options)
+        return self.request(op, cast_to, **options)
+
     def paginate(
         self,
         op: Operation,
@@ -187,6 +201,20 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         """Send `op`; its server-sent events as an `AsyncStream` of `chunk_type`."""
         response = await self._send(op, self._prepare(op, True, **options))
         return cast("AsyncStream[C]", self._result("sse", op, chunk_type, response))
+
+    async def request_or_stream(
+        self,
+        op: Operation,
+        cast_to: type[T],
+        chunk_type: type[C],
+        stream: bool,
+        **options: Unpack[CallOptions],
+    ) -> T | AsyncStream[C]:
+        """`request_stream` when `stream`, else `request`: what a method with a
+        `stream` flag returns, its arguments passed once."""
+        if stream:
+            return await self.request_stream(op, chunk_type, **options)
+        return await self.request(op, cast_to, **options)
 
     def paginate(
         self,

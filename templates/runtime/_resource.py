@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ._client import AsyncAPIClient, SyncAPIClient
 
+__all__ = ["AsyncAPIResource", "SyncAPIResource"]
+
 
 class SyncAPIResource:
     def __init__(self, client: SyncAPIClient) -> None:

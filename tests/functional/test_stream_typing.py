@@ -28,8 +28,9 @@ from openai_api.models import (
     CreateChatCompletionResponse,
     CreateChatCompletionStreamResponse,
 )
+from openai_api.params import ChatCompletionRequestMessageParam
 
-M = [{"role": "user", "content": "hi"}]
+M: list[ChatCompletionRequestMessageParam] = [{"role": "user", "content": "hi"}]
 
 
 def sync_calls(client: Client, flag: bool) -> None:

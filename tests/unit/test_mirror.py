@@ -11,7 +11,7 @@ from oapigen import planner
 from oapigen.emit import format_python
 from oapigen.loader import load
 from oapigen.mirror import with_async_half
-from oapigen.render import header_line, render_resources
+from oapigen.render import render_resources
 
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = [
@@ -24,7 +24,8 @@ SPECS = [
 @pytest.mark.parametrize("spec", SPECS, ids=lambda p: p.parent.name + "/" + p.name)
 def test_derived_async_half_equals_black_on_the_full_template(spec: Path) -> None:
     api, _ = planner.plan(
-        load(spec), spec_name=spec.name, header=header_line(spec.name)
+        load(spec),
+        spec_name=spec.name,
     )
     full = render_resources(api)
     sync_only = render_resources(api, include_async=False)
@@ -40,7 +41,8 @@ def test_derived_async_half_equals_black_on_the_full_template(spec: Path) -> Non
 
 def test_a_changed_line_over_the_limit_is_left_to_black() -> None:
     api, _ = planner.plan(
-        load(SPECS[0]), spec_name="example.yaml", header=header_line("example.yaml")
+        load(SPECS[0]),
+        spec_name="example.yaml",
     )
     resource = api.resources[0]
     path = f"{api.package}/resources/{resource.module}.py"
@@ -57,13 +59,13 @@ def test_a_changed_line_over_the_limit_is_left_to_black() -> None:
 def test_the_pipeline_fallback_to_black_writes_the_same_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from oapigen import pipeline
+    from oapigen import mirror, pipeline
 
     def tree(root: Path) -> dict[str, bytes]:
         return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*.py")}
 
     derived = pipeline.generate(SPECS[0], output=tmp_path / "derived").target
-    monkeypatch.setattr(pipeline, "with_async_half", lambda module, resource: None)
+    monkeypatch.setattr(mirror, "with_async_half", lambda module, resource: None)
     whole = pipeline.generate(SPECS[0], output=tmp_path / "whole").target
     assert tree(derived) == tree(whole)
     assert any("resources" in path for path in tree(whole))

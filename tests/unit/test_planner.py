@@ -3,7 +3,6 @@ streaming and pagination detection)."""
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -15,8 +14,8 @@ from oapigen import ir
 from oapigen.diagnostics import Diagnostic, Severity
 from oapigen.loader import load
 from oapigen.planner import plan
-from oapigen.planner.schemas import SchemaPreparer
-from oapigen.render import header_line
+from oapigen.planner.context import Context
+from oapigen.planner.types import Shapes
 
 
 def plan_text(
@@ -25,7 +24,7 @@ def plan_text(
     """Plan `text` saved as `directory/name`; the cwd must be `directory`, so that
     diagnostics name the file as a user would (`spec.yaml`)."""
     (directory / name).write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    return plan(load(Path(name)), spec_name=name, header=header_line(name))
+    return plan(load(Path(name)), spec_name=name)
 
 
 def operations(api: ir.Api) -> dict[str, ir.Operation]:
@@ -180,12 +179,16 @@ def test_inline_body_and_response_are_hoisted_into_named_models(
         ("stream", False),
     ]
     assert op.response.kind == "json" and op.response.model == "CreateThingResponse"
-    models = {m.class_name: m for m in planned.models}
-    assert models["CreateThingRequest"].source_pointer.endswith("/CreateThingRequest")
-    assert "CreateThingResponse" in models
-    sources = "\n".join(planned.model_sources.values())
-    assert "class CreateThingRequest(" in sources
-    assert "class CreateThingResponse(" in sources
+    models = {m.name: m for m in planned.models}
+    body = models["CreateThingRequest"]
+    assert body.pointer == (
+        "#/paths/~1things/post/requestBody/content/application~1json/schema"
+    )
+    assert [(f.name, f.required) for f in body.fields] == [
+        ("name", True),
+        ("stream", False),
+    ]
+    assert models["CreateThingResponse"].kind == "object"
 
 
 def test_untagged_operations_go_to_a_resource_named_after_the_first_path_segment(
@@ -242,7 +245,10 @@ def test_stream_mode_is_detected(
 def test_cursor_pagination_is_detected(planned: ir.Api) -> None:
     op = operations(planned)["listThings"]
     assert op.pagination == ir.Pagination(
-        items_field="data", item_type="Thing", cursor_param="after"
+        items_field="data",
+        item_type="Thing",
+        cursor_param="after",
+        method_name="list_things_iter",
     )
 
 
@@ -277,11 +283,13 @@ def test_parameters_are_split_by_location_in_path_order(in_tmp: Path) -> None:
         """,
     )
     op = operations(api)["getA"]
-    assert [(p.name, p.wire_name, p.type_hint) for p in op.path_params] == [
-        ("second", "second", "str"),
-        ("first", "first", "int"),
+    assert [(p.name, p.wire_name, p.type) for p in op.path_params] == [
+        ("second", "second", ir.Scalar("str")),
+        ("first", "first", ir.Scalar("int")),
     ]
-    assert [(p.name, p.wire_name) for p in op.query_params] == [("tag", "tag[]")]
+    assert [(p.name, p.wire_name, p.type) for p in op.query_params] == [
+        ("tag", "tag[]", ir.ListOf(ir.Scalar("str")))
+    ]
     assert [(p.name, p.wire_name) for p in op.header_params] == [("x_req", "X-Req")]
     assert op.response.kind == "empty"
 
@@ -317,7 +325,7 @@ def test_a_taken_component_name_makes_the_hoisted_model_take_the_next_suffix(
     op = operations(api)["makeX"]
     assert op.body is not None and op.body.model == "MakeXRequestBody"
     assert op.response.model == "MakeXResult"
-    names = {m.class_name for m in api.models}
+    names = {m.name for m in api.models}
     assert {"MakeXRequest", "MakeXResponse", "MakeXRequestBody", "MakeXResult"} <= names
 
 
@@ -342,7 +350,7 @@ def test_a_non_object_body_is_passed_as_body(in_tmp: Path) -> None:
     body = operations(api)["putTags"].body
     assert body is not None
     assert (body.flattened, body.required, body.params) == (False, True, ())
-    assert body.type_hint == "Sequence[str]"
+    assert body.type == ir.ListOf(ir.Scalar("str"))
 
 
 # -- repaired mistakes -------------------------------------------------------------------
@@ -391,8 +399,13 @@ def test_repaired_mistakes_warn_with_file_line_and_pointer(in_tmp: Path) -> None
     assert size.format().startswith(
         f"spec.yaml:{size.line} {base}/properties/size/default: warning W201: "
     )
-    source = "\n".join(api.model_sources.values())
-    assert "ghost" not in source  # the repaired `required` no longer names it
+    [settings] = [m for m in api.models if m.name == "Settings"]
+    assert {f.wire_name: f.required for f in settings.fields} == {
+        "size": True,  # the repaired `required` keeps what exists, drops `ghost`
+        "enabled": False,
+        "ratio": False,
+        "label": False,
+    }
 
 
 def test_a_mistake_in_an_inline_body_is_located_where_it_is(in_tmp: Path) -> None:
@@ -424,12 +437,27 @@ def test_a_mistake_in_an_inline_body_is_located_where_it_is(in_tmp: Path) -> Non
 # -- implicit discriminators ---------------------------------------------------------------
 
 
-def _prepare(schemas: Mapping[str, Any]) -> dict[str, Any]:
-    def resolve(ref: str) -> Any:
-        return schemas[ref.rsplit("/", 1)[1]]
+class _Schemas:
+    """A loaded document holding only `components.schemas`."""
 
-    preparer = SchemaPreparer(resolve, lambda pointer: ("spec.yaml", None))
-    return preparer.prepare(schemas, "#/components/schemas")
+    def __init__(self, schemas: Mapping[str, Any]) -> None:
+        self.schemas = schemas
+
+    def bundled(self) -> dict[str, Any]:
+        return {"components": {"schemas": dict(self.schemas)}}
+
+    def resolve(self, ref: str) -> Any:
+        return self.schemas[ref.rsplit("/", 1)[1]]
+
+    def locate(self, pointer: str) -> tuple[str, int | None]:
+        return "spec.yaml", None
+
+
+def _tag(schemas: Mapping[str, Any], union: str = "Pet") -> str | None:
+    """The discriminator the planner finds for the union component `union`."""
+    shapes = Shapes(Context(_Schemas(schemas), "spec.yaml"))
+    node = schemas[union]
+    return shapes.discriminator(node, node["oneOf"])
 
 
 def _variant(tag: str, value: object, **more: Any) -> dict[str, Any]:
@@ -451,20 +479,12 @@ def _union(*names: str) -> dict[str, Any]:
 
 
 def test_a_union_of_tagged_objects_gets_an_implicit_discriminator() -> None:
-    prepared = _prepare(
-        {
-            "Pet": _union("Cat", "Dog"),
-            "Cat": _variant("type", "cat"),
-            "Dog": _variant("type", "dog"),
-        }
-    )
-    assert prepared["Pet"]["discriminator"] == {
-        "propertyName": "type",
-        "mapping": {
-            "cat": "#/components/schemas/Cat",
-            "dog": "#/components/schemas/Dog",
-        },
+    schemas = {
+        "Pet": _union("Cat", "Dog"),
+        "Cat": _variant("type", "cat"),
+        "Dog": _variant("type", "dog"),
     }
+    assert _tag(schemas) == "type"
 
 
 def test_the_preferred_tag_wins_over_other_one_value_enums() -> None:
@@ -479,8 +499,7 @@ def test_the_preferred_tag_wins_over_other_one_value_enums() -> None:
     dog["properties"]["object"] = {"type": "string", "enum": ["pet"]}
     dog["properties"]["role"] = {"type": "string", "enum": ["dog-role"]}
     dog["required"] += ["object", "role"]
-    prepared = _prepare({"Pet": _union("Cat", "Dog"), "Cat": cat, "Dog": dog})
-    assert prepared["Pet"]["discriminator"]["propertyName"] == "role"
+    assert _tag({"Pet": _union("Cat", "Dog"), "Cat": cat, "Dog": dog}) == "role"
 
 
 @pytest.mark.parametrize(
@@ -498,22 +517,23 @@ def test_the_preferred_tag_wins_over_other_one_value_enums() -> None:
 def test_no_discriminator_without_a_distinct_required_one_value_tag(
     schemas: dict[str, Any],
 ) -> None:
-    prepared = _prepare({"Pet": _union("Cat", "Dog"), **schemas})
-    assert "discriminator" not in prepared["Pet"]
+    assert _tag({"Pet": _union("Cat", "Dog"), **schemas}) is None
 
 
-def test_inline_variants_and_explicit_discriminators_are_left_alone() -> None:
-    explicit = {**_union("Cat", "Dog"), "discriminator": {"propertyName": "name"}}
-    inline = {"oneOf": [_variant("type", "cat"), _variant("type", "dog")]}
+def test_an_explicit_discriminator_is_used_when_the_members_carry_it() -> None:
     schemas = {
-        "Explicit": explicit,
-        "Inline": inline,
-        "Cat": _variant("type", "cat", name="x"),
-        "Dog": _variant("type", "dog", name="y"),
+        "Pet": {**_union("Cat", "Dog"), "discriminator": {"propertyName": "name"}},
+        "Cat": _variant("name", "tom", type="x"),
+        "Dog": _variant("name", "rex", type="y"),
     }
-    prepared = _prepare(schemas)
-    assert prepared["Explicit"] is explicit
-    assert prepared["Inline"] is inline
+    assert _tag(schemas) == "name"
+    schemas["Dog"] = _variant("type", "dog", name="y")  # `name` is not a literal here
+    assert _tag(schemas) is None
+
+
+def test_inline_variants_are_told_apart_by_their_tag_too() -> None:
+    schemas = {"Pet": {"oneOf": [_variant("type", "cat"), _variant("type", "dog")]}}
+    assert _tag(schemas) == "type"
 
 
 def test_the_implicit_discriminator_reaches_the_generated_union(in_tmp: Path) -> None:
@@ -539,8 +559,10 @@ def test_the_implicit_discriminator_reaches_the_generated_union(in_tmp: Path) ->
               properties: {type: {type: string, enum: [dog]}, barks: {type: boolean}}
         """,
     )
-    source = next(s for s in api.model_sources.values() if "class Pet(" in s)
-    assert re.search(r"""discriminator=["']type["']""", source), source
+    [pet] = [m for m in api.models if m.name == "Pet"]
+    assert pet.kind == "root" and isinstance(pet.root, ir.UnionOf)
+    assert pet.root.members == (ir.ModelRef("Cat"), ir.ModelRef("Dog"))
+    assert pet.root.discriminator == "type"
 
 
 def test_argument_names_do_not_depend_on_property_order(in_tmp: Path) -> None:
@@ -568,3 +590,185 @@ def test_argument_names_do_not_depend_on_property_order(in_tmp: Path) -> None:
         assert body is not None
         mappings.append({p.wire_name: p.name for p in body.params})
     assert mappings[0] == mappings[1]
+
+
+# -- type tree and class names --------------------------------------------------------
+
+
+def test_openapi_3_1_type_lists_become_unions(in_tmp: Path) -> None:
+    """`type: [string, number]` once crashed the planner (unhashable list)."""
+    api, _ = plan_text(
+        in_tmp,
+        """
+        openapi: 3.1.0
+        info: {title: T, version: "1"}
+        paths:
+          /x:
+            post:
+              operationId: makeX
+              requestBody:
+                content:
+                  application/json:
+                    schema:
+                      type: object
+                      properties:
+                        either: {type: [string, number]}
+                        maybe: {type: [string, "null"]}
+                        many: {type: [array, "null"], items: {type: integer}}
+              responses: {"204": {description: none}}
+        """,
+    )
+    body = operations(api)["makeX"].body
+    assert body is not None
+    types = {p.wire_name: p.type for p in body.params}
+    assert types == {
+        "either": ir.UnionOf((ir.Scalar("str"), ir.Scalar("float"))),
+        "maybe": ir.UnionOf((ir.Scalar("str"), ir.NoneValue())),
+        "many": ir.UnionOf((ir.ListOf(ir.Scalar("int")), ir.NoneValue())),
+    }
+
+
+EVENTS = """
+openapi: 3.0.3
+info: {title: Events, version: "1"}
+paths:
+  /runs:
+    post:
+      operationId: createRun
+      responses:
+        "200":
+          description: events
+          content:
+            text/event-stream: {schema: {$ref: "#/components/schemas/StreamEvent"}}
+components:
+  schemas:
+    StreamEvent:
+      oneOf:
+        - $ref: "#/components/schemas/ThreadStreamEvent"
+        - $ref: "#/components/schemas/DoneEvent"
+    ThreadStreamEvent:
+      oneOf:
+        - type: object
+          required: [event, data]
+          properties:
+            event: {type: string, enum: [thread.created]}
+            data: {type: object, properties: {id: {type: string}}}
+        - type: object
+          required: [event, data]
+          properties:
+            event: {type: string, enum: [thread.deleted]}
+            data: {type: object, properties: {id: {type: string}}}
+    DoneEvent:
+      type: object
+      required: [event]
+      properties:
+        event: {type: string, enum: [done]}
+    EndEvent:
+      type: object
+      required: [event]
+      properties:
+        event: {type: string, enum: [done]}
+"""
+
+
+def test_union_variants_are_named_by_their_tag_not_by_their_path(
+    in_tmp: Path,
+) -> None:
+    api, _ = plan_text(in_tmp, EVENTS)
+    models = {m.name: m for m in api.models}
+    # Inline variants are named once, where they are defined, from their tag value and
+    # the union's last word; the union that includes ThreadStreamEvent repeats nothing.
+    assert {"ThreadCreatedEvent", "ThreadDeletedEvent"} <= set(models)
+    assert not [name for name in models if "StreamEventStreamEvent" in name]
+    stream = models["StreamEvent"].root
+    assert isinstance(stream, ir.UnionOf)
+    assert stream.members == (
+        ir.ModelRef("ThreadCreatedEvent"),
+        ir.ModelRef("ThreadDeletedEvent"),
+        ir.ModelRef("DoneEvent"),
+    )
+    assert stream.discriminator == "event"
+    # The two `data` objects have the same content: one class, named where it is met first.
+    data = [m for m in api.models if m.fields and m.fields[0].wire_name == "id"]
+    assert [m.name for m in data] == ["ThreadCreatedEventData"]
+
+
+def test_components_keep_their_own_class_even_when_identical(in_tmp: Path) -> None:
+    """The spec names them (and results are instances of the class it names); an inline
+    schema with the same content is the first of them."""
+    api, _ = plan_text(in_tmp, EVENTS)
+    models = {m.name: m for m in api.models}
+    assert models["EndEvent"].kind == "object"
+    assert models["EndEvent"].fields == models["DoneEvent"].fields
+
+
+def test_keyword_component_names_get_safe_modules(in_tmp: Path) -> None:
+    api, _ = plan_text(
+        in_tmp,
+        """
+        openapi: 3.0.3
+        info: {title: K, version: "1"}
+        paths: {}
+        components:
+          schemas:
+            import: {type: object, properties: {a: {type: string}}}
+            class: {type: object, properties: {b: {type: string}}}
+            Foo: {type: object, properties: {c: {type: string}}}
+            foo: {type: object, properties: {d: {type: string}}}
+        """,
+    )
+    placed = {m.name: m.module for m in api.models}
+    assert placed == {
+        "Import": "import_",
+        "Class": "class_",
+        "Foo": "foo",
+        "Foo_": "foo_",
+    }
+
+
+def test_request_objects_get_a_dict_form(in_tmp: Path) -> None:
+    api, _ = plan_text(
+        in_tmp,
+        EVENTS.replace(
+            "paths:",
+            "paths:\n  /x:\n    post:\n      operationId: sendX\n      requestBody:\n        content:\n          application/json:\n            schema:\n              type: object\n              properties:\n                item: {$ref: '#/components/schemas/DoneEvent'}\n      responses: {'204': {description: none}}",
+            1,
+        ),
+    )
+    body = operations(api)["sendX"].body
+    assert body is not None
+    [item] = body.params
+    assert item.type == ir.UnionOf(
+        (ir.ModelRef("DoneEvent"), ir.ParamsRef("DoneEventParam"))
+    )
+    [form] = [d for d in api.params if d.name == "DoneEventParam"]
+    assert isinstance(form, ir.TypedDictDef) and form.model == "DoneEvent"
+    assert [(f.name, f.required) for f in form.fields] == [("event", True)]
+
+
+def test_a_pattern_python_cannot_compile_is_dropped_with_a_warning(
+    in_tmp: Path,
+) -> None:
+    text = """
+    openapi: 3.0.3
+    info: {title: P, version: "1"}
+    paths: {}
+    components:
+      schemas:
+        Name:
+          type: object
+          properties:
+            letters: {type: string, pattern: "^\\\\p{L}+$"}
+            digits: {type: string, pattern: "^[0-9]+$", maxLength: 5}
+    """
+    api, diagnostics = plan_text(in_tmp, text)
+    [warned] = [d for d in diagnostics if d.code == "W204"]
+    assert warned.pointer == "#/components/schemas/Name/properties/letters/pattern"
+    assert warned.line == line_of(text, "letters:")
+    [model] = [m for m in api.models if m.name == "Name"]
+    constraints = {f.wire_name: f.constraints for f in model.fields}
+    assert constraints["letters"] == ()
+    assert constraints["digits"] == (
+        ir.Constraint("max_length", 5),
+        ir.Constraint("pattern", "^[0-9]+$"),
+    )

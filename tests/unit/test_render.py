@@ -143,7 +143,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[ir.Api, dict[str,
     directory = tmp_path_factory.mktemp("render")
     spec = directory / "hostile.yaml"
     spec.write_text(textwrap.dedent(HOSTILE).lstrip("\n"), encoding="utf-8")
-    api, _ = plan(load(spec), spec_name=spec.name, header=header_line(spec.name))
+    api, _ = plan(load(spec), spec_name=spec.name)
     return api, render(api)
 
 
@@ -166,7 +166,7 @@ def test_the_title_is_escaped_in_every_docstring(tmp_path: Path, title: str) -> 
         f"openapi: 3.0.3\ninfo: {{title: '{title}', version: '1'}}\npaths: {{}}\n",
         encoding="utf-8",
     )
-    api, _ = plan(load(spec), spec_name=spec.name, header=header_line(spec.name))
+    api, _ = plan(load(spec), spec_name=spec.name)
     for path, text in render(api).items():
         if path.endswith(".py"):
             with warnings.catch_warnings():
@@ -313,7 +313,7 @@ def test_multi_line_docstrings_are_indented_with_their_method(tmp_path: Path) ->
             """).lstrip("\n"),
         encoding="utf-8",
     )
-    api, _ = plan(load(spec), spec_name=spec.name, header=header_line(spec.name))
+    api, _ = plan(load(spec), spec_name=spec.name)
     source = format_python(render(api)[f"{api.package}/resources/notes.py"])
     lines = source.splitlines()
     for node in ast.walk(ast.parse(source)):

@@ -3,14 +3,26 @@
 
 from __future__ import annotations
 
+import importlib
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from . import _runtime as _rt
 
 if TYPE_CHECKING:
-    from .resources.items import AsyncItemsResource, ItemsResource
-    from .resources.status import AsyncStatusResource, StatusResource
+    from . import resources as _resources
+else:
+
+    class _LazyResources:
+        """`_resources.<Class>` imports its resource module on first use (also when
+        `typing.get_type_hints` reads an annotation), never at import."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(importlib.import_module(".resources", __package__), name)
+
+    _resources = _LazyResources()
+
+__all__ = ["AsyncClient", "Client"]
 
 CONFIG = _rt.ClientConfig(
     package="bare_json_service",
@@ -24,23 +36,19 @@ CONFIG = _rt.ClientConfig(
 class Client(_rt.SyncAPIClient):
     """Synchronous client for the bare json service (2024.1).
 
-    The API key defaults to the environment variable `BARE_API_KEY`, the base URL
-    to `BARE_BASE_URL`, then to ``.
+    The API key defaults to the environment variable `BARE_API_KEY`, the base URL to
+    `BARE_BASE_URL`, then to ``.
     """
 
     _config = CONFIG
 
     @cached_property
-    def items(self) -> ItemsResource:
-        from .resources.items import ItemsResource
-
-        return ItemsResource(self)
+    def items(self) -> _resources.ItemsResource:
+        return _resources.ItemsResource(self)
 
     @cached_property
-    def status(self) -> StatusResource:
-        from .resources.status import StatusResource
-
-        return StatusResource(self)
+    def status(self) -> _resources.StatusResource:
+        return _resources.StatusResource(self)
 
 
 class AsyncClient(_rt.AsyncAPIClient):
@@ -52,13 +60,9 @@ class AsyncClient(_rt.AsyncAPIClient):
     _config = CONFIG
 
     @cached_property
-    def items(self) -> AsyncItemsResource:
-        from .resources.items import AsyncItemsResource
-
-        return AsyncItemsResource(self)
+    def items(self) -> _resources.AsyncItemsResource:
+        return _resources.AsyncItemsResource(self)
 
     @cached_property
-    def status(self) -> AsyncStatusResource:
-        from .resources.status import AsyncStatusResource
-
-        return AsyncStatusResource(self)
+    def status(self) -> _resources.AsyncStatusResource:
+        return _resources.AsyncStatusResource(self)

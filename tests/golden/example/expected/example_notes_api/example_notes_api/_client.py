@@ -3,19 +3,26 @@
 
 from __future__ import annotations
 
+import importlib
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from . import _runtime as _rt
 
 if TYPE_CHECKING:
-    from .resources.attachments import AsyncAttachmentsResource, AttachmentsResource
-    from .resources.audit_log import AsyncAuditLogResource, AuditLogResource
-    from .resources.events import AsyncEventsResource, EventsResource
-    from .resources.exports import AsyncExportsResource, ExportsResource
-    from .resources.health import AsyncHealthResource, HealthResource
-    from .resources.note_books import AsyncNoteBooksResource, NoteBooksResource
-    from .resources.notes import AsyncNotesResource, NotesResource
+    from . import resources as _resources
+else:
+
+    class _LazyResources:
+        """`_resources.<Class>` imports its resource module on first use (also when
+        `typing.get_type_hints` reads an annotation), never at import."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(importlib.import_module(".resources", __package__), name)
+
+    _resources = _LazyResources()
+
+__all__ = ["AsyncClient", "Client"]
 
 CONFIG = _rt.ClientConfig(
     package="example_notes_api",
@@ -36,46 +43,32 @@ class Client(_rt.SyncAPIClient):
     _config = CONFIG
 
     @cached_property
-    def attachments(self) -> AttachmentsResource:
-        from .resources.attachments import AttachmentsResource
-
-        return AttachmentsResource(self)
+    def attachments(self) -> _resources.AttachmentsResource:
+        return _resources.AttachmentsResource(self)
 
     @cached_property
-    def audit_log(self) -> AuditLogResource:
-        from .resources.audit_log import AuditLogResource
-
-        return AuditLogResource(self)
+    def audit_log(self) -> _resources.AuditLogResource:
+        return _resources.AuditLogResource(self)
 
     @cached_property
-    def events(self) -> EventsResource:
-        from .resources.events import EventsResource
-
-        return EventsResource(self)
+    def events(self) -> _resources.EventsResource:
+        return _resources.EventsResource(self)
 
     @cached_property
-    def exports(self) -> ExportsResource:
-        from .resources.exports import ExportsResource
-
-        return ExportsResource(self)
+    def exports(self) -> _resources.ExportsResource:
+        return _resources.ExportsResource(self)
 
     @cached_property
-    def health(self) -> HealthResource:
-        from .resources.health import HealthResource
-
-        return HealthResource(self)
+    def health(self) -> _resources.HealthResource:
+        return _resources.HealthResource(self)
 
     @cached_property
-    def note_books(self) -> NoteBooksResource:
-        from .resources.note_books import NoteBooksResource
-
-        return NoteBooksResource(self)
+    def note_books(self) -> _resources.NoteBooksResource:
+        return _resources.NoteBooksResource(self)
 
     @cached_property
-    def notes(self) -> NotesResource:
-        from .resources.notes import NotesResource
-
-        return NotesResource(self)
+    def notes(self) -> _resources.NotesResource:
+        return _resources.NotesResource(self)
 
 
 class AsyncClient(_rt.AsyncAPIClient):
@@ -87,43 +80,29 @@ class AsyncClient(_rt.AsyncAPIClient):
     _config = CONFIG
 
     @cached_property
-    def attachments(self) -> AsyncAttachmentsResource:
-        from .resources.attachments import AsyncAttachmentsResource
-
-        return AsyncAttachmentsResource(self)
+    def attachments(self) -> _resources.AsyncAttachmentsResource:
+        return _resources.AsyncAttachmentsResource(self)
 
     @cached_property
-    def audit_log(self) -> AsyncAuditLogResource:
-        from .resources.audit_log import AsyncAuditLogResource
-
-        return AsyncAuditLogResource(self)
+    def audit_log(self) -> _resources.AsyncAuditLogResource:
+        return _resources.AsyncAuditLogResource(self)
 
     @cached_property
-    def events(self) -> AsyncEventsResource:
-        from .resources.events import AsyncEventsResource
-
-        return AsyncEventsResource(self)
+    def events(self) -> _resources.AsyncEventsResource:
+        return _resources.AsyncEventsResource(self)
 
     @cached_property
-    def exports(self) -> AsyncExportsResource:
-        from .resources.exports import AsyncExportsResource
-
-        return AsyncExportsResource(self)
+    def exports(self) -> _resources.AsyncExportsResource:
+        return _resources.AsyncExportsResource(self)
 
     @cached_property
-    def health(self) -> AsyncHealthResource:
-        from .resources.health import AsyncHealthResource
-
-        return AsyncHealthResource(self)
+    def health(self) -> _resources.AsyncHealthResource:
+        return _resources.AsyncHealthResource(self)
 
     @cached_property
-    def note_books(self) -> AsyncNoteBooksResource:
-        from .resources.note_books import AsyncNoteBooksResource
-
-        return AsyncNoteBooksResource(self)
+    def note_books(self) -> _resources.AsyncNoteBooksResource:
+        return _resources.AsyncNoteBooksResource(self)
 
     @cached_property
-    def notes(self) -> AsyncNotesResource:
-        from .resources.notes import AsyncNotesResource
-
-        return AsyncNotesResource(self)
+    def notes(self) -> _resources.AsyncNotesResource:
+        return _resources.AsyncNotesResource(self)

@@ -3,7 +3,8 @@
 
     from form_key_service import Client
 
-Models live in `form_key_service.models` and load on first use.
+Models live in `form_key_service.models`, the dict forms of request models in
+`form_key_service.params`; both load on first use.
 """
 
 import importlib
@@ -38,39 +39,41 @@ from ._version import __version__
 
 if TYPE_CHECKING:
     from . import models as models
+    from . import params as params
 
 
 def __getattr__(name: str) -> object:
-    # `form_key_service.models` works without importing it first; it stays unloaded until used.
-    if name == "models":
-        return importlib.import_module(".models", __name__)
+    # `form_key_service.models` and `.params` work without importing them first; they
+    # stay unloaded until used.
+    if name in ("models", "params"):
+        return importlib.import_module(f".{name}", __name__)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [
-    "Client",
-    "AsyncClient",
-    "__version__",
-    "NOT_GIVEN",
-    "NotGiven",
-    "APIError",
     "APIConnectionError",
-    "APITimeoutError",
-    "APIStatusError",
-    "APIResponseValidationError",
-    "BadRequestError",
-    "AuthenticationError",
-    "PermissionDeniedError",
-    "NotFoundError",
-    "ConflictError",
-    "UnprocessableEntityError",
-    "RateLimitError",
-    "InternalServerError",
+    "APIError",
     "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
     "AsyncAPIResponse",
-    "Stream",
-    "AsyncStream",
-    "ServerSentEvent",
-    "BinaryResponse",
     "AsyncBinaryResponse",
+    "AsyncClient",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "BinaryResponse",
+    "Client",
+    "ConflictError",
+    "InternalServerError",
+    "NOT_GIVEN",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "ServerSentEvent",
+    "Stream",
+    "UnprocessableEntityError",
+    "__version__",
 ]

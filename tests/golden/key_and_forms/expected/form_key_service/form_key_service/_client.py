@@ -3,13 +3,26 @@
 
 from __future__ import annotations
 
+import importlib
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from . import _runtime as _rt
 
 if TYPE_CHECKING:
-    from .resources.search import AsyncSearchResource, SearchResource
+    from . import resources as _resources
+else:
+
+    class _LazyResources:
+        """`_resources.<Class>` imports its resource module on first use (also when
+        `typing.get_type_hints` reads an annotation), never at import."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(importlib.import_module(".resources", __package__), name)
+
+    _resources = _LazyResources()
+
+__all__ = ["AsyncClient", "Client"]
 
 CONFIG = _rt.ClientConfig(
     package="form_key_service",
@@ -23,17 +36,15 @@ CONFIG = _rt.ClientConfig(
 class Client(_rt.SyncAPIClient):
     """Synchronous client for the Form & Key Service (1).
 
-    The API key defaults to the environment variable `FORM_API_KEY`, the base URL
-    to `FORM_BASE_URL`, then to `https://eu.forms.example.com/api`.
+    The API key defaults to the environment variable `FORM_API_KEY`, the base URL to
+    `FORM_BASE_URL`, then to `https://eu.forms.example.com/api`.
     """
 
     _config = CONFIG
 
     @cached_property
-    def search(self) -> SearchResource:
-        from .resources.search import SearchResource
-
-        return SearchResource(self)
+    def search(self) -> _resources.SearchResource:
+        return _resources.SearchResource(self)
 
 
 class AsyncClient(_rt.AsyncAPIClient):
@@ -45,7 +56,5 @@ class AsyncClient(_rt.AsyncAPIClient):
     _config = CONFIG
 
     @cached_property
-    def search(self) -> AsyncSearchResource:
-        from .resources.search import AsyncSearchResource
-
-        return AsyncSearchResource(self)
+    def search(self) -> _resources.AsyncSearchResource:
+        return _resources.AsyncSearchResource(self)

@@ -3,14 +3,26 @@
 
 from __future__ import annotations
 
+import importlib
 from functools import cached_property
 from typing import TYPE_CHECKING
 
 from . import _runtime as _rt
 
 if TYPE_CHECKING:
-    from .resources.audit_logs import AsyncAuditLogsResource, AuditLogsResource
-    from .resources.with_options_ import AsyncWithOptionsResource, WithOptionsResource
+    from . import resources as _resources
+else:
+
+    class _LazyResources:
+        """`_resources.<Class>` imports its resource module on first use (also when
+        `typing.get_type_hints` reads an annotation), never at import."""
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(importlib.import_module(".resources", __package__), name)
+
+    _resources = _LazyResources()
+
+__all__ = ["AsyncClient", "Client"]
 
 CONFIG = _rt.ClientConfig(
     package="name_clash_api",
@@ -24,23 +36,19 @@ CONFIG = _rt.ClientConfig(
 class Client(_rt.SyncAPIClient):
     """Synchronous client for the Name Clash API (0.3.0).
 
-    The API key defaults to the environment variable `NAME_API_KEY`, the base URL
-    to `NAME_BASE_URL`, then to `https://clash.example.com`.
+    The API key defaults to the environment variable `NAME_API_KEY`, the base URL to
+    `NAME_BASE_URL`, then to `https://clash.example.com`.
     """
 
     _config = CONFIG
 
     @cached_property
-    def audit_logs(self) -> AuditLogsResource:
-        from .resources.audit_logs import AuditLogsResource
-
-        return AuditLogsResource(self)
+    def audit_logs(self) -> _resources.AuditLogsResource:
+        return _resources.AuditLogsResource(self)
 
     @cached_property
-    def with_options_(self) -> WithOptionsResource:
-        from .resources.with_options_ import WithOptionsResource
-
-        return WithOptionsResource(self)
+    def with_options_(self) -> _resources.WithOptionsResource:
+        return _resources.WithOptionsResource(self)
 
 
 class AsyncClient(_rt.AsyncAPIClient):
@@ -52,13 +60,9 @@ class AsyncClient(_rt.AsyncAPIClient):
     _config = CONFIG
 
     @cached_property
-    def audit_logs(self) -> AsyncAuditLogsResource:
-        from .resources.audit_logs import AsyncAuditLogsResource
-
-        return AsyncAuditLogsResource(self)
+    def audit_logs(self) -> _resources.AsyncAuditLogsResource:
+        return _resources.AsyncAuditLogsResource(self)
 
     @cached_property
-    def with_options_(self) -> AsyncWithOptionsResource:
-        from .resources.with_options_ import AsyncWithOptionsResource
-
-        return AsyncWithOptionsResource(self)
+    def with_options_(self) -> _resources.AsyncWithOptionsResource:
+        return _resources.AsyncWithOptionsResource(self)

@@ -7,18 +7,18 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .item import Item as Item
-    from .item_page import ItemPage as ItemPage
-
-_MODULES: dict[str, str] = {
-    "Item": "item",
-    "ItemPage": "item_page",
-}
+    from .item import Item
+    from .item_page import ItemPage
 
 __all__ = [
     "Item",
     "ItemPage",
 ]
+
+_MODULES: dict[str, str] = {
+    "Item": "item",
+    "ItemPage": "item_page",
+}
 
 
 def __getattr__(name: str) -> object:

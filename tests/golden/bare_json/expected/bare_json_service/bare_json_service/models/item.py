@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bare_json_service.models._base import BaseModel
+from ._base import BaseModel
+
+__all__ = ["Item"]
 
 
 class Item(BaseModel):

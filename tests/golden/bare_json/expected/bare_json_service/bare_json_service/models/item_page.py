@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from bare_json_service.models._base import BaseModel
+from ._base import BaseModel
 from .item import Item
+
+__all__ = ["ItemPage"]
 
 
 class ItemPage(BaseModel):

@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncItemsResource",
+    "AsyncItemsResourceWithRawResponse",
+    "ItemsResource",
+    "ItemsResourceWithRawResponse",
+]
+
 _GET_ITEMS = _rt.Operation(name="get_items", method="get", path="/items")
 _UPLOAD_ITEM = _rt.Operation(
     name="uploadItem", method="post", path="/items", body="raw", response="text"
@@ -33,7 +40,8 @@ class ItemsResource(_rt.SyncAPIResource):
     ) -> _models.ItemPage:
         """No operationId, no tag: named from the method and path.
 
-        `GET /items` (operationId `get_items`)."""
+        `GET /items` (operationId `get_items`).
+        """
         return self._client.request(
             _GET_ITEMS,
             _models.ItemPage,
@@ -107,7 +115,7 @@ class ItemsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> ItemsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return ItemsResourceWithRawResponse(self)
 
 
@@ -137,7 +145,8 @@ class AsyncItemsResource(_rt.AsyncAPIResource):
     ) -> _models.ItemPage:
         """No operationId, no tag: named from the method and path.
 
-        `GET /items` (operationId `get_items`)."""
+        `GET /items` (operationId `get_items`).
+        """
         return await self._client.request(
             _GET_ITEMS,
             _models.ItemPage,
@@ -211,7 +220,7 @@ class AsyncItemsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncItemsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncItemsResourceWithRawResponse(self)
 
 

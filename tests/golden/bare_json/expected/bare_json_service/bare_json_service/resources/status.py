@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncStatusResource",
+    "AsyncStatusResourceWithRawResponse",
+    "StatusResource",
+    "StatusResourceWithRawResponse",
+]
+
 _PING = _rt.Operation(name="ping", method="get", path="/status/ping", response="text")
 
 
@@ -36,7 +43,7 @@ class StatusResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> StatusResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return StatusResourceWithRawResponse(self)
 
 
@@ -69,7 +76,7 @@ class AsyncStatusResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncStatusResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncStatusResourceWithRawResponse(self)
 
 

@@ -7,128 +7,57 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .attachment import Attachment as Attachment
-    from .audit_event import AuditEvent as AuditEvent
-    from .author import Author as Author
-    from .block import Block as Block
-    from .blocks import Blocks as Blocks
-    from ._internal import Comment as Comment
-    from .create_export_request import CreateExportRequest as CreateExportRequest
-    from .create_note_request import CreateNoteRequest as CreateNoteRequest
-    from .create_note_request_blocks import (
-        CreateNoteRequestBlocks as CreateNoteRequestBlocks,
-    )
-    from .create_notebook_request import CreateNotebookRequest as CreateNotebookRequest
-    from .create_summary_request import CreateSummaryRequest as CreateSummaryRequest
-    from .create_summary_response import CreateSummaryResponse as CreateSummaryResponse
-    from .create_summary_stream_response import (
-        CreateSummaryStreamResponse as CreateSummaryStreamResponse,
-    )
-    from .delete_note_response import DeleteNoteResponse as DeleteNoteResponse
-    from .error import Error as Error
-    from .error_response import ErrorResponse as ErrorResponse
-    from .event import Event as Event
-    from .export import Export as Export
-    from .export_format import ExportFormat as ExportFormat
-    from .export_progress_event import ExportProgressEvent as ExportProgressEvent
-    from .folder import Folder as Folder
-    from .heading_block import HeadingBlock as HeadingBlock
-    from .list_audit_events_response import (
-        ListAuditEventsResponse as ListAuditEventsResponse,
-    )
-    from ._internal_1 import ListBlock as ListBlock
-    from ._internal_1 import ListBlockItems as ListBlockItems
-    from .metadata import Metadata as Metadata
-    from .note import Note as Note
-    from .note_content import NoteContent as NoteContent
-    from .note_created_event import NoteCreatedEvent as NoteCreatedEvent
-    from .note_deleted_event import NoteDeletedEvent as NoteDeletedEvent
-    from .note_list import NoteList as NoteList
-    from .note_moderation import NoteModeration as NoteModeration
-    from .note_moderation_categories import (
-        NoteModerationCategories as NoteModerationCategories,
-    )
-    from .note_status import NoteStatus as NoteStatus
-    from .note_summary import NoteSummary as NoteSummary
-    from .notebook import Notebook as Notebook
-    from .notebook_list import NotebookList as NotebookList
-    from .owner import Owner as Owner
-    from .paragraph_block import ParagraphBlock as ParagraphBlock
-    from .read_note_aloud_request import ReadNoteAloudRequest as ReadNoteAloudRequest
-    from .replace_note_tags_request import (
-        ReplaceNoteTagsRequest as ReplaceNoteTagsRequest,
-    )
-    from .rich_text import RichText as RichText
-    from .summary_model import SummaryModel as SummaryModel
-    from ._internal import Thread as Thread
-    from .upload_attachment_request import (
-        UploadAttachmentRequest as UploadAttachmentRequest,
-    )
-    from .upload_attachment_request_source import (
-        UploadAttachmentRequestSource as UploadAttachmentRequestSource,
-    )
-    from .user import User as User
-
-_MODULES: dict[str, str] = {
-    "Attachment": "attachment",
-    "AuditEvent": "audit_event",
-    "Author": "author",
-    "Block": "block",
-    "Blocks": "blocks",
-    "Comment": "_internal",
-    "CreateExportRequest": "create_export_request",
-    "CreateNoteRequest": "create_note_request",
-    "CreateNoteRequestBlocks": "create_note_request_blocks",
-    "CreateNotebookRequest": "create_notebook_request",
-    "CreateSummaryRequest": "create_summary_request",
-    "CreateSummaryResponse": "create_summary_response",
-    "CreateSummaryStreamResponse": "create_summary_stream_response",
-    "DeleteNoteResponse": "delete_note_response",
-    "Error": "error",
-    "ErrorResponse": "error_response",
-    "Event": "event",
-    "Export": "export",
-    "ExportFormat": "export_format",
-    "ExportProgressEvent": "export_progress_event",
-    "Folder": "folder",
-    "HeadingBlock": "heading_block",
-    "ListAuditEventsResponse": "list_audit_events_response",
-    "ListBlock": "_internal_1",
-    "ListBlockItems": "_internal_1",
-    "Metadata": "metadata",
-    "Note": "note",
-    "NoteContent": "note_content",
-    "NoteCreatedEvent": "note_created_event",
-    "NoteDeletedEvent": "note_deleted_event",
-    "NoteList": "note_list",
-    "NoteModeration": "note_moderation",
-    "NoteModerationCategories": "note_moderation_categories",
-    "NoteStatus": "note_status",
-    "NoteSummary": "note_summary",
-    "Notebook": "notebook",
-    "NotebookList": "notebook_list",
-    "Owner": "owner",
-    "ParagraphBlock": "paragraph_block",
-    "ReadNoteAloudRequest": "read_note_aloud_request",
-    "ReplaceNoteTagsRequest": "replace_note_tags_request",
-    "RichText": "rich_text",
-    "SummaryModel": "summary_model",
-    "Thread": "_internal",
-    "UploadAttachmentRequest": "upload_attachment_request",
-    "UploadAttachmentRequestSource": "upload_attachment_request_source",
-    "User": "user",
-}
+    from .attachment import Attachment
+    from .audit_event import AuditEvent
+    from .author import Author
+    from .block import Block
+    from .comment import Comment, Thread
+    from .create_export_request import CreateExportRequest
+    from .create_note_request import CreateNoteRequest
+    from .create_notebook_request import CreateNotebookRequest
+    from .create_summary_request import CreateSummaryRequest
+    from .create_summary_response import CreateSummaryResponse
+    from .create_summary_stream_response import CreateSummaryStreamResponse
+    from .delete_note_response import DeleteNoteResponse
+    from .error import Error
+    from .error_response import ErrorResponse
+    from .event import Event
+    from .export import Export
+    from .export_format import ExportFormat
+    from .export_progress_event import ExportProgressEvent
+    from .folder import Folder
+    from .heading_block import HeadingBlock
+    from .list_audit_events_response import ListAuditEventsResponse
+    from .list_block import ListBlock
+    from .metadata import Metadata
+    from .note import Note
+    from .note_content import NoteContent
+    from .note_created_event import NoteCreatedEvent
+    from .note_deleted_event import NoteDeletedEvent
+    from .note_list import NoteList
+    from .note_moderation import NoteModeration
+    from .note_moderation_categories import NoteModerationCategories
+    from .note_status import NoteStatus
+    from .note_summary import NoteSummary
+    from .notebook import Notebook
+    from .notebook_list import NotebookList
+    from .owner import Owner
+    from .paragraph_block import ParagraphBlock
+    from .read_note_aloud_request import ReadNoteAloudRequest
+    from .rich_text import RichText
+    from .summary_model import SummaryModel
+    from .upload_attachment_request import UploadAttachmentRequest
+    from .upload_attachment_request_source import UploadAttachmentRequestSource
+    from .user import User
 
 __all__ = [
     "Attachment",
     "AuditEvent",
     "Author",
     "Block",
-    "Blocks",
     "Comment",
     "CreateExportRequest",
     "CreateNoteRequest",
-    "CreateNoteRequestBlocks",
     "CreateNotebookRequest",
     "CreateSummaryRequest",
     "CreateSummaryResponse",
@@ -144,7 +73,6 @@ __all__ = [
     "HeadingBlock",
     "ListAuditEventsResponse",
     "ListBlock",
-    "ListBlockItems",
     "Metadata",
     "Note",
     "NoteContent",
@@ -160,7 +88,6 @@ __all__ = [
     "Owner",
     "ParagraphBlock",
     "ReadNoteAloudRequest",
-    "ReplaceNoteTagsRequest",
     "RichText",
     "SummaryModel",
     "Thread",
@@ -168,6 +95,52 @@ __all__ = [
     "UploadAttachmentRequestSource",
     "User",
 ]
+
+_MODULES: dict[str, str] = {
+    "Attachment": "attachment",
+    "AuditEvent": "audit_event",
+    "Author": "author",
+    "Block": "block",
+    "Comment": "comment",
+    "CreateExportRequest": "create_export_request",
+    "CreateNoteRequest": "create_note_request",
+    "CreateNotebookRequest": "create_notebook_request",
+    "CreateSummaryRequest": "create_summary_request",
+    "CreateSummaryResponse": "create_summary_response",
+    "CreateSummaryStreamResponse": "create_summary_stream_response",
+    "DeleteNoteResponse": "delete_note_response",
+    "Error": "error",
+    "ErrorResponse": "error_response",
+    "Event": "event",
+    "Export": "export",
+    "ExportFormat": "export_format",
+    "ExportProgressEvent": "export_progress_event",
+    "Folder": "folder",
+    "HeadingBlock": "heading_block",
+    "ListAuditEventsResponse": "list_audit_events_response",
+    "ListBlock": "list_block",
+    "Metadata": "metadata",
+    "Note": "note",
+    "NoteContent": "note_content",
+    "NoteCreatedEvent": "note_created_event",
+    "NoteDeletedEvent": "note_deleted_event",
+    "NoteList": "note_list",
+    "NoteModeration": "note_moderation",
+    "NoteModerationCategories": "note_moderation_categories",
+    "NoteStatus": "note_status",
+    "NoteSummary": "note_summary",
+    "Notebook": "notebook",
+    "NotebookList": "notebook_list",
+    "Owner": "owner",
+    "ParagraphBlock": "paragraph_block",
+    "ReadNoteAloudRequest": "read_note_aloud_request",
+    "RichText": "rich_text",
+    "SummaryModel": "summary_model",
+    "Thread": "comment",
+    "UploadAttachmentRequest": "upload_attachment_request",
+    "UploadAttachmentRequestSource": "upload_attachment_request_source",
+    "User": "user",
+}
 
 
 def __getattr__(name: str) -> object:

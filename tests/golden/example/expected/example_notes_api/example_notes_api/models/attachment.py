@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["Attachment"]
 
 
 class Attachment(BaseModel):
@@ -13,9 +17,7 @@ class Attachment(BaseModel):
     filename: str
     bytes: int
     content_type: Literal["text/plain", "image/png", "application/pdf", "audio/mpeg"]
-    class_: Literal["standard", "archive"] = Field(..., alias="class")
+    class_: Literal["standard", "archive"] = Field(alias="class")
     thumbnail_size: Literal["256x256", "1024x1024"] | None = None
     created_at: int | None = None
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""

@@ -3,23 +3,20 @@
 from __future__ import annotations
 
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .user import User
+
+__all__ = ["AuditEvent"]
 
 
 class AuditEvent(BaseModel):
     id: str
     type: str
-    """
-    What happened, e.g. `notebook.deleted`; new types appear over time.
-    """
+    """What happened, e.g. `notebook.deleted`; new types appear over time."""
     actor: User
-    x_count: int | None = Field(None, alias="x.count")
-    """
-    How many identical events were folded into this one.
-    """
+    x_count: int | None = Field(default=None, alias="x.count")
+    """How many identical events were folded into this one."""
     ip_address: str | None = None
     created_at: int
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""

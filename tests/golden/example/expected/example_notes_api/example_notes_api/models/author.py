@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import RootModel
 from .user import User
 
+__all__ = ["Author"]
 
-class Author(RootModel[User]):
-    root: User
+
+Author = User

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, RootModel
-from .paragraph_block import ParagraphBlock
+
 from .heading_block import HeadingBlock
-from ._internal_1 import ListBlock
+from .list_block import ListBlock
+from .paragraph_block import ParagraphBlock
+
+__all__ = ["Block"]
 
 
 class Block(RootModel[ParagraphBlock | HeadingBlock | ListBlock]):
-    root: ParagraphBlock | HeadingBlock | ListBlock = Field(..., discriminator="type")
+    root: Annotated[
+        ParagraphBlock | HeadingBlock | ListBlock, Field(discriminator="type")
+    ]

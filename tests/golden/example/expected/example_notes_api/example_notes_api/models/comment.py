@@ -2,6 +2,19 @@
 
 from __future__ import annotations
 
-from ._internal import Comment
+from ._base import BaseModel
+from .user import User
 
-__all__ = ["Comment"]
+__all__ = ["Comment", "Thread"]
+
+
+class Comment(BaseModel):
+    id: str
+    author: User
+    text: str
+    replies: Thread | None = None
+
+
+class Thread(BaseModel):
+    id: str
+    comments: list[Comment]

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["CreateExportRequest"]
 
 
 class CreateExportRequest(BaseModel):
     notebook_id: str
     format: Literal["text/plain", "text/markdown", "application/pdf"]
     note_ids: list[str] | None = None
-    """
-    Export only these notes; every note when left out.
-    """
+    """Export only these notes; every note when left out."""
     include_attachments: bool | None = None

@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Literal
+
 from pydantic import Field
-from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+from .heading_block import HeadingBlock
+from .list_block import ListBlock
+from .paragraph_block import ParagraphBlock
 from .rich_text import RichText
-from .create_note_request_blocks import CreateNoteRequestBlocks
+
+__all__ = ["CreateNoteRequest"]
 
 
 class CreateNoteRequest(BaseModel):
-    title: str = Field(..., max_length=200)
+    title: str = Field(max_length=200)
     content: str | RichText | None = None
-    blocks: list[CreateNoteRequestBlocks] | None = None
-    tags: list[str] | None = Field(None, max_length=20)
+    blocks: (
+        list[
+            Annotated[
+                ParagraphBlock | HeadingBlock | ListBlock, Field(discriminator="type")
+            ]
+        ]
+        | None
+    ) = None
+    tags: list[str] | None = Field(default=None, max_length=20)
     status: Literal["draft", "in-review", "published"] | None = None
-    from_: str | None = Field(None, alias="from")
-    """
-    The ID of a note to copy content from.
-    """
-    metadata: dict[str, str] | None = Field(None, max_length=16)
-    """
-    Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
-    """
+    from_: str | None = Field(default=None, alias="from")
+    """The ID of a note to copy content from."""
+    metadata: dict[str, str] | None = None

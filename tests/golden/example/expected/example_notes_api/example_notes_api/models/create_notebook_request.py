@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from pydantic import Field
 from typing import Any
-from example_notes_api.models._base import BaseModel
+
+from pydantic import Field
+
+from ._base import BaseModel
+
+__all__ = ["CreateNotebookRequest"]
 
 
 class CreateNotebookRequest(BaseModel):
-    name: str = Field(..., min_length=1)
+    name: str = Field(min_length=1)
     description: str | None = None
-    schema_: dict[str, Any] | None = Field(None, alias="schema")
-    """
-    A JSON Schema that the metadata of every note must satisfy.
-    """
-    metadata: dict[str, str] | None = Field(None, max_length=16)
-    """
-    Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
-    """
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    """A JSON Schema that the metadata of every note must satisfy."""
+    metadata: dict[str, str] | None = None

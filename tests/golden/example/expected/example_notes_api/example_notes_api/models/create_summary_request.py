@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["CreateSummaryRequest"]
 
 
 class CreateSummaryRequest(BaseModel):
     model: str | Literal["gpt-4o", "gpt-4o-mini", "3-sentence"]
     stream: bool | None = None
     max_tokens: int | None = None
-    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    temperature: float | None = Field(default=None, ge=0, le=2)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["CreateSummaryResponse"]
 
 
 class CreateSummaryResponse(BaseModel):
@@ -12,6 +15,4 @@ class CreateSummaryResponse(BaseModel):
     model: str
     text: str
     created_at: int
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""

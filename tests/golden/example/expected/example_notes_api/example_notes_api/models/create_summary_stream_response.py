@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from typing import Literal
-from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["CreateSummaryStreamResponse"]
 
 
 class CreateSummaryStreamResponse(BaseModel):
     id: str
     object: Literal["summary.chunk"]
     delta: str
-    finish_reason: Literal["stop", "length"] | None = Field(...)
+    finish_reason: Literal["stop", "length"] | None

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-from example_notes_api.models._base import BaseModel
+from ._base import BaseModel
+
+__all__ = ["Error"]
 
 
 class Error(BaseModel):
     message: str
-    """
-    A human-readable message.
-    """
+    """A human-readable message."""
     type: str
-    """
-    The error category, e.g. `invalid_request_error`.
-    """
-    param: str | None = Field(...)
-    """
-    The request parameter at fault, if any.
-    """
-    code: str | None = Field(...)
-    """
-    A machine-readable error code, if any.
-    """
+    """The error category, e.g. `invalid_request_error`."""
+    param: str | None
+    """The request parameter at fault, if any."""
+    code: str | None
+    """A machine-readable error code, if any."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from example_notes_api.models._base import BaseModel
+from ._base import BaseModel
 from .error import Error
+
+__all__ = ["ErrorResponse"]
 
 
 class ErrorResponse(BaseModel):

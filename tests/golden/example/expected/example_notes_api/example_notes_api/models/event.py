@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import Field, RootModel
+
+from .export_progress_event import ExportProgressEvent
 from .note_created_event import NoteCreatedEvent
 from .note_deleted_event import NoteDeletedEvent
-from .export_progress_event import ExportProgressEvent
+
+__all__ = ["Event"]
 
 
 class Event(RootModel[NoteCreatedEvent | NoteDeletedEvent | ExportProgressEvent]):
-    root: NoteCreatedEvent | NoteDeletedEvent | ExportProgressEvent = Field(
-        ..., discriminator="type"
-    )
+    root: Annotated[
+        NoteCreatedEvent | NoteDeletedEvent | ExportProgressEvent,
+        Field(discriminator="type"),
+    ]

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .error import Error
+
+__all__ = ["Export"]
 
 
 class Export(BaseModel):
@@ -15,11 +17,7 @@ class Export(BaseModel):
     status: Literal["queued", "in-progress", "completed", "failed"]
     format: Literal["text/plain", "text/markdown", "application/pdf"]
     created_at: int
-    """
-    Unix timestamp in seconds (UTC).
-    """
-    expires_at: int | None = Field(...)
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""
+    expires_at: int | None
+    """Unix timestamp in seconds (UTC)."""
     error: Error | None = None

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import RootModel
+
+__all__ = ["ExportFormat"]
 
 
 class ExportFormat(

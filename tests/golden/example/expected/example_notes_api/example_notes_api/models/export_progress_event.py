@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .export import Export
+
+__all__ = ["ExportProgressEvent"]
 
 
 class ExportProgressEvent(BaseModel):
     type: Literal["export.progress"]
     sequence: int
-    """
-    Increases by one per event; send it back as `Last-Event-ID`.
-    """
+    """Increases by one per event; send it back as `Last-Event-ID`."""
     export: Export
-    percent: int = Field(..., ge=0, le=100)
+    percent: int = Field(ge=0, le=100)

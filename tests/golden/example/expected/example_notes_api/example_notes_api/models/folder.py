@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from example_notes_api.models._base import BaseModel
+from ._base import BaseModel
+
+__all__ = ["Folder"]
 
 
 class Folder(BaseModel):
     id: str
     name: str
     children: list[Folder]
-
-
-Folder.model_rebuild()

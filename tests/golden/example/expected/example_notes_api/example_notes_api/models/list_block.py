@@ -2,6 +2,22 @@
 
 from __future__ import annotations
 
-from ._internal_1 import ListBlock
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from ._base import BaseModel
+from .heading_block import HeadingBlock
+from .paragraph_block import ParagraphBlock
 
 __all__ = ["ListBlock"]
+
+
+class ListBlock(BaseModel):
+    type: Literal["list"]
+    ordered: bool | None = None
+    items: list[
+        Annotated[
+            ParagraphBlock | HeadingBlock | ListBlock, Field(discriminator="type")
+        ]
+    ]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from pydantic import Field, RootModel
+from pydantic import RootModel
+
+__all__ = ["Metadata"]
 
 
-class Metadata(RootModel[dict[str, str]]):
+class Metadata(RootModel[dict[str, str] | None]):
+    """Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to
+    512 characters.
     """
-    Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
-    """
 
-    root: dict[str, str] = Field(..., max_length=16)
+    root: dict[str, str] | None

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
-from .rich_text import RichText
-from .blocks import Blocks
-from .note_moderation import NoteModeration
-from ._internal import Thread
+from typing import Annotated
+
+from pydantic import Field
+
 from .attachment import Attachment
+from .comment import Thread
+from .heading_block import HeadingBlock
+from .list_block import ListBlock
+from .note_moderation import NoteModeration
 from .note_summary import NoteSummary
+from .paragraph_block import ParagraphBlock
+from .rich_text import RichText
+
+__all__ = ["Note"]
 
 
 class Note(NoteSummary):
     content: str | RichText
-    blocks: list[Blocks] | None = None
+    blocks: (
+        list[
+            Annotated[
+                ParagraphBlock | HeadingBlock | ListBlock, Field(discriminator="type")
+            ]
+        ]
+        | None
+    ) = None
     tags: list[str] | None = None
     updated_at: int | None = None
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""
     moderation: NoteModeration | None = None
     thread: Thread | None = None
     attachments: list[Attachment] | None = None

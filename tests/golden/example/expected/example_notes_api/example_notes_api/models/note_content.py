@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from pydantic import RootModel
+
 from .rich_text import RichText
+
+__all__ = ["NoteContent"]
 
 
 class NoteContent(RootModel[str | RichText]):

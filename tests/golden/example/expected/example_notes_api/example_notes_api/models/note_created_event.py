@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .note_summary import NoteSummary
+
+__all__ = ["NoteCreatedEvent"]
 
 
 class NoteCreatedEvent(BaseModel):
     type: Literal["note.created"]
     sequence: int
-    """
-    Increases by one per event; send it back as `Last-Event-ID`.
-    """
+    """Increases by one per event; send it back as `Last-Event-ID`."""
     note: NoteSummary

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["NoteDeletedEvent"]
 
 
 class NoteDeletedEvent(BaseModel):
     type: Literal["note.deleted"]
     sequence: int
-    """
-    Increases by one per event; send it back as `Last-Event-ID`.
-    """
+    """Increases by one per event; send it back as `Last-Event-ID`."""
     note_id: str

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .note_summary import NoteSummary
+
+__all__ = ["NoteList"]
 
 
 class NoteList(BaseModel):

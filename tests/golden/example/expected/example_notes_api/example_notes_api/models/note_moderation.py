@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from example_notes_api.models._base import BaseModel
+from ._base import BaseModel
 from .note_moderation_categories import NoteModerationCategories
+
+__all__ = ["NoteModeration"]
 
 
 class NoteModeration(BaseModel):

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["NoteModerationCategories"]
 
 
 class NoteModerationCategories(BaseModel):
     hate: bool
-    hate_threatening: bool = Field(..., alias="hate/threatening")
-    self_harm: bool = Field(..., alias="self-harm")
+    hate_threatening: bool = Field(alias="hate/threatening")
+    self_harm: bool = Field(alias="self-harm")

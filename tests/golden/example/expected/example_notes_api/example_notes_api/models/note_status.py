@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import RootModel
+
+__all__ = ["NoteStatus"]
 
 
 class NoteStatus(RootModel[Literal["draft", "in-review", "published"]]):

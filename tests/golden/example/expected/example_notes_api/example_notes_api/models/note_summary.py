@@ -3,20 +3,20 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["NoteSummary"]
 
 
 class NoteSummary(BaseModel):
     id: str
     object: Literal["note"]
     title: str
-    """
-    Plain-text title, e.g. "Grüße aus Köln"
-    """
+    """Plain-text title, e.g. "Grüße aus Köln" """
     status: Literal["draft", "in-review", "published"]
-    self_link: str = Field(..., alias="self-link")
+    self_link: str = Field(alias="self-link")
     created_at: int
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""

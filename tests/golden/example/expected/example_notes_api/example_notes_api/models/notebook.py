@@ -3,30 +3,27 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
-from .user import User
+
+from ._base import BaseModel
 from .folder import Folder
+from .user import User
+
+__all__ = ["Notebook"]
 
 
 class Notebook(BaseModel):
     id: str
     object: Literal["notebook"]
     name: str
-    description: str | None = Field(...)
+    description: str | None
     owner: User
-    self_link: str = Field(..., alias="self-link")
+    self_link: str = Field(alias="self-link")
     root_folder: Folder | None = None
-    schema_: dict[str, Any] | None = Field(None, alias="schema")
-    """
-    A JSON Schema that the metadata of every note must satisfy.
-    """
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    """A JSON Schema that the metadata of every note must satisfy."""
     archived: bool | None = None
-    metadata: dict[str, str] | None = Field(None, max_length=16)
-    """
-    Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
-    """
+    metadata: dict[str, str] | None = None
     created_at: int
-    """
-    Unix timestamp in seconds (UTC).
-    """
+    """Unix timestamp in seconds (UTC)."""

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from typing import Literal
-from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .notebook import Notebook
+
+__all__ = ["NotebookList"]
 
 
 class NotebookList(BaseModel):
     object: Literal["list"]
     data: list[Notebook]
     has_more: bool
-    first_id: str | None = Field(...)
-    last_id: str | None = Field(...)
+    first_id: str | None
+    last_id: str | None

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import RootModel
 from .user import User
 
+__all__ = ["Owner"]
 
-class Owner(RootModel[User]):
-    root: User
+
+Owner = User

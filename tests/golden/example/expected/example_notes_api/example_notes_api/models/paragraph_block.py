@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["ParagraphBlock"]
 
 
 class ParagraphBlock(BaseModel):

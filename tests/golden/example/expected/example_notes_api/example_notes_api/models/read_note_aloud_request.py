@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["ReadNoteAloudRequest"]
 
 
 class ReadNoteAloudRequest(BaseModel):
     voice: Literal["alloy", "nova"]
-    speed: float | None = Field(None, ge=0.25, le=4.0)
+    speed: float | None = Field(default=None, ge=0.25, le=4.0)

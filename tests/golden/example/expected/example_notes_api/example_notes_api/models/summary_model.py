@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import RootModel
+
+__all__ = ["SummaryModel"]
 
 
 class SummaryModel(RootModel[str | Literal["gpt-4o", "gpt-4o-mini", "3-sentence"]]):

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
 from .upload_attachment_request_source import UploadAttachmentRequestSource
+
+__all__ = ["UploadAttachmentRequest"]
 
 
 class UploadAttachmentRequest(BaseModel):
     file: bytes
     pages: list[bytes] | None = None
     caption: str | None = None
-    """
-    Shown under the file. May contain anything, even \"\"\" or \\n.
-    """
+    """Shown under the file. May contain anything, even \"\"\" or \\n."""
     source: UploadAttachmentRequestSource | None = None
-    class_: Literal["standard", "archive"] | None = Field(None, alias="class")
+    class_: Literal["standard", "archive"] | None = Field(default=None, alias="class")

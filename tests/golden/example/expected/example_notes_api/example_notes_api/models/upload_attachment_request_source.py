@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from example_notes_api.models._base import BaseModel
+from ._base import BaseModel
+
+__all__ = ["UploadAttachmentRequestSource"]
 
 
 class UploadAttachmentRequestSource(BaseModel):

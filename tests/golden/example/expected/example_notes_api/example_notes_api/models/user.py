@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from typing import Literal
+
 from pydantic import Field
-from example_notes_api.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["User"]
 
 
 class User(BaseModel):
     id: str
     object: Literal["user"]
     name: str
-    """
-    Display name; any Unicode, e.g. "Zoë Ångström" or "山田太郎".
-    """
+    """Display name; any Unicode, e.g. "Zoë Ångström" or "山田太郎"."""
     email: str | None = None
-    field_2fa_enabled: bool = Field(..., alias="2fa_enabled")
-    """
-    Whether two-factor authentication is on for this account.
-    """
+    n_2fa_enabled: bool = Field(alias="2fa_enabled")
+    """Whether two-factor authentication is on for this account."""

@@ -11,6 +11,14 @@ import httpx
 
 from .. import _runtime as _rt
 from .. import models as _models
+from .. import params as _params
+
+__all__ = [
+    "AsyncAttachmentsResource",
+    "AsyncAttachmentsResourceWithRawResponse",
+    "AttachmentsResource",
+    "AttachmentsResourceWithRawResponse",
+]
 
 _UPLOAD_ATTACHMENT = _rt.Operation(
     name="uploadAttachment",
@@ -37,7 +45,11 @@ class AttachmentsResource(_rt.SyncAPIResource):
         file: _rt.FileInput,
         pages: Sequence[_rt.FileInput] | _rt.NotGiven = _rt.NOT_GIVEN,
         caption: str | _rt.NotGiven = _rt.NOT_GIVEN,
-        source: Mapping[str, object] | _rt.NotGiven = _rt.NOT_GIVEN,
+        source: (
+            _models.UploadAttachmentRequestSource
+            | _params.UploadAttachmentRequestSourceParam
+            | _rt.NotGiven
+        ) = _rt.NOT_GIVEN,
         class_: Literal["standard", "archive"] | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -51,7 +63,8 @@ class AttachmentsResource(_rt.SyncAPIResource):
           note_id: The ID of the note, e.g. `note_3fQ9`.
           caption: Shown under the file. May contain anything, even \"\"\" or \\n.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId `uploadAttachment`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId
+        `uploadAttachment`).
         """
         return self._client.request(
             _UPLOAD_ATTACHMENT,
@@ -82,7 +95,8 @@ class AttachmentsResource(_rt.SyncAPIResource):
     ) -> _rt.BinaryResponse:
         """Download the bytes of an attachment
 
-        `GET /attachments/{attachment_id}/content` (operationId `downloadAttachment`).
+        `GET /attachments/{attachment_id}/content` (operationId
+        `downloadAttachment`).
         """
         return self._client.request(
             _DOWNLOAD_ATTACHMENT,
@@ -96,7 +110,7 @@ class AttachmentsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AttachmentsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AttachmentsResourceWithRawResponse(self)
 
 
@@ -120,7 +134,11 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
         file: _rt.FileInput,
         pages: Sequence[_rt.FileInput] | _rt.NotGiven = _rt.NOT_GIVEN,
         caption: str | _rt.NotGiven = _rt.NOT_GIVEN,
-        source: Mapping[str, object] | _rt.NotGiven = _rt.NOT_GIVEN,
+        source: (
+            _models.UploadAttachmentRequestSource
+            | _params.UploadAttachmentRequestSourceParam
+            | _rt.NotGiven
+        ) = _rt.NOT_GIVEN,
         class_: Literal["standard", "archive"] | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -134,7 +152,8 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
           note_id: The ID of the note, e.g. `note_3fQ9`.
           caption: Shown under the file. May contain anything, even \"\"\" or \\n.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId `uploadAttachment`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/attachments` (operationId
+        `uploadAttachment`).
         """
         return await self._client.request(
             _UPLOAD_ATTACHMENT,
@@ -165,7 +184,8 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
     ) -> _rt.AsyncBinaryResponse:
         """Download the bytes of an attachment
 
-        `GET /attachments/{attachment_id}/content` (operationId `downloadAttachment`).
+        `GET /attachments/{attachment_id}/content` (operationId
+        `downloadAttachment`).
         """
         return await self._client.request(
             _DOWNLOAD_ATTACHMENT,
@@ -179,7 +199,7 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAttachmentsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncAttachmentsResourceWithRawResponse(self)
 
 

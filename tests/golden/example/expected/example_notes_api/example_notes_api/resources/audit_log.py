@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncAuditLogResource",
+    "AsyncAuditLogResourceWithRawResponse",
+    "AuditLogResource",
+    "AuditLogResourceWithRawResponse",
+]
+
 _LIST_AUDIT_EVENTS = _rt.Operation(
     name="list-audit-events", method="get", path="/audit-events"
 )
@@ -36,7 +43,8 @@ class AuditLogResource(_rt.SyncAPIResource):
         Args:
           since: Unix timestamp in seconds (UTC).
 
-        `GET /audit-events` (operationId `list-audit-events`)."""
+        `GET /audit-events` (operationId `list-audit-events`).
+        """
         return self._client.request(
             _LIST_AUDIT_EVENTS,
             _models.ListAuditEventsResponse,
@@ -58,7 +66,8 @@ class AuditLogResource(_rt.SyncAPIResource):
     ) -> _models.AuditEvent:
         """Retrieve an audit event
 
-        `GET /audit-events/{event_id}` (operationId `get-audit-event`)."""
+        `GET /audit-events/{event_id}` (operationId `get-audit-event`).
+        """
         return self._client.request(
             _GET_AUDIT_EVENT,
             _models.AuditEvent,
@@ -71,7 +80,7 @@ class AuditLogResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AuditLogResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AuditLogResourceWithRawResponse(self)
 
 
@@ -102,7 +111,8 @@ class AsyncAuditLogResource(_rt.AsyncAPIResource):
         Args:
           since: Unix timestamp in seconds (UTC).
 
-        `GET /audit-events` (operationId `list-audit-events`)."""
+        `GET /audit-events` (operationId `list-audit-events`).
+        """
         return await self._client.request(
             _LIST_AUDIT_EVENTS,
             _models.ListAuditEventsResponse,
@@ -124,7 +134,8 @@ class AsyncAuditLogResource(_rt.AsyncAPIResource):
     ) -> _models.AuditEvent:
         """Retrieve an audit event
 
-        `GET /audit-events/{event_id}` (operationId `get-audit-event`)."""
+        `GET /audit-events/{event_id}` (operationId `get-audit-event`).
+        """
         return await self._client.request(
             _GET_AUDIT_EVENT,
             _models.AuditEvent,
@@ -137,7 +148,7 @@ class AsyncAuditLogResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAuditLogResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncAuditLogResourceWithRawResponse(self)
 
 

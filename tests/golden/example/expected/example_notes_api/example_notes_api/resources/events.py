@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncEventsResource",
+    "AsyncEventsResourceWithRawResponse",
+    "EventsResource",
+    "EventsResourceWithRawResponse",
+]
+
 _STREAM_EVENTS = _rt.Operation(
     name="streamEvents", method="get", path="/events", response="sse"
 )
@@ -34,7 +41,8 @@ class EventsResource(_rt.SyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           last_event_id: Resume after this event.
 
-        `GET /events` (operationId `streamEvents`)."""
+        `GET /events` (operationId `streamEvents`).
+        """
         return self._client.request_stream(
             _STREAM_EVENTS,
             _models.Event,
@@ -48,7 +56,7 @@ class EventsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> EventsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return EventsResourceWithRawResponse(self)
 
 
@@ -77,7 +85,8 @@ class AsyncEventsResource(_rt.AsyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           last_event_id: Resume after this event.
 
-        `GET /events` (operationId `streamEvents`)."""
+        `GET /events` (operationId `streamEvents`).
+        """
         return await self._client.request_stream(
             _STREAM_EVENTS,
             _models.Event,
@@ -91,7 +100,7 @@ class AsyncEventsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncEventsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncEventsResourceWithRawResponse(self)
 
 

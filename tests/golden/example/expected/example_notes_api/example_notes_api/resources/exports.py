@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, TypeAlias
 
 import httpx
 
 from .. import _runtime as _rt
 from .. import models as _models
 
-if TYPE_CHECKING:
-    from typing import TypeAlias
+__all__ = [
+    "AsyncExportsResource",
+    "AsyncExportsResourceWithRawResponse",
+    "ExportsResource",
+    "ExportsResourceWithRawResponse",
+]
 
-    _CreateExportFormat: TypeAlias = Literal[
-        "text/plain", "text/markdown", "application/pdf"
-    ]
+_CreateExportFormat: TypeAlias = Literal[
+    "text/plain", "text/markdown", "application/pdf"
+]
 
 _CREATE_EXPORT = _rt.Operation(
     name="createExport", method="post", path="/exports", body="json"
@@ -45,7 +49,8 @@ class ExportsResource(_rt.SyncAPIResource):
           idempotency_key: Retrying with the same key never starts a second export.
           note_ids: Export only these notes; every note when left out.
 
-        `POST /exports` (operationId `createExport`)."""
+        `POST /exports` (operationId `createExport`).
+        """
         return self._client.request(
             _CREATE_EXPORT,
             _models.Export,
@@ -65,7 +70,7 @@ class ExportsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> ExportsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return ExportsResourceWithRawResponse(self)
 
 
@@ -97,7 +102,8 @@ class AsyncExportsResource(_rt.AsyncAPIResource):
           idempotency_key: Retrying with the same key never starts a second export.
           note_ids: Export only these notes; every note when left out.
 
-        `POST /exports` (operationId `createExport`)."""
+        `POST /exports` (operationId `createExport`).
+        """
         return await self._client.request(
             _CREATE_EXPORT,
             _models.Export,
@@ -117,7 +123,7 @@ class AsyncExportsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncExportsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncExportsResourceWithRawResponse(self)
 
 

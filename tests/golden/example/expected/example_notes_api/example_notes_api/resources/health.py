@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncHealthResource",
+    "AsyncHealthResourceWithRawResponse",
+    "HealthResource",
+    "HealthResourceWithRawResponse",
+]
+
 _GET_HEALTH = _rt.Operation(
     name="getHealth", method="get", path="/health", response="text"
 )
@@ -28,7 +35,8 @@ class HealthResource(_rt.SyncAPIResource):
     ) -> str:
         """Check that the service is up
 
-        `GET /health` (operationId `getHealth`)."""
+        `GET /health` (operationId `getHealth`).
+        """
         return self._client.request(
             _GET_HEALTH,
             str,
@@ -40,7 +48,7 @@ class HealthResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> HealthResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return HealthResourceWithRawResponse(self)
 
 
@@ -63,7 +71,8 @@ class AsyncHealthResource(_rt.AsyncAPIResource):
     ) -> str:
         """Check that the service is up
 
-        `GET /health` (operationId `getHealth`)."""
+        `GET /health` (operationId `getHealth`).
+        """
         return await self._client.request(
             _GET_HEALTH,
             str,
@@ -75,7 +84,7 @@ class AsyncHealthResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncHealthResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncHealthResourceWithRawResponse(self)
 
 

@@ -12,6 +12,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncNoteBooksResource",
+    "AsyncNoteBooksResourceWithRawResponse",
+    "NoteBooksResource",
+    "NoteBooksResourceWithRawResponse",
+]
+
 _LIST_NOTEBOOKS = _rt.Operation(name="listNotebooks", method="get", path="/notebooks")
 _CREATE_NOTEBOOK = _rt.Operation(
     name="createNotebook", method="post", path="/notebooks", body="json"
@@ -49,10 +56,12 @@ class NoteBooksResource(_rt.SyncAPIResource):
         """List notebooks
 
         Args:
-          after: A cursor for pagination: the ID of the last object of the previous page. Leave it out to start from the beginning.
+          after: A cursor for pagination: the ID of the last object of the previous
+              page. Leave it out to start from the beginning.
           limit: How many objects to return, between 1 and 100.
 
-        `GET /notebooks` (operationId `listNotebooks`)."""
+        `GET /notebooks` (operationId `listNotebooks`).
+        """
         return self._client.request(
             _LIST_NOTEBOOKS,
             _models.NotebookList,
@@ -92,9 +101,7 @@ class NoteBooksResource(_rt.SyncAPIResource):
         name: str,
         description: str | None | _rt.NotGiven = _rt.NOT_GIVEN,
         schema: Mapping[str, object] | None | _rt.NotGiven = _rt.NOT_GIVEN,
-        metadata: (
-            _models.Metadata | Mapping[str, object] | _rt.NotGiven
-        ) = _rt.NOT_GIVEN,
+        metadata: Mapping[str, str] | None | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -104,9 +111,11 @@ class NoteBooksResource(_rt.SyncAPIResource):
 
         Args:
           schema: A JSON Schema that the metadata of every note must satisfy.
-          metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+          metadata: Up to 16 key-value pairs for your own use; keys up to 64
+              characters, values up to 512 characters.
 
-        `POST /notebooks` (operationId `createNotebook`)."""
+        `POST /notebooks` (operationId `createNotebook`).
+        """
         return self._client.request(
             _CREATE_NOTEBOOK,
             _models.Notebook,
@@ -137,7 +146,8 @@ class NoteBooksResource(_rt.SyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
 
-        `GET /notebooks/{notebook_id}` (operationId `getNotebook`)."""
+        `GET /notebooks/{notebook_id}` (operationId `getNotebook`).
+        """
         return self._client.request(
             _GET_NOTEBOOK,
             _models.Notebook,
@@ -162,7 +172,8 @@ class NoteBooksResource(_rt.SyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
 
-        `DELETE /notebooks/{notebook_id}` (operationId `deleteNotebook`)."""
+        `DELETE /notebooks/{notebook_id}` (operationId `deleteNotebook`).
+        """
         return self._client.request(
             _DELETE_NOTEBOOK,
             _rt.NoneType,
@@ -191,7 +202,8 @@ class NoteBooksResource(_rt.SyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
 
-        `POST /notebooks/{notebook_id}/archive` (operationId `archiveNotebook`)."""
+        `POST /notebooks/{notebook_id}/archive` (operationId `archiveNotebook`).
+        """
         warnings.warn(
             "archive_notebook is deprecated",
             DeprecationWarning,
@@ -209,7 +221,7 @@ class NoteBooksResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> NoteBooksResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return NoteBooksResourceWithRawResponse(self)
 
 
@@ -248,10 +260,12 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         """List notebooks
 
         Args:
-          after: A cursor for pagination: the ID of the last object of the previous page. Leave it out to start from the beginning.
+          after: A cursor for pagination: the ID of the last object of the previous
+              page. Leave it out to start from the beginning.
           limit: How many objects to return, between 1 and 100.
 
-        `GET /notebooks` (operationId `listNotebooks`)."""
+        `GET /notebooks` (operationId `listNotebooks`).
+        """
         return await self._client.request(
             _LIST_NOTEBOOKS,
             _models.NotebookList,
@@ -291,9 +305,7 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         name: str,
         description: str | None | _rt.NotGiven = _rt.NOT_GIVEN,
         schema: Mapping[str, object] | None | _rt.NotGiven = _rt.NOT_GIVEN,
-        metadata: (
-            _models.Metadata | Mapping[str, object] | _rt.NotGiven
-        ) = _rt.NOT_GIVEN,
+        metadata: Mapping[str, str] | None | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -303,9 +315,11 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
 
         Args:
           schema: A JSON Schema that the metadata of every note must satisfy.
-          metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+          metadata: Up to 16 key-value pairs for your own use; keys up to 64
+              characters, values up to 512 characters.
 
-        `POST /notebooks` (operationId `createNotebook`)."""
+        `POST /notebooks` (operationId `createNotebook`).
+        """
         return await self._client.request(
             _CREATE_NOTEBOOK,
             _models.Notebook,
@@ -336,7 +350,8 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
 
-        `GET /notebooks/{notebook_id}` (operationId `getNotebook`)."""
+        `GET /notebooks/{notebook_id}` (operationId `getNotebook`).
+        """
         return await self._client.request(
             _GET_NOTEBOOK,
             _models.Notebook,
@@ -361,7 +376,8 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
 
-        `DELETE /notebooks/{notebook_id}` (operationId `deleteNotebook`)."""
+        `DELETE /notebooks/{notebook_id}` (operationId `deleteNotebook`).
+        """
         return await self._client.request(
             _DELETE_NOTEBOOK,
             _rt.NoneType,
@@ -390,7 +406,8 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
 
-        `POST /notebooks/{notebook_id}/archive` (operationId `archiveNotebook`)."""
+        `POST /notebooks/{notebook_id}/archive` (operationId `archiveNotebook`).
+        """
         warnings.warn(
             "archive_notebook is deprecated",
             DeprecationWarning,
@@ -408,7 +425,7 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncNoteBooksResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncNoteBooksResourceWithRawResponse(self)
 
 

@@ -5,28 +5,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from functools import cached_property
-from typing import TYPE_CHECKING, Literal, overload
+from typing import Literal, TypeAlias, overload
 
 import httpx
 
 from .. import _runtime as _rt
 from .. import models as _models
+from .. import params as _params
 
-if TYPE_CHECKING:
-    from typing import TypeAlias
+__all__ = [
+    "AsyncNotesResource",
+    "AsyncNotesResourceWithRawResponse",
+    "NotesResource",
+    "NotesResourceWithRawResponse",
+]
 
-    _CreateNoteBlocks: TypeAlias = Sequence[
-        _models.ParagraphBlock
-        | _models.HeadingBlock
-        | _models.ListBlock
-        | Mapping[str, object]
-    ]
-    _CreateSummaryModel: TypeAlias = (
-        str | Literal["gpt-4o", "gpt-4o-mini", "3-sentence"]
-    )
-    _ListNotesInclude: TypeAlias = Sequence[
-        Literal["blocks", "thread", "attachments", "moderation"]
-    ]
+_CreateSummaryModel: TypeAlias = str | Literal["gpt-4o", "gpt-4o-mini", "3-sentence"]
+_ListNotesInclude: TypeAlias = Sequence[
+    Literal["blocks", "thread", "attachments", "moderation"]
+]
 
 _LIST_NOTES = _rt.Operation(
     name="listNotes", method="get", path="/notebooks/{notebook_id}/notes"
@@ -82,11 +79,13 @@ class NotesResource(_rt.SyncAPIResource):
 
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
-          after: A cursor for pagination: the ID of the last object of the previous page. Leave it out to start from the beginning.
+          after: A cursor for pagination: the ID of the last object of the previous
+              page. Leave it out to start from the beginning.
           limit: How many objects to return, between 1 and 100.
           include: Extra fields to expand in each note.
 
-        `GET /notebooks/{notebook_id}/notes` (operationId `listNotes`)."""
+        `GET /notebooks/{notebook_id}/notes` (operationId `listNotes`).
+        """
         return self._client.request(
             _LIST_NOTES,
             _models.NoteList,
@@ -145,18 +144,14 @@ class NotesResource(_rt.SyncAPIResource):
         notebook_id: str,
         *,
         title: str,
-        content: (
-            str | _models.RichText | Mapping[str, object] | _rt.NotGiven
-        ) = _rt.NOT_GIVEN,
-        blocks: _CreateNoteBlocks | _rt.NotGiven = _rt.NOT_GIVEN,
+        content: _params.NoteContentParam | _rt.NotGiven = _rt.NOT_GIVEN,
+        blocks: Sequence[_params.BlockParam] | _rt.NotGiven = _rt.NOT_GIVEN,
         tags: Sequence[str] | _rt.NotGiven = _rt.NOT_GIVEN,
         status: (
             Literal["draft", "in-review", "published"] | _rt.NotGiven
         ) = _rt.NOT_GIVEN,
         from_: str | _rt.NotGiven = _rt.NOT_GIVEN,
-        metadata: (
-            _models.Metadata | Mapping[str, object] | _rt.NotGiven
-        ) = _rt.NOT_GIVEN,
+        metadata: Mapping[str, str] | None | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -170,9 +165,11 @@ class NotesResource(_rt.SyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           from_: The ID of a note to copy content from.
-          metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+          metadata: Up to 16 key-value pairs for your own use; keys up to 64
+              characters, values up to 512 characters.
 
-        `POST /notebooks/{notebook_id}/notes` (operationId `createNote`)."""
+        `POST /notebooks/{notebook_id}/notes` (operationId `createNote`).
+        """
         return self._client.request(
             _CREATE_NOTE,
             _models.Note,
@@ -211,7 +208,8 @@ class NotesResource(_rt.SyncAPIResource):
           note_id: The ID of the note, e.g. `note_3fQ9`.
           include: Extra fields to expand in each note.
 
-        `GET /notebooks/{notebook_id}/notes/{note_id}` (operationId `getNote`)."""
+        `GET /notebooks/{notebook_id}/notes/{note_id}` (operationId `getNote`).
+        """
         return self._client.request(
             _GET_NOTE,
             _models.Note,
@@ -239,7 +237,8 @@ class NotesResource(_rt.SyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `DELETE /notebooks/{notebook_id}/notes/{note_id}` (operationId `deleteNote`)."""
+        `DELETE /notebooks/{notebook_id}/notes/{note_id}` (operationId `deleteNote`).
+        """
         return self._client.request(
             _DELETE_NOTE,
             _models.DeleteNoteResponse,
@@ -267,7 +266,8 @@ class NotesResource(_rt.SyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `PUT /notebooks/{notebook_id}/notes/{note_id}/tags` (operationId `replaceNoteTags`).
+        `PUT /notebooks/{notebook_id}/notes/{note_id}/tags` (operationId
+        `replaceNoteTags`).
         """
         return self._client.request(
             _REPLACE_NOTE_TAGS,
@@ -344,34 +344,21 @@ class NotesResource(_rt.SyncAPIResource):
     ) -> _models.CreateSummaryResponse | _rt.Stream[_rt.ServerSentEvent]:
         """Summarize a note
 
-        With `stream: true` the summary arrives as server-sent events, one `CreateSummaryStreamResponse` per `data:` line, ending with `data: [DONE]`.
+        With `stream: true` the summary arrives as server-sent events, one
+        `CreateSummaryStreamResponse` per `data:` line, ending with `data: [DONE]`.
 
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/summaries` (operationId `createSummary`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/summaries` (operationId
+        `createSummary`).
         """
-        if stream is True:
-            return self._client.request_stream(
-                _CREATE_SUMMARY,
-                _rt.ServerSentEvent,
-                path_params={"notebook_id": notebook_id, "note_id": note_id},
-                body={
-                    "model": model,
-                    "stream": stream,
-                    "max_tokens": max_tokens,
-                    "temperature": temperature,
-                },
-                body_model=_models.CreateSummaryRequest,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
-        return self._client.request(
+        return self._client.request_or_stream(
             _CREATE_SUMMARY,
             _models.CreateSummaryResponse,
+            _rt.ServerSentEvent,
+            stream is True,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body={
                 "model": model,
@@ -404,7 +391,8 @@ class NotesResource(_rt.SyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/speech` (operationId `readNoteAloud`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/speech` (operationId
+        `readNoteAloud`).
         """
         return self._client.request(
             _READ_NOTE_ALOUD,
@@ -420,7 +408,7 @@ class NotesResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> NotesResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return NotesResourceWithRawResponse(self)
 
 
@@ -470,11 +458,13 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
 
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
-          after: A cursor for pagination: the ID of the last object of the previous page. Leave it out to start from the beginning.
+          after: A cursor for pagination: the ID of the last object of the previous
+              page. Leave it out to start from the beginning.
           limit: How many objects to return, between 1 and 100.
           include: Extra fields to expand in each note.
 
-        `GET /notebooks/{notebook_id}/notes` (operationId `listNotes`)."""
+        `GET /notebooks/{notebook_id}/notes` (operationId `listNotes`).
+        """
         return await self._client.request(
             _LIST_NOTES,
             _models.NoteList,
@@ -533,18 +523,14 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         notebook_id: str,
         *,
         title: str,
-        content: (
-            str | _models.RichText | Mapping[str, object] | _rt.NotGiven
-        ) = _rt.NOT_GIVEN,
-        blocks: _CreateNoteBlocks | _rt.NotGiven = _rt.NOT_GIVEN,
+        content: _params.NoteContentParam | _rt.NotGiven = _rt.NOT_GIVEN,
+        blocks: Sequence[_params.BlockParam] | _rt.NotGiven = _rt.NOT_GIVEN,
         tags: Sequence[str] | _rt.NotGiven = _rt.NOT_GIVEN,
         status: (
             Literal["draft", "in-review", "published"] | _rt.NotGiven
         ) = _rt.NOT_GIVEN,
         from_: str | _rt.NotGiven = _rt.NOT_GIVEN,
-        metadata: (
-            _models.Metadata | Mapping[str, object] | _rt.NotGiven
-        ) = _rt.NOT_GIVEN,
+        metadata: Mapping[str, str] | None | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -558,9 +544,11 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           from_: The ID of a note to copy content from.
-          metadata: Up to 16 key-value pairs for your own use; keys up to 64 characters, values up to 512 characters.
+          metadata: Up to 16 key-value pairs for your own use; keys up to 64
+              characters, values up to 512 characters.
 
-        `POST /notebooks/{notebook_id}/notes` (operationId `createNote`)."""
+        `POST /notebooks/{notebook_id}/notes` (operationId `createNote`).
+        """
         return await self._client.request(
             _CREATE_NOTE,
             _models.Note,
@@ -599,7 +587,8 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
           note_id: The ID of the note, e.g. `note_3fQ9`.
           include: Extra fields to expand in each note.
 
-        `GET /notebooks/{notebook_id}/notes/{note_id}` (operationId `getNote`)."""
+        `GET /notebooks/{notebook_id}/notes/{note_id}` (operationId `getNote`).
+        """
         return await self._client.request(
             _GET_NOTE,
             _models.Note,
@@ -627,7 +616,8 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `DELETE /notebooks/{notebook_id}/notes/{note_id}` (operationId `deleteNote`)."""
+        `DELETE /notebooks/{notebook_id}/notes/{note_id}` (operationId `deleteNote`).
+        """
         return await self._client.request(
             _DELETE_NOTE,
             _models.DeleteNoteResponse,
@@ -655,7 +645,8 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `PUT /notebooks/{notebook_id}/notes/{note_id}/tags` (operationId `replaceNoteTags`).
+        `PUT /notebooks/{notebook_id}/notes/{note_id}/tags` (operationId
+        `replaceNoteTags`).
         """
         return await self._client.request(
             _REPLACE_NOTE_TAGS,
@@ -732,34 +723,21 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
     ) -> _models.CreateSummaryResponse | _rt.AsyncStream[_rt.ServerSentEvent]:
         """Summarize a note
 
-        With `stream: true` the summary arrives as server-sent events, one `CreateSummaryStreamResponse` per `data:` line, ending with `data: [DONE]`.
+        With `stream: true` the summary arrives as server-sent events, one
+        `CreateSummaryStreamResponse` per `data:` line, ending with `data: [DONE]`.
 
         Args:
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/summaries` (operationId `createSummary`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/summaries` (operationId
+        `createSummary`).
         """
-        if stream is True:
-            return await self._client.request_stream(
-                _CREATE_SUMMARY,
-                _rt.ServerSentEvent,
-                path_params={"notebook_id": notebook_id, "note_id": note_id},
-                body={
-                    "model": model,
-                    "stream": stream,
-                    "max_tokens": max_tokens,
-                    "temperature": temperature,
-                },
-                body_model=_models.CreateSummaryRequest,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-                extra_body=extra_body,
-                timeout=timeout,
-            )
-        return await self._client.request(
+        return await self._client.request_or_stream(
             _CREATE_SUMMARY,
             _models.CreateSummaryResponse,
+            _rt.ServerSentEvent,
+            stream is True,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body={
                 "model": model,
@@ -792,7 +770,8 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
           notebook_id: The ID of the notebook, e.g. `nb_8Kx2`.
           note_id: The ID of the note, e.g. `note_3fQ9`.
 
-        `POST /notebooks/{notebook_id}/notes/{note_id}/speech` (operationId `readNoteAloud`).
+        `POST /notebooks/{notebook_id}/notes/{note_id}/speech` (operationId
+        `readNoteAloud`).
         """
         return await self._client.request(
             _READ_NOTE_ALOUD,
@@ -808,7 +787,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncNotesResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncNotesResourceWithRawResponse(self)
 
 

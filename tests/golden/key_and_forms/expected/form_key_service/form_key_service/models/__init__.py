@@ -7,21 +7,21 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .create_token_request import CreateTokenRequest as CreateTokenRequest
-    from .search_response import SearchResponse as SearchResponse
-    from .token import Token as Token
-
-_MODULES: dict[str, str] = {
-    "CreateTokenRequest": "create_token_request",
-    "SearchResponse": "search_response",
-    "Token": "token",
-}
+    from .create_token_request import CreateTokenRequest
+    from .search_response import SearchResponse
+    from .token import Token
 
 __all__ = [
     "CreateTokenRequest",
     "SearchResponse",
     "Token",
 ]
+
+_MODULES: dict[str, str] = {
+    "CreateTokenRequest": "create_token_request",
+    "SearchResponse": "search_response",
+    "Token": "token",
+}
 
 
 def __getattr__(name: str) -> object:

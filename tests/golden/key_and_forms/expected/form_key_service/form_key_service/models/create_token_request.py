@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from typing import Literal
-from form_key_service.models._base import BaseModel
+
+from ._base import BaseModel
+
+__all__ = ["CreateTokenRequest"]
 
 
 class CreateTokenRequest(BaseModel):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import RootModel
 
+__all__ = ["SearchResponse"]
+
 
 class SearchResponse(RootModel[list[int]]):
     root: list[int]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from form_key_service.models._base import BaseModel
+from ._base import BaseModel
+
+__all__ = ["Token"]
 
 
 class Token(BaseModel):

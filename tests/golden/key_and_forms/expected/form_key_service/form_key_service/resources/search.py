@@ -12,6 +12,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncSearchResource",
+    "AsyncSearchResourceWithRawResponse",
+    "SearchResource",
+    "SearchResourceWithRawResponse",
+]
+
 _SEARCH = _rt.Operation(
     name="search",
     method="get",
@@ -42,7 +49,8 @@ class SearchResource(_rt.SyncAPIResource):
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
-        `GET /search` (operationId `search`)."""
+        `GET /search` (operationId `search`).
+        """
         return self._client.request(
             _SEARCH,
             _models.SearchResponse,
@@ -96,7 +104,7 @@ class SearchResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> SearchResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return SearchResourceWithRawResponse(self)
 
 
@@ -129,7 +137,8 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
-        `GET /search` (operationId `search`)."""
+        `GET /search` (operationId `search`).
+        """
         return await self._client.request(
             _SEARCH,
             _models.SearchResponse,
@@ -183,7 +192,7 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncSearchResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncSearchResourceWithRawResponse(self)
 
 

@@ -7,38 +7,36 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .base_model_model import BaseModelModel as BaseModelModel
-    from .client import Client as Client
-    from .field_model import FieldModel as FieldModel
-    from .get_options_response import GetOptionsResponse as GetOptionsResponse
-    from .list_request import ListRequest as ListRequest
-    from .list_request_body import ListRequestBody as ListRequestBody
-    from .stream import Stream as Stream
-    from .with_raw_response_request import (
-        WithRawResponseRequest as WithRawResponseRequest,
-    )
-
-_MODULES: dict[str, str] = {
-    "BaseModelModel": "base_model_model",
-    "Client": "client",
-    "FieldModel": "field_model",
-    "GetOptionsResponse": "get_options_response",
-    "ListRequest": "list_request",
-    "ListRequestBody": "list_request_body",
-    "Stream": "stream",
-    "WithRawResponseRequest": "with_raw_response_request",
-}
+    from .base_model import BaseModel_
+    from .client import Client
+    from .field import Field_
+    from .get_options_response import GetOptionsResponse
+    from .list_request import ListRequest
+    from .list_request_body import ListRequestBody
+    from .stream import Stream
+    from .with_raw_response_request import WithRawResponseRequest
 
 __all__ = [
-    "BaseModelModel",
+    "BaseModel_",
     "Client",
-    "FieldModel",
+    "Field_",
     "GetOptionsResponse",
     "ListRequest",
     "ListRequestBody",
     "Stream",
     "WithRawResponseRequest",
 ]
+
+_MODULES: dict[str, str] = {
+    "BaseModel_": "base_model",
+    "Client": "client",
+    "Field_": "field",
+    "GetOptionsResponse": "get_options_response",
+    "ListRequest": "list_request",
+    "ListRequestBody": "list_request_body",
+    "Stream": "stream",
+    "WithRawResponseRequest": "with_raw_response_request",
+}
 
 
 def __getattr__(name: str) -> object:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from name_clash_api.models._base import BaseModel
-from .base_model_model import BaseModelModel
-from .field_model import FieldModel
+from ._base import BaseModel
+from .base_model import BaseModel_
+from .field import Field_
+
+__all__ = ["Client"]
 
 
 class Client(BaseModel):
     id: str
-    base_model: BaseModelModel | None = None
-    field: FieldModel | None = None
+    base_model: BaseModel_ | None = None
+    field: Field_ | None = None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from name_clash_api.models._base import BaseModel
+from ._base import BaseModel
+
+__all__ = ["ListRequest"]
 
 
 class ListRequest(BaseModel):

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from pydantic import Field
-from name_clash_api.models._base import BaseModel
-from .base_model_model import BaseModelModel
+
+from ._base import BaseModel
+from .base_model import BaseModel_
+
+__all__ = ["ListRequestBody"]
 
 
 class ListRequestBody(BaseModel):
@@ -12,9 +15,7 @@ class ListRequestBody(BaseModel):
     timeout: float | None = None
     extra_headers: dict[str, str] | None = None
     body: str
-    from_: str | None = Field(None, alias="from")
+    from_: str | None = Field(default=None, alias="from")
     stream: str | None = None
-    """
-    Not a boolean: no streaming.
-    """
-    model: BaseModelModel | None = None
+    """Not a boolean: no streaming."""
+    model: BaseModel_ | None = None

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from name_clash_api.models._base import BaseModel
+from ._base import BaseModel
 from .client import Client
 from .list_request import ListRequest
+
+__all__ = ["Stream"]
 
 
 class Stream(BaseModel):

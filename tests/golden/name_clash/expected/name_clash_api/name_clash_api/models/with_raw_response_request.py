@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from name_clash_api.models._base import BaseModel
-from .field_model import FieldModel
+from ._base import BaseModel
+from .field import Field_
+
+__all__ = ["WithRawResponseRequest"]
 
 
 class WithRawResponseRequest(BaseModel):
-    field: FieldModel | None = None
+    field: Field_ | None = None

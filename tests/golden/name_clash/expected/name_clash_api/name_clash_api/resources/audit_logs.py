@@ -10,6 +10,14 @@ import httpx
 
 from .. import _runtime as _rt
 from .. import models as _models
+from .. import params as _params
+
+__all__ = [
+    "AsyncAuditLogsResource",
+    "AsyncAuditLogsResourceWithRawResponse",
+    "AuditLogsResource",
+    "AuditLogsResourceWithRawResponse",
+]
 
 _LIST = _rt.Operation(name="list", method="post", path="/things", body="json")
 _TYPE = _rt.Operation(name="type", method="get", path="/things/{body}")
@@ -27,17 +35,17 @@ class AuditLogsResource(_rt.SyncAPIResource):
     def list(
         self,
         *,
-        self__body: str,
+        self__: str,
         body_: str,
         self_: str | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_query_: bool | _rt.NotGiven = _rt.NOT_GIVEN,
         timeout_: int | _rt.NotGiven = _rt.NOT_GIVEN,
-        timeout__body: float | _rt.NotGiven = _rt.NOT_GIVEN,
+        timeout__: float | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers_: Mapping[str, str] | _rt.NotGiven = _rt.NOT_GIVEN,
         from_: str | _rt.NotGiven = _rt.NOT_GIVEN,
         stream: str | _rt.NotGiven = _rt.NOT_GIVEN,
         model: (
-            _models.BaseModelModel | Mapping[str, object] | _rt.NotGiven
+            _models.BaseModel_ | _params.BaseModelParam | _rt.NotGiven
         ) = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -49,15 +57,16 @@ class AuditLogsResource(_rt.SyncAPIResource):
         Args:
           stream: Not a boolean: no streaming.
 
-        `POST /things` (operationId `list`)."""
+        `POST /things` (operationId `list`).
+        """
         return self._client.request(
             _LIST,
             _models.Client,
             query={"self": self_, "extra_query": extra_query_},
             headers={"timeout": timeout_},
             body={
-                "self": self__body,
-                "timeout": timeout__body,
+                "self": self__,
+                "timeout": timeout__,
                 "extra_headers": extra_headers_,
                 "body": body_,
                 "from": from_,
@@ -95,7 +104,7 @@ class AuditLogsResource(_rt.SyncAPIResource):
         self,
         body_: str,
         *,
-        field: _models.FieldModel | Mapping[str, object] | _rt.NotGiven = _rt.NOT_GIVEN,
+        field: _models.Field_ | _params.FieldParam | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -116,7 +125,7 @@ class AuditLogsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AuditLogsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AuditLogsResourceWithRawResponse(self)
 
 
@@ -138,17 +147,17 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
     async def list(
         self,
         *,
-        self__body: str,
+        self__: str,
         body_: str,
         self_: str | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_query_: bool | _rt.NotGiven = _rt.NOT_GIVEN,
         timeout_: int | _rt.NotGiven = _rt.NOT_GIVEN,
-        timeout__body: float | _rt.NotGiven = _rt.NOT_GIVEN,
+        timeout__: float | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers_: Mapping[str, str] | _rt.NotGiven = _rt.NOT_GIVEN,
         from_: str | _rt.NotGiven = _rt.NOT_GIVEN,
         stream: str | _rt.NotGiven = _rt.NOT_GIVEN,
         model: (
-            _models.BaseModelModel | Mapping[str, object] | _rt.NotGiven
+            _models.BaseModel_ | _params.BaseModelParam | _rt.NotGiven
         ) = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
@@ -160,15 +169,16 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
         Args:
           stream: Not a boolean: no streaming.
 
-        `POST /things` (operationId `list`)."""
+        `POST /things` (operationId `list`).
+        """
         return await self._client.request(
             _LIST,
             _models.Client,
             query={"self": self_, "extra_query": extra_query_},
             headers={"timeout": timeout_},
             body={
-                "self": self__body,
-                "timeout": timeout__body,
+                "self": self__,
+                "timeout": timeout__,
                 "extra_headers": extra_headers_,
                 "body": body_,
                 "from": from_,
@@ -206,7 +216,7 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
         self,
         body_: str,
         *,
-        field: _models.FieldModel | Mapping[str, object] | _rt.NotGiven = _rt.NOT_GIVEN,
+        field: _models.Field_ | _params.FieldParam | _rt.NotGiven = _rt.NOT_GIVEN,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
@@ -227,7 +237,7 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncAuditLogsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncAuditLogsResourceWithRawResponse(self)
 
 

@@ -11,6 +11,13 @@ import httpx
 from .. import _runtime as _rt
 from .. import models as _models
 
+__all__ = [
+    "AsyncWithOptionsResource",
+    "AsyncWithOptionsResourceWithRawResponse",
+    "WithOptionsResource",
+    "WithOptionsResourceWithRawResponse",
+]
+
 _GET_OPTIONS = _rt.Operation(name="getOptions", method="get", path="/options")
 
 
@@ -36,7 +43,7 @@ class WithOptionsResource(_rt.SyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> WithOptionsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return WithOptionsResourceWithRawResponse(self)
 
 
@@ -69,7 +76,7 @@ class AsyncWithOptionsResource(_rt.AsyncAPIResource):
 
     @cached_property
     def with_raw_response(self) -> AsyncWithOptionsResourceWithRawResponse:
-        """The same methods, returning the raw response (`.parse()` gives the result)."""
+        """The same methods, returning raw responses (`.parse()` gives the result)."""
         return AsyncWithOptionsResourceWithRawResponse(self)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from name_clash_api.models._base import BaseModel
+from ._base import BaseModel
+
+__all__ = ["Field_"]
 
 
-class FieldModel(BaseModel):
+class Field_(BaseModel):
     alias: str | None = None
     default: str | None = None

@@ -1,0 +1,178 @@
+"""IR -> {relative path: text}. The only module that imports jinja2.
+
+Everything a template prints is computed here (`methods`, `models`, `types`, `text`):
+signatures, type expressions, import blocks and docstrings are strings by the time a
+template sees them, so templates are loops, ifs and interpolation. Sync and async
+methods render from the same IR node.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from .. import ir, layout
+from ..readme import readme_view
+from .imports import Imports
+from .methods import ResourceSurface, operation_literal
+from .models import model_modules, params_modules
+from .text import block_docstring, docstring, header_line, py_literal
+
+__all__ = [
+    "docstring",
+    "header_line",
+    "py_literal",
+    "render",
+    "render_resources",
+    "runtime_files",
+]
+
+
+def _templates_dir() -> Path:
+    """Installed, the templates sit inside the package (`oapigen/templates`); in the source
+    tree (and an editable install) they are the repository's top-level `templates/`."""
+    here = Path(__file__).resolve().parent.parent
+    inside = here / "templates"
+    return inside if (inside / "runtime").is_dir() else here.parent / "templates"
+
+
+TEMPLATES = _templates_dir()
+RUNTIME = TEMPLATES / "runtime"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        autoescape=False,
+    )
+    env.filters["py_literal"] = py_literal
+    env.filters["docstring"] = docstring
+    env.filters["block_docstring"] = block_docstring
+    env.globals["operation_literal"] = operation_literal
+    env.globals["lazy_imports"] = lazy_imports
+    env.globals["resource_entries"] = resource_entries
+    return env
+
+
+def lazy_imports(entries: list[tuple[str, str]]) -> list[str]:
+    """The `if TYPE_CHECKING:` imports of a lazy package `__init__` (name, module)."""
+    imports = Imports()
+    for name, module in entries:
+        imports.name(f".{module}", name)
+    return imports.lines()
+
+
+def resource_entries(api: ir.Api) -> list[tuple[str, str]]:
+    return [
+        (name, resource.module)
+        for resource in api.resources
+        for name in (resource.class_name, resource.async_class_name)
+    ]
+
+
+def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
+    """Every file of the generated project, runtime included (resource modules only with
+    `resources`: the pipeline renders their sync halves itself, see `mirror`)."""
+    env = _environment()
+    header = header_line(api.spec_name)
+    files: dict[str, str] = {}
+    context = {"api": api, "header": header, "readme": readme_view(api)}
+
+    def put(path: str, template: str, **extra: object) -> None:
+        files[path] = env.get_template(template).render(**context, **extra)
+
+    put("pyproject.toml", "pyproject.toml.jinja")
+    put("README.md", "README.md.jinja")
+    put(layout.package_file(api, "__init__.py"), "package_init.py.jinja")
+    put(layout.package_file(api, "_version.py"), "version.py.jinja")
+    put(layout.package_file(api, "_client.py"), "client.py.jinja")
+    put(layout.package_file(api, "__main__.py"), "package_main.py.jinja")
+    put(layout.package_file(api, "resources/__init__.py"), "resources_init.py.jinja")
+    put(
+        layout.package_file(api, "models/__init__.py"),
+        "lazy_init.py.jinja",
+        doc=f"Models of the {api.title}, one module each, imported on first use.",
+        entries=[(m.name, m.module) for m in api.models],
+    )
+    put(layout.package_file(api, "models/_base.py"), "models_base.py.jinja")
+    put(
+        layout.package_file(api, "params/__init__.py"),
+        "lazy_init.py.jinja",
+        doc=(
+            f"Dict forms of the {api.title} request models (TypedDicts), "
+            "imported on first use."
+        ),
+        entries=[(d.name, d.module) for d in api.params],
+    )
+    for module, view in model_modules(api).items():
+        put(layout.model_module(api, module), "model.py.jinja", module=view)
+    for module, view in params_modules(api).items():
+        put(layout.params_module(api, module), "model.py.jinja", module=view)
+    files[layout.package_file(api, "py.typed")] = header + "\n"
+    if resources:
+        files.update(render_resources(api, env))
+    files.update(runtime_files(api))
+    return files
+
+
+def render_resources(
+    api: ir.Api, env: jinja2.Environment | None = None, *, include_async: bool = True
+) -> dict[str, str]:
+    """One module per resource: its operations, as sync and async classes.
+
+    Without `include_async` the modules stop after the sync classes; `mirror` writes the
+    async half from the formatted sync half."""
+    env = env or _environment()
+    template = env.get_template("resource.py.jinja")
+    header = header_line(api.spec_name)
+    files = {}
+    for resource in api.resources:
+        imports = Imports()
+        imports.name("__future__", "annotations")
+        imports.name("functools", "cached_property")
+        imports.module("httpx")
+        imports.name("..", "_runtime", "_rt")
+        imports.name("..", "models", "_models")
+        surface = ResourceSurface(resource, imports)
+        sync_methods = surface.methods(is_async=False)
+        async_methods = surface.methods(is_async=True)
+        if surface.uses_params:
+            imports.name("..", "params", "_params")
+        if surface.aliases:
+            imports.name("typing", "TypeAlias")
+        exports = sorted(
+            [
+                resource.class_name,
+                resource.class_name + "WithRawResponse",
+                resource.async_class_name,
+                resource.async_class_name + "WithRawResponse",
+            ]
+        )
+        files[layout.resource_module(api, resource)] = template.render(
+            api=api,
+            header=header,
+            imports=imports.lines(),
+            exports=exports,
+            include_async=include_async,
+            resource=resource,
+            aliases=sorted(surface.aliases.items(), key=lambda item: item[1]),
+            sync_methods=sync_methods,
+            async_methods=async_methods,
+        )
+    return files
+
+
+def runtime_files(api: ir.Api) -> dict[str, str]:
+    """The runtime, copied byte for byte after the header line (already black-formatted)."""
+    header = header_line(api.spec_name)
+    return {
+        layout.runtime_module(
+            api, path.name
+        ): f"{header}\n{path.read_text(encoding='utf-8')}"
+        for path in sorted(RUNTIME.glob("*.py"))
+    }

@@ -1,0 +1,336 @@
+"""Resource methods: signatures, docstrings and the one runtime call of each method.
+
+A method is a signature, a docstring and one call (`request`, `request_stream`,
+`request_or_stream` or `paginate`) that passes the arguments once. Operations with a
+`stream` flag get overloads (`Literal[False]` -> the result, `Literal[True]` -> a stream,
+`bool` -> either), so mypy types the result of each call.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+
+from typing_extensions import assert_never
+
+from .. import ir
+from ..naming import Scope, pascal
+from ..planner.params import params_names
+from .imports import Imports
+from .text import LINE_LENGTH, block_docstring, docstring, py_literal
+from .types import TypePrinter, mentions_package_types
+
+METHOD_INDENT = 8
+ALIAS_MIN_LENGTH = 48
+TIMEOUT_HINT = "float | httpx.Timeout | None | _rt.NotGiven"
+NOT_GIVEN = "_rt.NOT_GIVEN"
+_FALSE = ir.LiteralOf((False,))
+_TRUE = ir.LiteralOf((True,))
+
+
+@dataclass(frozen=True, slots=True)
+class Signature:
+    params: tuple[str, ...]  # "name: hint = default", "*"
+    returns: str
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str  # "request" | "request_stream" | "request_or_stream" | "paginate"
+    arguments: tuple[str, ...]  # positional
+    keywords: tuple[tuple[str, str], ...]  # keyword -> expression
+
+
+@dataclass(frozen=True, slots=True)
+class MethodView:
+    name: str
+    overloads: tuple[Signature, ...]
+    signature: Signature
+    call: Call
+    doc: str
+    awaits: bool  # an `async def` returning `await ...` (not the async `_iter` methods)
+    warns_deprecated: bool
+
+
+class ResourceSurface:
+    """The methods of one resource module, for one flavour (sync or async), and the
+    imports and type aliases they share."""
+
+    def __init__(self, resource: ir.Resource, imports: Imports) -> None:
+        self.resource = resource
+        self.imports = imports
+        self.printer = TypePrinter("resource", imports, model_modules={})
+        self.aliases: dict[str, str] = {}  # type expression -> alias name
+        self._alias_names = Scope("class")
+        arguments = [(op, p) for op in resource.operations for p in _arguments(op)]
+        self.uses_params = any(params_names(p.type) for _, p in arguments)
+        for op, param in arguments:
+            self._alias(op, param)
+
+    def _alias(self, op: ir.Operation, param: ir.Parameter) -> None:
+        """Long argument types that name no model are named once per module (they are
+        repeated in every overload and in both flavours)."""
+        if mentions_package_types(param.type):
+            return
+        text = self.printer.expr(param.type)
+        if len(text) >= ALIAS_MIN_LENGTH and text not in self.aliases:
+            wish = pascal(op.method_name) + pascal(param.name)
+            self.aliases[text] = "_" + self._alias_names.claim(wish)
+
+    def hint(self, node: ir.TypeNode) -> str:
+        text = self.printer.expr(node)
+        return self.aliases.get(text, text)
+
+    def methods(self, is_async: bool) -> list[MethodView]:
+        views = []
+        for op in self.resource.operations:
+            views.append(self.method(op, is_async))
+            if op.pagination is not None:
+                views.append(self.iter_method(op, op.pagination, is_async))
+        return views
+
+    # -- one method ------------------------------------------------------------------
+
+    def params(
+        self, op: ir.Operation, stream: ir.TypeNode | None = None
+    ) -> tuple[str, ...]:
+        """The parameter list; `stream` replaces the type of the stream flag."""
+        out = [f"{p.name}: {self.hint(p.type)}" for p in op.path_params]
+        out.append("*")
+        keyword = list(op.keyword_params)
+        body = op.body if op.body is not None and not op.body.flattened else None
+
+        def entry(p: ir.Parameter, required: bool) -> str:
+            node = (
+                stream if stream is not None and p.name == op.stream_param else p.type
+            )
+            hint = self.hint(node)
+            if required or (node == _TRUE and p.name == op.stream_param):
+                return f"{p.name}: {hint}"
+            return f"{p.name}: {hint} | _rt.NotGiven = {NOT_GIVEN}"
+
+        out += [entry(p, True) for p in keyword if p.required]
+        if body is not None and body.required:
+            out.append(f"body: {self.hint(body.type)}")
+        out += [entry(p, False) for p in keyword if not p.required]
+        if body is not None and not body.required:
+            out.append(f"body: {self.hint(body.type)} | _rt.NotGiven = {NOT_GIVEN}")
+        self.imports.name("collections.abc", "Mapping")
+        out += [
+            "extra_headers: Mapping[str, str] | None = None",
+            "extra_query: Mapping[str, object] | None = None",
+            "extra_body: Mapping[str, object] | None = None",
+            f"timeout: {TIMEOUT_HINT} = {NOT_GIVEN}",
+        ]
+        return tuple(out)
+
+    def result(self, op: ir.Operation, is_async: bool) -> tuple[str, str]:
+        """(runtime class, annotation) of the result when it is not streamed."""
+        kind = op.response.kind
+        if kind == "json" or kind == "sse":
+            model = op.response.model
+            if model is not None:
+                return f"_models.{model}", f"_models.{model}"
+            return "object", "object"
+        if kind == "text":
+            return "str", "str"
+        if kind == "binary":
+            name = "_rt.AsyncBinaryResponse" if is_async else "_rt.BinaryResponse"
+            return name, name
+        if kind == "empty":
+            return "_rt.NoneType", "None"
+        assert_never(kind)
+
+    def chunk(self, op: ir.Operation) -> str:
+        chunk = op.response.stream_chunk
+        return f"_models.{chunk}" if chunk else "_rt.ServerSentEvent"
+
+    def method(self, op: ir.Operation, is_async: bool) -> MethodView:
+        runtime_cls, annotation = self.result(op, is_async)
+        stream_type = (
+            f"{'_rt.AsyncStream' if is_async else '_rt.Stream'}[{self.chunk(op)}]"
+        )
+        overloads: tuple[Signature, ...] = ()
+        keywords = self.call_keywords(op)
+        mode = op.stream
+        if mode == "always":
+            signature = Signature(self.params(op), stream_type)
+            call = Call("request_stream", (op.const_name, self.chunk(op)), keywords)
+        elif mode == "flag":
+            flag = next(p for p in op.keyword_params if p.name == op.stream_param)
+            nullable = not flag.required or _allows_none(flag.type)
+            none: tuple[ir.TypeNode, ...] = (ir.NoneValue(),) if nullable else ()
+            overloads = (
+                Signature(self.params(op, _union(_FALSE, *none)), annotation),
+                Signature(self.params(op, _TRUE), stream_type),
+                Signature(
+                    self.params(op, _union(ir.Scalar("bool"), *none)),
+                    f"{annotation} | {stream_type}",
+                ),
+            )
+            self.imports.name("typing", "overload")
+            signature = Signature(self.params(op), f"{annotation} | {stream_type}")
+            call = Call(
+                "request_or_stream",
+                (op.const_name, runtime_cls, self.chunk(op), f"{flag.name} is True"),
+                keywords,
+            )
+        elif mode == "never":
+            signature = Signature(self.params(op), annotation)
+            call = Call("request", (op.const_name, runtime_cls), keywords)
+        else:
+            assert_never(mode)
+        if op.deprecated:
+            self.imports.module("warnings")
+        return MethodView(
+            name=op.method_name,
+            overloads=overloads,
+            signature=signature,
+            call=call,
+            doc=block_docstring(method_doc(op), METHOD_INDENT),
+            awaits=is_async,
+            warns_deprecated=op.deprecated,
+        )
+
+    def iter_method(
+        self, op: ir.Operation, page: ir.Pagination, is_async: bool
+    ) -> MethodView:
+        item = f"_models.{page.item_type}"
+        keywords = self.call_keywords(op)
+        if page.items_field != "data":
+            keywords += (("items_field", py_literal(page.items_field)),)
+        if page.cursor_param != "after":
+            keywords += (("cursor_param", py_literal(page.cursor_param)),)
+        iterator = "AsyncIterator" if is_async else "Iterator"
+        self.imports.name("collections.abc", "Iterator")
+        self.imports.name("collections.abc", "AsyncIterator")
+        text = f"Iterate over every item of {op.method_name}, fetching pages as needed."
+        return MethodView(
+            name=page.method_name,
+            overloads=(),
+            signature=Signature(self.params(op), f"{iterator}[{item}]"),
+            call=Call(
+                "paginate",
+                (op.const_name, f"_models.{op.response.model}", item),
+                keywords,
+            ),
+            doc=block_docstring(text, METHOD_INDENT),
+            awaits=False,
+            warns_deprecated=False,
+        )
+
+    def call_keywords(self, op: ir.Operation) -> tuple[tuple[str, str], ...]:
+        def mapping(params: tuple[ir.Parameter, ...]) -> str:
+            pairs = ", ".join(f"{py_literal(p.wire_name)}: {p.name}" for p in params)
+            return "{" + pairs + "}"
+
+        found: list[tuple[str, str]] = []
+        if op.path_params:
+            found.append(("path_params", mapping(op.path_params)))
+        if op.query_params:
+            found.append(("query", mapping(op.query_params)))
+        if op.header_params:
+            found.append(("headers", mapping(op.header_params)))
+        if op.body is not None:
+            if op.body.flattened:
+                found.append(("body", mapping(op.body.params)))
+            else:
+                found.append(("body", "body"))
+            if op.body.model:
+                found.append(("body_model", f"_models.{op.body.model}"))
+        found += [
+            ("extra_headers", "extra_headers"),
+            ("extra_query", "extra_query"),
+            ("extra_body", "extra_body"),
+            ("timeout", "timeout"),
+        ]
+        return tuple(found)
+
+
+def _arguments(op: ir.Operation) -> list[ir.Parameter]:
+    found = [*op.path_params, *op.keyword_params]
+    if op.body is not None and not op.body.flattened:
+        found.append(
+            ir.Parameter("body", "body", "body", op.body.type, op.body.required)
+        )
+    return found
+
+
+def _union(*members: ir.TypeNode) -> ir.TypeNode:
+    return members[0] if len(members) == 1 else ir.UnionOf(tuple(members))
+
+
+def _allows_none(node: ir.TypeNode) -> bool:
+    return isinstance(node, ir.NoneValue) or (
+        isinstance(node, ir.UnionOf) and ir.NoneValue() in node.members
+    )
+
+
+def method_doc(op: ir.Operation) -> str:
+    """Summary, description, deprecation, documented arguments and where it goes."""
+    parts = []
+    if op.summary:
+        parts.append(op.summary)
+    if op.description and op.description != op.summary:
+        parts.append(op.description)
+    if op.deprecated:
+        parts.append(
+            "Deprecated: this operation is marked deprecated in the API description."
+        )
+    documented = [p for p in (*op.path_params, *op.keyword_params) if p.description]
+    if documented:
+        lines = ["Args:"]
+        width = LINE_LENGTH - METHOD_INDENT - 3  # as block_docstring wraps
+        for p in documented:
+            note = " (deprecated)" if p.deprecated else ""
+            first, *rest = p.description.split("\n")
+            lines += textwrap.wrap(
+                f"{p.name}{note}: {first}",
+                width=width,
+                initial_indent="  ",
+                subsequent_indent="      ",
+                break_long_words=False,
+                break_on_hyphens=False,
+            ) or [f"  {p.name}{note}:"]
+            lines += [f"      {line}" if line.strip() else "" for line in rest]
+        parts.append("\n".join(lines))
+    parts.append(f"`{op.source}` (operationId `{op.operation_id}`).")
+    return "\n\n".join(parts)
+
+
+def query_style(param: ir.Parameter) -> str:
+    """How the runtime spells a query parameter's style (`form:noexplode`...)."""
+    style = param.style
+    if style == "form":
+        return "form" if param.explode else "form:noexplode"
+    if style == "spaceDelimited" or style == "pipeDelimited":
+        return style
+    if style == "deepObject":
+        return style
+    assert_never(style)
+
+
+def operation_literal(op: ir.Operation) -> str:
+    """The runtime `Operation(...)` constructor call for one operation."""
+    args = [
+        f"name={py_literal(op.operation_id)}",
+        f"method={py_literal(op.http_method)}",
+        f"path={py_literal(op.path)}",
+    ]
+    if op.body is not None:
+        args.append(f"body={py_literal(op.body.kind)}")
+    if op.response.kind != "json":
+        args.append(f"response={py_literal(op.response.kind)}")
+    if op.deprecated:
+        args.append("deprecated=True")
+    if op.body is not None and op.body.file_fields:
+        fields = py_literal(tuple(sorted(op.body.file_fields)))
+        args.append(f"file_fields=frozenset({fields})")
+    styles = {p.wire_name: query_style(p) for p in op.query_params}
+    styles = {name: style for name, style in styles.items() if style != "form"}
+    if styles:
+        args.append(f"query_styles={py_literal(styles)}")
+    return "_rt.Operation(" + ", ".join(args) + ")"
+
+
+__all__ = ["MethodView", "ResourceSurface", "docstring", "operation_literal"]
