@@ -1,17 +1,17 @@
 """What a run is doing, told on stderr.
 
-The pipeline and the emit stage call the module functions (`stage`, `count`, `advance`,
-`tick`, `note`) at a few points; they do nothing until the command line `activate`s a
-Reporter, so library use and tests stay silent. On a terminal the Reporter redraws one
-status line (`[3.2 s] models: 2664 schemas | formatting 120/130`); elsewhere it prints
-nothing while running and the command line prints one summary line at the end. It keeps
-the duration of every stage for `--verbose`.
+The pipeline and the emit stage call the module functions (`stage`, `count`, `tick`,
+`note`) at a few points; they do nothing until the command line `activate`s a Reporter,
+so library use and tests stay silent. On a terminal the Reporter redraws one status line
+(`[ 9.2 s] formatting 1200/2664`); elsewhere it prints nothing while running and the
+command line prints one summary line at the end. It keeps the duration of every stage
+for `--verbose`.
 
 No thread of its own: the status line is redrawn when something happens (a stage starts,
-a file is formatted) and while the pipeline waits for the model generator (`tick`), so a
-run on a huge spec is never silent, and the processes the pipeline forks are still forked
-from a single-threaded process. Counts may arrive from the formatter pool's callback
-thread, hence the lock.
+a file is formatted or written) and while the formatter waits for a big file (`tick`),
+so a run on a huge spec is never silent, and the processes the formatter forks are still
+forked from a single-threaded process. Counts may arrive from the formatter pool's
+callback thread, hence the lock.
 """
 
 from __future__ import annotations
