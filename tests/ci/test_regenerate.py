@@ -9,6 +9,7 @@ as the test says and whose every other command is the real generator.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -147,6 +148,13 @@ def same_tree(left: Path, right: Path, *, spec_names: tuple[str, str]) -> bool:
         return False
     mine, theirs = (f" from {name}. ".encode() for name in spec_names)
     for name in names:
+        if name == ".oapigen-manifest.json":  # hashes of files whose headers differ
+            owned = [
+                json.loads((root / name).read_text())["files"] for root in (left, right)
+            ]
+            if sorted(owned[0]) != sorted(owned[1]):
+                return False
+            continue
         text = (left / name).read_bytes().replace(mine, theirs, 1)
         if text != (right / name).read_bytes():
             return False
