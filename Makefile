@@ -77,8 +77,14 @@ golden: $(STAMP)
 conformance: $(STAMP)
 	$(PY) -m pytest -q tests/conformance $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(PY) bench/run.py
+# BENCH_ARGS: e.g. --quick, --only scale --sizes 2,10, --no-chart (bench/README.md).
+BENCH_ARGS ?=
+$(VENV)/.bench-installed: $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench: $(VENV)/.bench-installed
+	$(PY) bench/run.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(OUT)/*/ .mypy_cache .pytest_cache

@@ -6,6 +6,7 @@ the client: building the request, the transport plumbing, decoding and model par
 
     python call_worker.py --targets httpx,oapigen,openai --n 2000   # prints JSON
     python call_worker.py --first-call oapigen                   # one import + call
+    python call_worker.py --first-call floor      # httpx + pydantic, one client, one model
 
 Targets: httpx / httpx2 (plain client: request, raise_for_status, .json()), oapigen
 (the generated package on PYTHONPATH), openai (the official SDK of this venv; 2.x is
@@ -70,6 +71,66 @@ def _handler(http: Any) -> Callable[[Any], Any]:
         return http.Response(200, headers=headers, content=bodies[request.url.path])
 
     return handle
+
+
+STREAM_TOKENS = 100  # content chunks per streamed response (plus a first and a last)
+
+
+def _chunk(delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1721172741,
+        "model": MODEL_ID,
+        "system_fingerprint": "fp_bench",
+        "choices": [
+            {
+                "index": 0,
+                "delta": delta,
+                "logprobs": None,
+                "finish_reason": finish_reason,
+            }
+        ],
+    }
+
+
+def _stream_body() -> tuple[list[bytes], int, str]:
+    """An SSE chat completion: (its events, chunks in it, the content they spell)."""
+    import json
+
+    tokens = [f"w{index} " for index in range(STREAM_TOKENS)]
+    chunks = [_chunk({"role": "assistant", "content": ""}, None)]
+    chunks += [_chunk({"content": token}, None) for token in tokens]
+    chunks.append(_chunk({}, "stop"))
+    events = [f"data: {json.dumps(chunk)}\n\n".encode() for chunk in chunks]
+    events.append(b"data: [DONE]\n\n")
+    return events, len(chunks), "".join(tokens)
+
+
+def _stream_handler(
+    http: Any, events: list[bytes], asynchronous: bool
+) -> Callable[[Any], Any]:
+    """The body arrives one event per read, as a server flushing each event sends it."""
+    headers = {"content-type": "text/event-stream"}
+
+    async def aiter_events() -> Any:
+        for event in events:
+            yield event
+
+    def handle(request: Any) -> Any:
+        content = aiter_events() if asynchronous else iter(events)
+        return http.Response(200, headers=headers, content=content)
+
+    return handle
+
+
+def _delta_text(chunk: Any) -> str:
+    choices = _field(chunk, "choices")
+    if not choices:
+        return ""
+    delta = _field(choices[0], "delta")
+    content = delta.get("content") if isinstance(delta, dict) else delta.content
+    return content or ""
 
 
 def _http_module(target: str) -> Any:
@@ -212,6 +273,203 @@ async def _time_async(call: AsyncCall, n: int) -> float:
     return (time.perf_counter_ns() - started) / n / 1000
 
 
+StreamCall = Callable[[], str]
+AsyncStreamCall = Callable[[], Awaitable[str]]
+
+
+def _sync_stream(
+    target: str, body: list[bytes]
+) -> tuple[StreamCall, Callable[[], None]]:
+    """One streamed chat completion read to its end; returns the text it spelled."""
+    http = _http_module(target)
+    transport = http.MockTransport(_stream_handler(http, body, False))
+    request = {"model": MODEL_ID, "messages": MESSAGES, "stream": True}
+    if target in ("httpx", "httpx2"):
+        import json
+
+        client = http.Client(base_url=BASE_URL, transport=transport)
+
+        def raw() -> str:
+            # The floor: lines, the `data: ` prefix, json.loads, no model.
+            parts = []
+            with client.stream("POST", "/chat/completions", json=request) as response:
+                response.raise_for_status()
+                for line in response.iter_lines():
+                    if not line.startswith("data: "):
+                        continue
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    parts.append(_delta_text(json.loads(data)))
+            return "".join(parts)
+
+        return raw, client.close
+    http_client = http.Client(transport=transport)
+    if target == "oapigen":
+        from openai_api import Client
+
+        ours = Client(api_key=API_KEY, base_url=BASE_URL, http_client=http_client)
+
+        def generated() -> str:
+            stream = ours.chat.create_chat_completion(
+                model=MODEL_ID, messages=MESSAGES, stream=True
+            )
+            with stream:
+                return "".join(_delta_text(chunk) for chunk in stream)
+
+        return generated, ours.close
+    openai = importlib.import_module("openai")
+    sdk = openai.OpenAI(api_key=API_KEY, base_url=BASE_URL, http_client=http_client)
+
+    def official() -> str:
+        stream = sdk.chat.completions.create(
+            model=MODEL_ID, messages=MESSAGES, stream=True
+        )
+        with stream:
+            return "".join(_delta_text(chunk) for chunk in stream)
+
+    return official, sdk.close
+
+
+def _async_stream(
+    target: str, body: list[bytes]
+) -> tuple[AsyncStreamCall, Callable[[], Any]]:
+    http = _http_module(target)
+    transport = http.MockTransport(_stream_handler(http, body, True))
+    request = {"model": MODEL_ID, "messages": MESSAGES, "stream": True}
+    if target in ("httpx", "httpx2"):
+        import json
+
+        client = http.AsyncClient(base_url=BASE_URL, transport=transport)
+
+        async def raw() -> str:
+            parts = []
+            async with client.stream(
+                "POST", "/chat/completions", json=request
+            ) as response:
+                response.raise_for_status()
+                async for line in response.aiter_lines():
+                    if not line.startswith("data: "):
+                        continue
+                    data = line[6:]
+                    if data == "[DONE]":
+                        break
+                    parts.append(_delta_text(json.loads(data)))
+            return "".join(parts)
+
+        return raw, client.aclose
+    http_client = http.AsyncClient(transport=transport)
+    if target == "oapigen":
+        from openai_api import AsyncClient
+
+        ours = AsyncClient(api_key=API_KEY, base_url=BASE_URL, http_client=http_client)
+
+        async def generated() -> str:
+            stream = await ours.chat.create_chat_completion(
+                model=MODEL_ID, messages=MESSAGES, stream=True
+            )
+            parts = []
+            async with stream:
+                async for chunk in stream:
+                    parts.append(_delta_text(chunk))
+            return "".join(parts)
+
+        return generated, ours.aclose
+    openai = importlib.import_module("openai")
+    sdk = openai.AsyncOpenAI(
+        api_key=API_KEY, base_url=BASE_URL, http_client=http_client
+    )
+
+    async def official() -> str:
+        stream = await sdk.chat.completions.create(
+            model=MODEL_ID, messages=MESSAGES, stream=True
+        )
+        parts = []
+        async with stream:
+            async for chunk in stream:
+                parts.append(_delta_text(chunk))
+        return "".join(parts)
+
+    return official, sdk.close
+
+
+def measure_streams(
+    targets: list[str], streams: int, rounds: int, warmup: int
+) -> dict[str, Any]:
+    """µs per SSE chunk of every target: `rounds` blocks of `streams` whole streamed
+    responses, interleaved across targets like the calls."""
+    import asyncio
+
+    body, chunks, text = _stream_body()
+    results: dict[str, dict[str, list[float]]] = {
+        target: {mode: [] for mode in MODES} for target in targets
+    }
+    errors: dict[str, str] = {}
+
+    def failed(target: str, exc: BaseException) -> None:
+        errors[target] = f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+
+    def check(target: str, got: str) -> None:
+        if got != text:
+            raise AssertionError(f"{target} streamed {got[:60]!r}...")
+
+    sync: dict[str, tuple[StreamCall, Callable[[], None]]] = {}
+    for target in targets:
+        try:
+            call, close = _sync_stream(target, body)
+            check(target, call())
+            for _ in range(warmup):
+                call()
+        except Exception as exc:  # noqa: BLE001 - reported per target
+            failed(target, exc)
+        else:
+            sync[target] = (call, close)
+    for _ in range(rounds):
+        for target, (call, _) in sync.items():
+            started = time.perf_counter_ns()
+            for _ in range(streams):
+                call()
+            elapsed = time.perf_counter_ns() - started
+            results[target]["sync"].append(elapsed / (streams * chunks) / 1000)
+    for _, close in sync.values():
+        close()
+
+    async def run_async() -> None:
+        live: dict[str, tuple[AsyncStreamCall, Callable[[], Any]]] = {}
+        for target in targets:
+            if target in errors:
+                continue
+            try:
+                call, aclose = _async_stream(target, body)
+                check(target, await call())
+                for _ in range(warmup):
+                    await call()
+            except Exception as exc:  # noqa: BLE001 - reported per target
+                failed(target, exc)
+            else:
+                live[target] = (call, aclose)
+        for _ in range(rounds):
+            for target, (call, _) in live.items():
+                started = time.perf_counter_ns()
+                for _ in range(streams):
+                    await call()
+                elapsed = time.perf_counter_ns() - started
+                results[target]["async"].append(elapsed / (streams * chunks) / 1000)
+        for _, aclose in live.values():
+            await aclose()
+
+    asyncio.run(run_async())
+    return {
+        target: {
+            "chunks_per_stream": chunks,
+            "streams": streams,
+            "error": errors.get(target),
+            "us_per_chunk": results[target],
+        }
+        for target in targets
+    }
+
+
 def measure(targets: list[str], n: int, rounds: int, warmup: int) -> dict[str, Any]:
     """Per-call µs of every target, rounds interleaved across targets and operations
     so that a burst of load from elsewhere on the machine hits all of them alike."""
@@ -297,9 +555,36 @@ def _versions(target: str) -> dict[str, str]:
     return found
 
 
+def _dependency_floor() -> None:
+    """What any httpx + pydantic client pays first: import both, build one
+    httpx.Client (on the same MockTransport as the clients, so no TLS context) and
+    validate one model."""
+    import httpx
+    import pydantic
+
+    class ChatCompletion(pydantic.BaseModel):
+        id: str
+        object: str
+        created: int
+        model: str
+        choices: list[dict[str, Any]]
+        usage: dict[str, int]
+
+    client = httpx.Client(
+        base_url=BASE_URL, transport=httpx.MockTransport(_handler(httpx))
+    )
+    completion = ChatCompletion.model_validate(CHAT_BODY)
+    if completion.id != CHAT_BODY["id"]:
+        raise AssertionError("the floor's model did not validate")
+    client.close()
+
+
 def first_call(target: str) -> None:
     """What a fresh process pays before its first result: import, client, one call."""
     if target == "none":
+        return
+    if target == "floor":
+        _dependency_floor()
         return
     calls, close = _sync_calls(target)
     _check("create_chat_completion", calls["create_chat_completion"]())
@@ -314,6 +599,13 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=200)
     parser.add_argument("--first-call", metavar="TARGET")
     parser.add_argument(
+        "--streams",
+        type=int,
+        default=0,
+        help="also time streaming: blocks of this many streamed responses "
+        '(output key "streaming")',
+    )
+    parser.add_argument(
         "--print-modules",
         action="store_true",
         help="with --first-call: print how " "many modules are loaded at the end",
@@ -326,9 +618,13 @@ def main() -> int:
         return 0
     import json
 
-    print(
-        json.dumps(measure(args.targets.split(","), args.n, args.rounds, args.warmup))
-    )
+    targets = args.targets.split(",")
+    results = measure(targets, args.n, args.rounds, args.warmup)
+    if args.streams > 0:
+        streaming = measure_streams(targets, args.streams, args.rounds, warmup=3)
+        for target in targets:
+            results[target]["streaming"] = streaming[target]
+    print(json.dumps(results))
     return 0
 
 

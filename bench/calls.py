@@ -4,6 +4,10 @@ Inside a process the targets' rounds are interleaved; every number is kept, and
 the summary is the median over all rounds of all passes. Ratios compare each client
 with the plain-httpx baseline of its own transport library (openai 3.x is built on
 httpx2, so it is compared with plain httpx2) and ours with each SDK.
+
+Streaming (when `streams` > 0): µs per SSE chunk of a streamed chat completion read to
+its end, the same clients and transport; the plain clients' figure is the floor (lines,
+`data: ` prefix, json.loads, no model).
 """
 
 from __future__ import annotations
@@ -38,12 +42,17 @@ class CallTarget:
     )
     versions: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    stream_samples: dict[str, list[float]] = field(
+        default_factory=lambda: {mode: [] for mode in MODES}
+    )
+    stream_error: str | None = None
+    chunks_per_stream: int | None = None
 
     def median_us(self, op: str, mode: str) -> float | None:
         return median(self.samples[op][mode])
 
 
-def _run_group(group: list[CallTarget], n: int, rounds: int) -> None:
+def _run_group(group: list[CallTarget], n: int, rounds: int, streams: int) -> None:
     """One worker process measures every target of one venv, interleaved."""
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
@@ -53,6 +62,8 @@ def _run_group(group: list[CallTarget], n: int, rounds: int) -> None:
     argv = [str(group[0].python), str(WORKER)]
     argv += ["--targets", ",".join(t.worker_target for t in group)]
     argv += ["--n", str(n), "--rounds", str(rounds)]
+    if streams > 0:
+        argv += ["--streams", str(streams)]
     error = None
     try:
         done = subprocess.run(
@@ -82,6 +93,12 @@ def _run_group(group: list[CallTarget], n: int, rounds: int) -> None:
         for op in OPERATIONS:
             for mode in MODES:
                 target.samples[op][mode].extend(result["us_per_call"][op][mode])
+        streaming = result.get("streaming")
+        if streaming:
+            target.stream_error = streaming["error"]
+            target.chunks_per_stream = streaming["chunks_per_stream"]
+            for mode in MODES:
+                target.stream_samples[mode].extend(streaming["us_per_chunk"][mode])
 
 
 def measure(
@@ -90,6 +107,7 @@ def measure(
     rounds: int,
     passes: int,
     log: Callable[[str], None],
+    streams: int = 0,
 ) -> None:
     groups: dict[Path, list[CallTarget]] = {}
     for target in targets:
@@ -98,7 +116,7 @@ def measure(
         for group in groups.values():
             live = [target for target in group if target.error is None]
             if live:
-                _run_group(live, n, rounds)
+                _run_group(live, n, rounds, streams)
                 for target in live:
                     if target.error:
                         log(f"  calls {target.label}: FAILED {target.error}")
@@ -130,5 +148,23 @@ def summarize(targets: list[CallTarget]) -> dict[str, Any]:
                     "vs_plain": own / plain if own and plain else None,
                     "overhead_us": own - plain if own and plain else None,
                 }
+        entry["streaming"] = _streaming(target, base)
         out[target.key] = entry
     return out
+
+
+def _streaming(target: CallTarget, base: CallTarget | None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "error": target.stream_error,
+        "chunks_per_stream": target.chunks_per_stream,
+    }
+    for mode in MODES:
+        own = median(target.stream_samples[mode])
+        plain = median(base.stream_samples[mode]) if base else None
+        entry[mode] = {
+            "us_per_chunk": own,
+            "chunks_per_s": 1e6 / own if own else None,
+            "vs_plain": own / plain if own and plain else None,
+            "samples_us": target.stream_samples[mode],
+        }
+    return entry

@@ -277,23 +277,38 @@ class GenerationBench:
     ) -> tuple[Run, Path]:
         run_dir = self._fresh(f"{tool.key}-{spec.stem}")
         out = run_dir / ("opg_client" if tool.venv == "opg" else "out")
+        run = self.run_into(tool, spec, run_dir, out, cache, RUN_TIMEOUT_S)
+        if not keep:
+            shutil.rmtree(out, ignore_errors=True)
+        return run, out
+
+    def run_into(
+        self,
+        tool: Tool,
+        spec: Path,
+        run_dir: Path,
+        out: Path,
+        cache: Path | None,
+        timeout_s: float,
+    ) -> Run:
+        """One measured run writing `out` (which may hold a previous output)."""
         argv, env = self._command(tool, spec, out, cache)
         result: ProcResult = run_measured(
             argv,
-            log=run_dir / "log.txt",
+            log=run_dir / f"log-{tool.key}.txt",
             cwd=run_dir,
             env=env,
-            timeout_s=RUN_TIMEOUT_S,
+            timeout_s=timeout_s,
         )
         operations = None
         error = None
         if result.ok and out.is_dir():
             operations = COUNTERS[tool.key](out)
         elif result.timed_out:
-            error = f"timed out after {RUN_TIMEOUT_S:.0f} s"
+            error = f"timed out after {timeout_s:.0f} s"
         else:
             error = f"exit {result.exit_code}: {first_error_line(result.log)}"
-        run = Run(
+        return Run(
             wall_s=result.wall_s,
             cpu_s=result.cpu_s,
             max_proc_mb=result.max_proc_mb,
@@ -302,9 +317,6 @@ class GenerationBench:
             error=error,
             operations=operations,
         )
-        if not keep:
-            shutil.rmtree(out, ignore_errors=True)
-        return run, out
 
     def _remember(self, tool: Tool, out: Path) -> None:
         if tool.key.startswith("oapigen"):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.goals import Goal
 from bench.stats import ratio
 
 
@@ -188,7 +189,139 @@ def _calls(section: dict[str, Any]) -> str:
     for entry in targets.values():
         if entry["error"]:
             parts.append(f"  {entry['label']}: failed: {entry['error']}")
+    streaming = _streaming(targets)
+    if streaming:
+        parts += ["", streaming]
     return "\n".join(parts)
+
+
+def _streaming(targets: dict[str, Any]) -> str:
+    entries = {key: e for key, e in targets.items() if e.get("streaming")}
+    if not entries:
+        return ""
+    chunks = next((e["streaming"]["chunks_per_stream"] for e in entries.values()), None)
+    ours = entries.get("oapigen", {}).get("streaming")
+    rows = []
+    for entry in entries.values():
+        stream = entry["streaming"]
+        row = [entry["label"], "failed" if stream["error"] else "ok"]
+        for mode in ("sync", "async"):
+            cell = stream[mode]
+            mine = ours[mode]["us_per_chunk"] if ours else None
+            row += [
+                _num(cell["us_per_chunk"], 1, 6),
+                _num(cell["chunks_per_s"] / 1000 if cell["chunks_per_s"] else None),
+                _ratio(cell["vs_plain"], 5),
+                _ratio(ratio(mine, cell["us_per_chunk"]), 5),
+            ]
+        rows.append(row)
+    header = ["client", "status"]
+    for mode in ("sync", "async"):
+        header += [f"{mode} µs/chunk", "k chunks/s", "x plain", "ours/x"]
+    notes = [
+        f"  {e['label']}: streaming failed: {e['streaming']['error']}"
+        for e in entries.values()
+        if e["streaming"]["error"]
+    ]
+    title = (
+        f"Streaming: a chat completion of {chunks} SSE chunks read to its end, "
+        "through MockTransport (median µs per chunk; x plain = / the plain client's "
+        "lines + json.loads floor)"
+    )
+    return "\n".join([title, _table(header, rows), *notes])
+
+
+def _scale(section: dict[str, Any]) -> str:
+    rows: list[list[str]] = []
+    notes: list[str] = []
+    for key, scenario in section["scenarios"].items():
+        spec = scenario["spec"]
+        tools = scenario["tools"]
+        ours, opc = tools["oapigen"], tools["openapi-python-client"]
+        previous = tools.get("oapigen-previous")
+        label = scenario["label"]
+        if scenario["previous"]:
+            label = f"{scenario['previous']['label']} -> {spec['label']}"
+        row = [
+            key,
+            label,
+            str(spec["operations"]),
+            str(spec["schemas"]),
+            _num(spec["size_bytes"] / 1e6, 1, 5),
+        ]
+        for entry in (ours, opc):
+            ops = (
+                f"{entry['operations']}/{spec['operations']}"
+                if entry["operations"] is not None
+                else entry["status"]
+            )
+            row += [
+                _num(entry["wall_s"]),
+                _num(entry["cpu_s"]),
+                _num(entry["tree_peak_mb"], 0, 5),
+                ops,
+            ]
+        row.append(_ratio(ratio(ours["wall_s"], opc["wall_s"])))
+        row.append(_num(previous["wall_s"]) if previous else "")
+        rows.append(row)
+        for who, entry in (("oapigen", ours), ("openapi-python-client", opc)):
+            if entry["error"]:
+                notes.append(f"  [{key}] {who}: {entry['status']}: {entry['error']}")
+    for key, reason in section.get("skipped", {}).items():
+        notes.append(f"  [{key}] not run: {reason}")
+    header = [
+        "run",
+        "spec",
+        "ops",
+        "schemas",
+        "spec MB",
+        "ours s",
+        "cpu s",
+        "tree MB",
+        "ops",
+        "opc s",
+        "cpu s",
+        "tree MB",
+        "ops",
+        "ours/opc",
+        "prev s",
+    ]
+    rounds = section["rounds"]
+    title = (
+        "Scale and spec bumps (oapigen then openapi-python-client, back to back; "
+        f"{'median of ' + str(rounds) + ' rounds' if rounds > 1 else 'one round'})\n"
+        "  scale rows: both cold (fresh output, empty cache). bump rows: oapigen "
+        "regenerates into the previous\n  spec's output with its cache (prev s = that "
+        "previous run); openapi-python-client runs the new spec cold."
+    )
+    return "\n".join([title, _table(header, rows, align_left=2), *notes])
+
+
+def goals_table(goals: list[Goal]) -> str:
+    header = ["goal (issue 12)", "measured", "goal", "status", "figures / why not"]
+    rows = [[g.name, g.measured, g.goal, g.status, g.note] for g in goals]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(4)]
+
+    def line(row: list[str]) -> str:
+        cells = [
+            row[0].ljust(widths[0]),
+            row[1].rjust(widths[1]),
+            row[2].rjust(widths[2]),
+            row[3].ljust(widths[3]),
+            row[4],
+        ]
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * width for width in widths) + "  " + "-" * len(header[4])
+    return "\n".join(
+        [
+            "Goals of issue 12 (ratios: ours / openapi-python-client, or / the "
+            "dependency floor, measured in this run)",
+            line(header),
+            rule,
+            *(line(row) for row in rows),
+        ]
+    )
 
 
 def render(document: dict[str, Any]) -> str:
@@ -201,6 +334,10 @@ def render(document: dict[str, Any]) -> str:
         parts += ["", _imports(document["imports"])]
     if document.get("calls"):
         parts += ["", _calls(document["calls"])]
+    if document.get("scale"):
+        parts += ["", _scale(document["scale"])]
+    if document.get("goals") is not None:
+        parts += ["", goals_table([Goal(**goal) for goal in document["goals"]])]
     meta = document["meta"]
     end = meta.get("loadavg_end")
     if end:

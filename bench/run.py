@@ -1,12 +1,14 @@
 """`make bench`: generation, import and per-call speed of oapigen beside its anchors.
 
-    .venv/bin/python bench/run.py [--quick] [--only generate|import|calls] [--runs N]
+    .venv/bin/python bench/run.py [--quick] [--only generate|scale|import|calls]
+        [--runs N] [--sizes 2,5,10,github,bump] [--scale-runs N] [--no-chart]
 
 Every number is measured in this run, side by side with the anchors (interleaved
 round-robin), and reported with its ratio ours/anchor: the ratios are the result,
 the absolute numbers depend on the machine and on its load. The anchors are installed
 into .tools/bench/<name>/ from bench/requirements/<name>.txt on first use.
-Results: a table on stdout and bench/results/latest.json.
+Results: a table on stdout, bench/results/latest.json and bench/results/chart.png
+(copied to docs/bench.png after a full run), then the goals of issue 12.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import calls, imports, report  # noqa: E402
+from bench import calls, chart, goals, imports, report, scale  # noqa: E402
 from bench.env import (
     ROOT,
     TOOLS_DIR,
@@ -44,6 +46,8 @@ from bench.generation import (
 
 SPECS = ["openai-2.3.0", "openai-2.0.0", "openai-1.1.0"]
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
+DOCS_CHART = ROOT / "docs" / "bench.png"
+FULL_SIZES = "2,5,10,github,bump"
 WORK_DIR = TOOLS_DIR / "work"
 OURS_CACHE = TOOLS_DIR / "cache"  # warm black cache for the import/calls sections
 
@@ -94,6 +98,7 @@ def _meta(args: argparse.Namespace) -> dict[str, Any]:
         "java": java_version(),
         "mode": "quick" if args.quick else "full",
         "only": args.only,
+        "sizes": args.sizes,
         "anchors": {
             name: pins(name) for name in ("opc", "opg", "ogc", "clients", "openai3")
         },
@@ -139,10 +144,14 @@ class Bench:
         self.args = args
         self.results: dict[str, Any] = {}
         sections = {args.only} if args.only else {"generate", "import", "calls"}
+        if args.sizes and not args.only:
+            sections.add("scale")
         self.sections = sections
         names = []
         if "generate" in sections:
             names += ["opc", "opg", "ogc"]
+        if "scale" in sections:
+            names += ["opc"]
         if "import" in sections:
             names += ["clients", "openai3", "ogc"]
         if "calls" in sections:
@@ -183,6 +192,23 @@ class Bench:
                 continue
             found.append((path, primary_runs if index == 0 else 1))
         return found
+
+    def run_scale(self) -> None:
+        log("\n-- generation at scale and after spec bumps " + "-" * 20)
+        sizes, github, bumps = scale.parse_sizes(self.args.sizes or "")
+        opc = self.venvs.get("opc")
+        runner = scale.ScaleBench(
+            self.generation,
+            WORK_DIR,
+            opc.error if opc is not None and not opc.ok else None,
+            log,
+        )
+        scenarios, skipped = runner.prepare(sizes, github, bumps)
+        for key, reason in skipped.items():
+            log(f"  {key}: not run: {reason}")
+        rounds = self.args.scale_runs
+        runner.run(scenarios, rounds)
+        self.results["scale"] = scale.results_json(scenarios, skipped, rounds)
 
     def run_generate(self) -> None:
         log("\n-- generation " + "-" * 50)
@@ -287,6 +313,15 @@ class Bench:
                         outputs.opg_parent,
                     )
                 )
+            targets.append(
+                imports.first_call_target(
+                    "first-call:floor",
+                    "floor: import httpx + pydantic, 1 client, 1 model",
+                    python,
+                    "floor",
+                    None,
+                )
+            )
             if outputs.ours_project:
                 targets.append(
                     imports.first_call_target(
@@ -359,7 +394,7 @@ class Bench:
             f"  blocks of {n} calls, {rounds} rounds x {passes} passes per client, "
             "operation and mode, interleaved"
         )
-        calls.measure(targets, n, rounds, passes, log)
+        calls.measure(targets, n, rounds, passes, log, streams=self.args.streams)
         self.results["calls"] = {
             "n": n,
             "rounds": rounds,
@@ -375,12 +410,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="1 run each, openai-2.3.0 only"
     )
-    parser.add_argument("--only", choices=["generate", "import", "calls"])
+    parser.add_argument("--only", choices=["generate", "scale", "import", "calls"])
     parser.add_argument("--runs", type=int, help="generation runs on openai-2.3.0")
     parser.add_argument(
         "--calls", type=int, default=500, help="calls per timed block (default 500)"
     )
+    parser.add_argument(
+        "--sizes",
+        help="scale scenarios: multipliers of openai-2.3.0, 'github', 'bump' "
+        f"(default {FULL_SIZES}; none with --quick). x1 always runs",
+    )
+    parser.add_argument(
+        "--scale-runs", type=int, default=1, help="rounds of the scale scenarios"
+    )
+    parser.add_argument(
+        "--streams",
+        type=int,
+        default=10,
+        help="streamed responses per timed block (default 10; 0: no streaming)",
+    )
+    parser.add_argument(
+        "--no-chart", action="store_true", help="do not draw bench/results/chart.png"
+    )
     args = parser.parse_args(argv)
+    if args.sizes is None and (args.only == "scale" or not args.quick):
+        args.sizes = "bump" if args.quick else FULL_SIZES
+    try:
+        scale.parse_sizes(args.sizes or "")
+    except ValueError as exc:
+        parser.error(str(exc))
 
     started = time.perf_counter()
     meta = _meta(args)
@@ -389,6 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     timings: dict[str, float] = {}
     for section, step in (
         ("generate", bench.run_generate),
+        ("scale", bench.run_scale),
         ("import", bench.run_import),
         ("calls", bench.run_calls),
     ):
@@ -400,17 +459,37 @@ def main(argv: list[str] | None = None) -> int:
     meta["section_seconds"] = timings
     meta["total_seconds"] = round(time.perf_counter() - started, 1)
     document = {"meta": meta, **bench.results}
+    document["goals"] = goals.as_json(goals.evaluate(document))
 
     RESULTS_DIR.mkdir(exist_ok=True)
     text = json.dumps(document, indent=2, sort_keys=False) + "\n"
     (RESULTS_DIR / "latest.json").write_text(text)
     shutil.rmtree(WORK_DIR, ignore_errors=True)
+    drawn = None if args.no_chart else _chart(document, args)
 
     print()
     _header(meta)
     print(report.render(document))
     log(f"\nresults: {(RESULTS_DIR / 'latest.json').relative_to(ROOT)}")
+    if drawn:
+        log(f"chart: {drawn}")
     return 0
+
+
+def _chart(document: dict[str, Any], args: argparse.Namespace) -> str | None:
+    """Draw the chart; after a full run (every section, every scenario), also
+    docs/bench.png, the one the README shows."""
+    target = RESULTS_DIR / "chart.png"
+    try:
+        chart.draw(document, target)
+    except ImportError:
+        log("chart skipped: matplotlib is missing (pip install -e '.[bench]')")
+        return None
+    shown = str(target.relative_to(ROOT))
+    if not args.quick and not args.only and args.sizes == FULL_SIZES:
+        shutil.copyfile(target, DOCS_CHART)
+        shown += f", copied to {DOCS_CHART.relative_to(ROOT)}"
+    return shown
 
 
 if __name__ == "__main__":

@@ -1,24 +1,17 @@
-"""Is the input a readable OpenAPI 3.x document at all? Checked before any real work.
+"""Is the spec path a readable file at all? Checked before any real work.
 
-Two small gates, so a wrong file gets one clear line (exit 2) instead of a traceback or,
-worse, an empty client: `check_spec_path` before loading (missing, a folder, unreadable)
-and `check_document` right after (Swagger 2.0, or YAML/JSON that is not OpenAPI).
+A wrong path gets one clear line (exit 2) instead of a traceback: missing (with a hint
+for the OpenAI specs), a folder, a pipe or device, unreadable. Whether the file is an
+OpenAPI 3 document (not Swagger 2.0, not some other YAML/JSON) is the validation
+stage's first check (validate.py, E601/E602).
 """
 
 from __future__ import annotations
 
 import os
-import re
 from pathlib import Path
 
 from .diagnostics import GeneratorError, error
-from .loader import Document
-
-SWAGGER_MESSAGE = (
-    "OpenAPI 2.0 (Swagger) is not supported; "
-    "convert it to 3.x first (e.g. with swagger2openapi)"
-)
-_VERSION = re.compile(r"3\.\d+(\.\d+)?([-.+].*)?")
 
 
 def check_spec_path(spec: Path) -> None:
@@ -44,29 +37,3 @@ def check_spec_path(spec: Path) -> None:
     except OSError as exc:
         message = f"cannot read the spec file: {exc.strerror or exc}"
         raise GeneratorError([error("E122", name, None, "", message)]) from None
-
-
-def check_document(document: Document) -> None:
-    """GeneratorError unless the loaded document says it is OpenAPI 3.x (E123, E124)."""
-    root = document.root
-    version = root.get("openapi")
-    if version is None and "swagger" in root:
-        raise _located(document, "E123", "#/swagger", SWAGGER_MESSAGE)
-    if version is None:
-        message = "not an OpenAPI document: it has no top-level `openapi` field"
-        hint = "oapigen reads OpenAPI 3.0 and 3.1 documents (YAML or JSON)"
-        raise _located(document, "E124", "#", message, hint)
-    if isinstance(version, float):
-        version = str(version)  # `openapi: 3.1` unquoted reads as a number
-    if isinstance(version, str) and version.startswith("2"):
-        raise _located(document, "E123", "#/openapi", SWAGGER_MESSAGE)
-    if not isinstance(version, str) or not _VERSION.fullmatch(version):
-        message = f"openapi: {version!r} is not a version oapigen reads (3.x)"
-        raise _located(document, "E124", "#/openapi", message)
-
-
-def _located(
-    document: Document, code: str, pointer: str, message: str, hint: str = ""
-) -> GeneratorError:
-    file, line = document.locate(pointer)
-    return GeneratorError([error(code, file, line, pointer, message, hint)])

@@ -16,11 +16,12 @@ from . import progress
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity
 from .emit import Formatter, check_tree, format_sources, write_tree
-from .inputcheck import check_document, check_spec_path
-from .loader import load
+from .inputcheck import check_spec_path
+from .loader import LoadOptions, load
 from .mirror import complete_resources
 from .planner import plan
 from .render import render, render_resources
+from .validate import validate
 
 
 @dataclass
@@ -47,6 +48,7 @@ def generate(
     strict: bool = False,
     config: GeneratorConfig | None = None,
     overwrite: bool = False,
+    load_options: LoadOptions | None = None,
 ) -> Result:
     started = time.perf_counter()
     marks: list[tuple[str, float]] = []
@@ -58,15 +60,17 @@ def generate(
     with Formatter(jobs=jobs or None, use_cache=use_cache) as formatter:
         progress.stage("loading", spec.name)
         config = config or GeneratorConfig()
-        document = load(spec, overlays=config.overlays)
-        check_document(document)
+        document = load(
+            spec, overlays=config.overlays, options=load_options or LoadOptions()
+        )
+        checked = validate(document)  # GeneratorError on a document-level error
         mark("loaded")
         progress.stage("planning")
         # headers name the file, never an absolute path
         api, planned = plan(
             document, spec_name=spec.name, package=package or config.package
         )
-        diagnostics = [*document.warnings, *planned]
+        diagnostics = [*document.warnings, *checked, *planned]
         mark("planned")
         progress.stage("rendering")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):

@@ -70,11 +70,24 @@ class GeneratedPackages:
             self._done[key] = result.target
         return self._done[key]
 
+    def projects(self) -> list[Path]:
+        """Every project generated so far in this session."""
+        return sorted(set(self._done.values()))
+
     def module(self, spec: Path, package: str | None = None) -> ModuleType:
         project = self.project(spec, package)
         if str(project) not in sys.path:
             sys.path.insert(0, str(project))
         return importlib.import_module(project.name)
+
+
+LAST_TEST = "test_zz_every_model.py"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The test that builds every model of every generated package runs last, when the
+    session has generated all of them."""
+    items.sort(key=lambda item: item.path.name == LAST_TEST)
 
 
 @pytest.fixture(scope="session")

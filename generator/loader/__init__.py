@@ -5,6 +5,15 @@ document whose refs are all local, and (file, line) for any pointer on demand.
 """
 
 from .document import Document, load
+from .limits import LoadOptions
 from .pointer import escape, split_pointer, to_pointer, to_ref
 
-__all__ = ["Document", "escape", "load", "split_pointer", "to_pointer", "to_ref"]
+__all__ = [
+    "Document",
+    "LoadOptions",
+    "escape",
+    "load",
+    "split_pointer",
+    "to_pointer",
+    "to_ref",
+]

@@ -9,6 +9,7 @@ from typing import Any
 
 from ..diagnostics import Diagnostic, GeneratorError, error
 from .bundle import Bundle, Bundler, Origin
+from .limits import DEFAULT_OPTIONS, LoadOptions
 from .overlay import Overlay, apply_overlays, read_overlay
 from .parse import SourceFile, read_source
 from .pointer import Missing, lookup, split_pointer, type_name
@@ -118,12 +119,17 @@ class Document:
         return GeneratorError([error(code, file, line, pointer, message)])
 
 
-def load(path: Path, overlays: Sequence[Path] = ()) -> Document:
+def load(
+    path: Path,
+    options: LoadOptions = DEFAULT_OPTIONS,
+    *,
+    overlays: Sequence[Path] = (),
+) -> Document:
     """Load a spec and everything its refs reach, then apply the overlays in order;
     GeneratorError on any error."""
     path = Path(path)
     try:
-        document = _load(path)
+        document = _load(path, options)
         if overlays:
             document = document.with_overlays([read_overlay(Path(o)) for o in overlays])
         return document
@@ -132,14 +138,14 @@ def load(path: Path, overlays: Sequence[Path] = ()) -> Document:
         raise GeneratorError([error("E101", str(path), None, "#", message)]) from None
 
 
-def _load(path: Path) -> Document:
+def _load(path: Path, options: LoadOptions) -> Document:
     name = str(path)
-    root = read_source(path, name)
+    root = read_source(path, name, options)
     if isinstance(root, Diagnostic):
         raise GeneratorError([root])
     if not isinstance(root.data, dict):
         raise GeneratorError([_not_a_mapping(root)])
-    files = FileSet(root, path)
+    files = FileSet(root, path, options)
     files.check()
     if files.diagnostics:
         raise GeneratorError(files.diagnostics)

@@ -226,7 +226,7 @@ class _Checker:
             column = f" at column {exc.token.index + 1}" if exc.token else ""
         self.diagnostics.append(
             error(
-                "E602",
+                "E652",
                 self.source.name,
                 self.source.line_of(at),
                 to_pointer(at),
@@ -250,7 +250,7 @@ class _Checker:
     def _error(self, at: Segments, message: str, hint: str = "") -> None:
         line = self.source.line_of(at)
         self.diagnostics.append(
-            error("E601", self.source.name, line, to_pointer(at), message, hint)
+            error("E651", self.source.name, line, to_pointer(at), message, hint)
         )
 
 
@@ -307,7 +307,7 @@ class _Applier:
         if not matches:
             if not action.optional:
                 self._warn(
-                    "W603",
+                    "W653",
                     ("target",),
                     f"target {action.target} matches nothing in the document",
                     f"check the path, or mark the action {OPTIONAL_EXTENSION}: true",
@@ -551,7 +551,7 @@ class _Applier:
         self.warnings.append(warning(code, *self._at(field), message, hint))
 
     def _fail(self, field: Segments, message: str, hint: str = "") -> None:
-        self.errors.append(error("E604", *self._at(field), message, hint))
+        self.errors.append(error("E654", *self._at(field), message, hint))
 
 
 def _kind(node: Any) -> str:

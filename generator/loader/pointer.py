@@ -123,18 +123,23 @@ def _is_index(segment: str) -> bool:
 class RefParts:
     """A `$ref` split into the file part (empty: same file) and a JSON pointer fragment."""
 
-    file: str
+    file: str  # percent-decoded for a local path; as written for a URL
     fragment: str  # "" for the whole document, else "/..." (still percent-encoded)
+    remote: bool = False  # `file` is a URL (`https://...`, `//host/...`)
 
 
 def split_ref(ref: str) -> RefParts | str:
     """Split a `$ref`; a string result is the reason it cannot be followed."""
-    if ref.startswith("//") or _has_scheme(ref):
-        return "remote"
     file, _, fragment = ref.partition("#")
     if fragment and not fragment.startswith("/") and unquote(fragment)[:1] != "/":
         return f"fragment {fragment!r} is not a JSON pointer (plain-name anchors are not supported)"
+    if ref.startswith("//") or _has_scheme(ref):
+        return RefParts(file, fragment, remote=True)
     return RefParts(unquote(file), fragment)
+
+
+def is_url(name: str) -> bool:
+    return _has_scheme(name) or name.startswith("//")
 
 
 def _has_scheme(ref: str) -> bool:

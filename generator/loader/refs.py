@@ -2,7 +2,7 @@
 
 Every reference in every loaded file is followed once at load time, so that later
 stages can rely on refs that resolve: dangling targets (E102), missing files (E103),
-remote URLs (E104) and cycles of refs that refer only to refs (E105) are reported
+remote URLs (E104, unless allowed: then they are fetched, see remote.py) and cycles of refs that refer only to refs (E105) are reported
 together, one diagnostic per problem, each at the line of its `$ref`.
 """
 
@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..diagnostics import Diagnostic, error, warning
+from ..diagnostics import Diagnostic, error
+from . import remote
 from .kinds import DOCUMENT, UNKNOWN, RecursiveData, RefSite, ref_sites
+from .limits import DEFAULT_OPTIONS, LoadOptions
 from .parse import SourceFile, read_source
-from .pointer import Missing, RefParts, lookup, split_ref, to_pointer
+from .pointer import Missing, RefParts, is_url, lookup, split_ref, to_pointer
 
 
 @dataclass(frozen=True)
@@ -31,10 +33,16 @@ class Target:
 class FileSet:
     """The root and all files reached from it, keyed by real path."""
 
-    def __init__(self, root: SourceFile, root_path: Path) -> None:
+    def __init__(
+        self,
+        root: SourceFile,
+        root_path: Path | str,
+        options: LoadOptions = DEFAULT_OPTIONS,
+    ) -> None:
         self.root = root
-        self.files: dict[Path, SourceFile] = {_key(root_path): root}
-        self.failed: dict[Path, Diagnostic] = {}
+        self.options = options
+        self.files: dict[Path | str, SourceFile] = {_key(root_path): root}
+        self.failed: dict[Path | str, Diagnostic] = {}
         self.sites: dict[str, list[RefSite]] = {}  # file name -> its references
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
@@ -45,7 +53,7 @@ class FileSet:
         """Load every reachable file and check every reference; fills diagnostics."""
         while self._queue:
             source = self._queue.pop(0)
-            self._warn_duplicates(source)
+            self._report_duplicates(source)
             kind = (
                 DOCUMENT
                 if source is self.root or _is_document(source.data)
@@ -83,19 +91,20 @@ class FileSet:
         if not isinstance(ref, str):
             return problem("E102", f"$ref must be a string, found {type(ref).__name__}")
         parts = split_ref(ref)
-        if parts == "remote":
-            return problem(
-                "E104",
-                f"remote reference {ref!r} is not supported (the generator does not "
-                "use the network)",
-                "download the document and refer to it by a relative file path",
-            )
         if not isinstance(parts, RefParts):
             return problem("E102", f"cannot follow $ref {ref!r}: {parts}")
         target_file = source
         if parts.file:
             self.has_file_refs = True
-            opened = self._open(os.path.join(os.path.dirname(source.name), parts.file))
+            if parts.remote or is_url(source.name):
+                location = remote.join(source.name, parts.file)
+                refused = self._refuse_remote(location)
+                if refused is not None:
+                    message = f"remote reference {ref!r}: {refused}"
+                    return problem("E104", message, self._remote_hint())
+            else:
+                location = os.path.join(os.path.dirname(source.name), parts.file)
+            opened = self._open(location)
             if isinstance(opened, Diagnostic):
                 if opened.code != "E103":
                     return None
@@ -111,14 +120,36 @@ class FileSet:
             )
         return Target(target_file, segments, node)
 
+    def _remote_hint(self) -> str:
+        if self.options.allow_remote:
+            return ""
+        return (
+            "pass --allow-remote to fetch it, or download the document and refer to "
+            "it by a relative file path"
+        )
+
+    def _refuse_remote(self, url: str) -> str | None:
+        """Why a URL is not fetched, or None to fetch it."""
+        if not self.options.allow_remote:
+            return "the generator does not use the network unless allowed"
+        scheme = remote.unsupported_scheme(url)
+        return None if scheme is None else f"{scheme} is not fetched (http, https only)"
+
     def _open(self, name: str) -> SourceFile | Diagnostic:
-        name = os.path.normpath(name)
-        key = _key(Path(name))
+        key: Path | str
+        if is_url(name):
+            key = name
+        else:
+            name = os.path.normpath(name)
+            key = _key(Path(name))
         if key in self.files:
             return self.files[key]
         if key in self.failed:
             return self.failed[key]
-        source = read_source(Path(name), name)
+        if isinstance(key, str):
+            source = remote.fetch(name, self.options)
+        else:
+            source = read_source(Path(name), name, self.options)
         if isinstance(source, Diagnostic):
             self.failed[key] = source
             if source.code != "E103":
@@ -167,25 +198,29 @@ class FileSet:
             )
         )
 
-    def _warn_duplicates(self, source: SourceFile) -> None:
+    def _report_duplicates(self, source: SourceFile) -> None:
+        """A key written twice in one mapping is an error (YAML requires unique keys,
+        JSON recommends them): one of the two values, often a whole operation or
+        schema, would be dropped without a word."""
         if not source.duplicates:
             return
         paths = _paths_of(source.data, {id(m) for m, _, _ in source.duplicates})
         for mapping, key, line in source.duplicates:
             path = (*paths.get(id(mapping), ()), key)
-            self.warnings.append(
-                warning(
-                    "W101",
+            self.diagnostics.append(
+                error(
+                    "E109",
                     source.name,
                     line if line is not None else source.line_of(path),
                     to_pointer(path),
-                    f"duplicate key {key!r}: the later value is used",
+                    f"duplicate key {key!r}: the keys of a mapping must be unique",
+                    "merge the two entries; one of them would be lost",
                 )
             )
 
 
-def _key(path: Path) -> Path:
-    return path.resolve()
+def _key(path: Path | str) -> Path | str:
+    return path if isinstance(path, str) else path.resolve()
 
 
 def _is_document(data: Any) -> bool:

@@ -7,7 +7,8 @@ missing) only composes the node tree, tagged by a 1.2 core-schema resolver, and 
 builder turns nodes into dict/list/str/int/float/bool/None: any other tag (`!!binary`,
 `!!timestamp`, `!Custom`) is an error. Mapping keys are the text the author wrote (`200:`
 is the key "200"). Merge keys (`<<`) are honoured: they are not 1.2, but they are common
-in hand-written specs and unambiguous.
+in hand-written specs and unambiguous. An anchor may be defined again (YAML 1.2): an alias
+refers to the latest definition before it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 from yaml.composer import Composer, ComposerError
 from yaml.error import Mark
 from yaml.events import (
+    AliasEvent,
     MappingEndEvent,
     MappingStartEvent,
     SequenceEndEvent,
@@ -61,6 +63,10 @@ for _name, _pattern, _first in (
         _IMPLICIT.setdefault(_char, []).append((_TAG + _name, re.compile(_pattern)))
 
 
+class TooDeep(ConstructorError):
+    """The document nests deeper than the loader allows (diagnostic E107)."""
+
+
 class Resolver12(BaseResolver):
     """Tags nodes by the YAML 1.2 core schema (a lean replacement of PyYAML's
     table-driven resolve, which runs once per scalar and so matters for speed)."""
@@ -75,7 +81,19 @@ class Resolver12(BaseResolver):
         return _SEQ if kind is SequenceNode else _MAP
 
 
-class PyComposer(Reader, Scanner, Parser, Composer, Resolver12):
+class Composer12(Composer):
+    """PyYAML's composer, except that a later `&name` replaces the earlier anchor (YAML
+    1.2; PyYAML and libyaml refuse it as a duplicate)."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        event = self.peek_event()  # type: ignore[attr-defined]  # the parser's
+        if not isinstance(event, AliasEvent) and event.anchor is not None:
+            self.anchors.pop(event.anchor, None)
+        node: Node | None = super().compose_node(parent, index)
+        return node
+
+
+class PyComposer(Reader, Scanner, Parser, Composer12, Resolver12):
     """Pure-Python fallback, used only when PyYAML was built without libyaml."""
 
     def __init__(self, stream: bytes) -> None:
@@ -93,20 +111,51 @@ if HAVE_LIBYAML:
             CParser.__init__(self, stream)
             Resolver12.__init__(self)
 
+    class CEventComposer(Composer12, CParser, Resolver12):
+        """libyaml's parser (events) under the Python composer: for documents that
+        redefine an anchor, which libyaml's own composer refuses."""
+
+        def __init__(self, stream: bytes) -> None:
+            CParser.__init__(self, stream)
+            Composer12.__init__(self)
+            Resolver12.__init__(self)
+
 
 def compose_yaml(data: bytes, *, libyaml: bool = HAVE_LIBYAML) -> Node | None:
     """The node tree (with line marks) of a single-document stream; yaml.YAMLError."""
+    libyaml = libyaml and HAVE_LIBYAML
     if _may_nest_deeper_than(data, _MAX_DEPTH):
         _check_depth(_composer(data, libyaml))
-    composer = _composer(data, libyaml)
+    if not libyaml:
+        return _python_compose(PyComposer(data))
+    composer = CComposer(data)
     try:
         node: Node | None = composer.get_single_node()
         return node
+    except ComposerError as exc:
+        if not _is_duplicate_anchor(exc):
+            raise
     finally:
         composer.dispose()
+    # Rare: an anchor defined twice. Compose again, in Python, from libyaml's events.
+    return _python_compose(CEventComposer(data))
 
 
-def _composer(data: bytes, libyaml: bool) -> PyComposer | CComposer:
+def _python_compose(composer: Any) -> Node | None:
+    try:
+        node: Node | None = composer.get_single_node()
+    except RecursionError:  # the Python composer recurses ~3 frames per level
+        raise TooDeep(None, None, "the document is nested too deeply") from None
+    finally:
+        composer.dispose()
+    return node
+
+
+def _is_duplicate_anchor(exc: ComposerError) -> bool:
+    return "found duplicate anchor" in str(exc.context or "")
+
+
+def _composer(data: bytes, libyaml: bool) -> Any:
     return CComposer(data) if libyaml and HAVE_LIBYAML else PyComposer(data)
 
 
@@ -130,7 +179,7 @@ def _check_depth(composer: PyComposer | CComposer) -> None:
                 depth += 1
                 if depth > _MAX_DEPTH and event.start_mark is not None:
                     where = event.start_mark
-                    raise ComposerError(
+                    raise TooDeep(
                         None,
                         None,
                         f"the document nests more than {_MAX_DEPTH} levels deep",
@@ -146,19 +195,17 @@ Duplicate = tuple[dict[str, Any], str, int]  # (mapping, key, 1-based line of la
 
 
 def load_yaml(
-    data: bytes, *, libyaml: bool = HAVE_LIBYAML
+    data: bytes, *, libyaml: bool = HAVE_LIBYAML, max_depth: int = 256
 ) -> tuple[Any, list[Duplicate]]:
     """(data, duplicate keys) of a single-document YAML stream; raises yaml.YAMLError."""
     node = compose_yaml(data, libyaml=libyaml)
     if node is None:
         return None, []
-    builder = _Builder()
+    builder = _Builder(max_depth)
     try:
         return builder.build(node), builder.duplicates
     except RecursionError:
-        raise ConstructorError(
-            None, None, "the document is nested too deeply"
-        ) from None
+        raise TooDeep(None, None, "the document is nested too deeply") from None
 
 
 def _bool(text: str) -> bool:
@@ -199,10 +246,12 @@ _SCALARS: dict[str, Callable[[str], Any]] = {
 class _Builder:
     """Nodes -> data. An alias is the same node, so it becomes the same object."""
 
-    def __init__(self) -> None:
+    def __init__(self, max_depth: int) -> None:
         self.duplicates: list[Duplicate] = []
         self._built: dict[int, Any] = {}
         self._merging: set[int] = set()
+        self._depth = 0
+        self._max_depth = max_depth
 
     def build(self, node: Node) -> Any:
         if isinstance(node, ScalarNode):
@@ -216,19 +265,28 @@ class _Builder:
         built = self._built.get(id(node))
         if built is not None:
             return built
-        if isinstance(node, SequenceNode) and node.tag == _SEQ:
-            items: list[Any] = []
-            self._built[id(node)] = (
-                items  # registered first: recursive data stays finite
+        if self._depth >= self._max_depth:  # located here, before Python's own limit
+            raise TooDeep(
+                None,
+                None,
+                f"the document nests more than {self._max_depth} levels deep",
+                node.start_mark,
             )
-            for child in node.value:  # a loop, not a comprehension: one frame a level
-                items.append(self.build(child))
-            return items
-        if isinstance(node, MappingNode) and node.tag == _MAP:
-            mapping: dict[str, Any] = {}
-            self._built[id(node)] = mapping
-            self._fill(mapping, node)
-            return mapping
+        self._depth += 1
+        try:
+            if isinstance(node, SequenceNode) and node.tag == _SEQ:
+                items: list[Any] = []
+                self._built[id(node)] = items  # first: recursive data stays finite
+                for child in node.value:  # a loop, not a comprehension: a frame less
+                    items.append(self.build(child))
+                return items
+            if isinstance(node, MappingNode) and node.tag == _MAP:
+                mapping: dict[str, Any] = {}
+                self._built[id(node)] = mapping
+                self._fill(mapping, node)
+                return mapping
+        finally:
+            self._depth -= 1
         raise _unsupported(node)
 
     def _fill(self, mapping: dict[str, Any], node: MappingNode) -> None:
@@ -320,4 +378,4 @@ def _unsupported(node: Node) -> ConstructorError:
     )
 
 
-__all__ = ["HAVE_LIBYAML", "MERGE_TAG", "compose_yaml", "load_yaml"]
+__all__ = ["HAVE_LIBYAML", "MERGE_TAG", "TooDeep", "compose_yaml", "load_yaml"]

@@ -4,16 +4,17 @@
   are the server's business: the client never sends them and models never fill them in,
   so every default is ignored; only a wrong one is worth a warning.
 - W202: `required` names a property that is not defined (the model does not require it).
-- W204: a `pattern` Python cannot compile (a JavaScript-only regex): not checked.
+- W602/W603: a `pattern` (JavaScript regex) the models cannot check as written: dropped,
+  or checked without a repetition bound too large for pydantic-core (see `patterns`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .context import Context, escape
+from .patterns import translate as translate_pattern
 
 _TYPE_CHECKS: dict[str, Callable[[Any], bool]] = {
     "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
@@ -29,14 +30,11 @@ _CHILD_SCHEMAS = ("items", "additionalProperties", "not")
 
 
 def python_pattern(pattern: object) -> str | None:
-    """The pattern if Python's `re` compiles it (the models validate with it), else None."""
+    """The pattern as the models check it (JavaScript syntax translated, see
+    `patterns`), or None when they cannot check it."""
     if not isinstance(pattern, str):
         return None
-    try:
-        re.compile(pattern)
-    except (re.error, RecursionError, OverflowError):
-        return None
-    return pattern
+    return translate_pattern(pattern).pattern
 
 
 def check_schemas(context: Context, roots: Iterable[tuple[str, Any]]) -> None:
@@ -62,13 +60,10 @@ def _walk(context: Context, schema: Any, pointer: str) -> None:
         _walk(context, schema.get(key), f"{pointer}/{key}")
     _check_default(context, schema, pointer)
     _check_required(context, schema, pointer)
-    if "pattern" in schema and python_pattern(schema["pattern"]) is None:
-        context.warn(
-            "W204",
-            f"{pointer}/pattern",
-            f"pattern {schema['pattern']!r} is not a Python regular expression; "
-            "not checked by the client",
-        )
+    if isinstance(schema.get("pattern"), str):
+        translated = translate_pattern(schema["pattern"])
+        if translated.code:
+            context.warn(translated.code, f"{pointer}/pattern", translated.message)
 
 
 def _check_default(context: Context, schema: Mapping[str, Any], pointer: str) -> None:

@@ -374,8 +374,18 @@ class ModelPlanner:
         target = self.context.deref(prop)
         own = prop if isinstance(prop, Mapping) else {}
         text = own.get("description")
-        if text is None and isinstance(target, Mapping) and "$ref" in own:
-            text = None  # the referenced class documents itself
+        if text is None and isinstance(own.get("allOf"), list):
+            # `allOf: [{$ref: X}, {description: ...}]`: how OpenAPI 3.0 describes a ref
+            text = next(
+                (
+                    part["description"]
+                    for part in own["allOf"]
+                    if isinstance(part, Mapping)
+                    and "$ref" not in part
+                    and isinstance(part.get("description"), str)
+                ),
+                None,
+            )
         deprecated = own.get("deprecated") is True or (
             isinstance(target, Mapping) and target.get("deprecated") is True
         )

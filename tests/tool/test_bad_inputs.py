@@ -29,32 +29,29 @@ info: {title: Pets, version: "1.0"}
 paths: {}
 """
 
+NOT_OPENAPI = "missing required field 'openapi': not an OpenAPI 3.x document"
 CASES = {
     "swagger-2.0": (
         "pets.yaml",
         SWAGGER,
-        "pets.yaml:1 #/swagger: error E123: OpenAPI 2.0 (Swagger) is not supported; "
-        "convert it to 3.x first (e.g. with swagger2openapi)",
+        "pets.yaml:1 #/swagger: error E602: swagger '2.0': OpenAPI 2.0 (Swagger) is "
+        "not supported; convert it to 3.x first (e.g. with swagger2openapi)",
     ),
     "not-openapi-yaml": (
         "app.yaml",
         NOT_OPENAPI_YAML,
-        "app.yaml:1 #: error E124: not an OpenAPI document: it has no top-level "
-        "`openapi` field (hint: oapigen reads OpenAPI 3.0 and 3.1 documents "
-        "(YAML or JSON))",
+        f"app.yaml:1 #: error E601: {NOT_OPENAPI}",
     ),
     "not-openapi-json": (
         "package.json",
         '{\n  "name": "my-app",\n  "version": "1.0.0"\n}\n',
-        "package.json:1 #: error E124: not an OpenAPI document: it has no top-level "
-        "`openapi` field (hint: oapigen reads OpenAPI 3.0 and 3.1 documents "
-        "(YAML or JSON))",
+        f"package.json:1 #: error E601: {NOT_OPENAPI}",
     ),
     "openapi-4": (
         "pets.yaml",
         OPENAPI_4,
-        "pets.yaml:1 #/openapi: error E124: openapi: '4.0.0' is not a version "
-        "oapigen reads (3.x)",
+        "pets.yaml:1 #/openapi: error E602: unsupported OpenAPI version '4.0.0' "
+        "(3.0.x, 3.1.x and 3.2.x are)",
     ),
 }
 

@@ -353,7 +353,7 @@ def test_cli_uses_the_config_and_reports_its_errors(tmp_path: Path) -> None:
     done = oapigen(tmp_path, "spec.yaml", "--output", "out", "--strict")
     assert done.returncode == 2
     assert done.stderr.splitlines() == [
-        "o.yaml:4 #/actions/0/target: warning W603: target $.paths['/nope'] matches "
+        "o.yaml:4 #/actions/0/target: warning W653: target $.paths['/nope'] matches "
         "nothing in the document "
         "(hint: check the path, or mark the action x-oapigen-optional: true)"
     ]

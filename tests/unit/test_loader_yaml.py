@@ -150,9 +150,10 @@ def test_merge_keys_merge_and_own_keys_win(tmp_path: Path) -> None:
     assert root["base"]["description"] == "base"
 
 
-def test_duplicate_keys_later_wins_with_warning(tmp_path: Path) -> None:
-    doc = load_text(
+def test_duplicate_keys_are_an_error_at_the_later_key(tmp_path: Path) -> None:
+    path = write(
         tmp_path,
+        "api.yaml",
         """
         openapi: 3.0.0
         info:
@@ -161,22 +162,18 @@ def test_duplicate_keys_later_wins_with_warning(tmp_path: Path) -> None:
           title: second
         """,
     )
-    assert doc.root["info"]["title"] == "second"
-    assert [w.format() for w in doc.warnings] == [
-        f"{doc.path}:5 #/info/title: warning W101: duplicate key 'title': "
-        "the later value is used"
-    ]
-    assert doc.warnings[0].severity is Severity.WARNING
-
-
-def test_json_duplicate_keys_warn_at_the_later_key(tmp_path: Path) -> None:
-    doc = load_text(
-        tmp_path,
-        '{\n  "openapi": "3.0.0",\n  "info": {\n    "title": "a",\n    "title": "b"\n  }\n}\n',
-        "api.json",
+    (diagnostic,) = load_error(path).diagnostics
+    assert diagnostic.format() == (
+        f"{path}:5 #/info/title: error E109: duplicate key 'title': the keys of a "
+        "mapping must be unique (hint: merge the two entries; one of them would be lost)"
     )
-    assert doc.root["info"]["title"] == "b"
-    assert [(w.line, w.pointer) for w in doc.warnings] == [(5, "#/info/title")]
+    assert diagnostic.severity is Severity.ERROR
+
+
+def test_json_duplicate_keys_are_an_error_at_the_later_key(tmp_path: Path) -> None:
+    text = '{\n  "openapi": "3.0.0",\n  "info": {\n    "title": "a",\n    "title": "b"\n  }\n}\n'
+    found = load_error(write(tmp_path, "api.json", text)).diagnostics
+    assert [(d.code, d.line, d.pointer) for d in found] == [("E109", 5, "#/info/title")]
 
 
 def test_json_content_is_read_as_json_whatever_the_extension(tmp_path: Path) -> None:
@@ -214,11 +211,18 @@ def test_byte_order_mark_is_accepted(tmp_path: Path, name: str) -> None:
     path.write_bytes(b"\xef\xbb\xbf" + b'{"openapi": "3.0.0"}\n')
     assert load(path).root == {"openapi": "3.0.0"}
     path.write_bytes(b"\xef\xbb\xbfopenapi: 3.0.0\n")
-    assert load(path).root == {"openapi": "3.0.0"}
+    if name.endswith(".json"):  # YAML in a .json file: a JSON error
+        assert load_error(path).diagnostics[0].code == "E101"
+    else:
+        assert load(path).root == {"openapi": "3.0.0"}
 
 
-def test_flow_yaml_in_a_json_file_still_loads(tmp_path: Path) -> None:
-    doc = load_text(tmp_path, "{openapi: 3.0.0, info: {title: t}}\n", "api.json")
+def test_flow_yaml_in_a_json_file_is_invalid_json(tmp_path: Path) -> None:
+    path = write(tmp_path, "api.json", "{openapi: 3.0.0, info: {title: t}}\n")
+    (diagnostic,) = load_error(path).diagnostics
+    assert (diagnostic.code, diagnostic.line) == ("E101", 1)
+    assert diagnostic.message.startswith("invalid JSON: Expecting property name")
+    doc = load_text(tmp_path, "{openapi: 3.0.0, info: {title: t}}\n", "api.yaml")
     assert doc.root == {"openapi": "3.0.0", "info": {"title": "t"}}
 
 
@@ -246,9 +250,16 @@ def test_json_parse_error_is_located(tmp_path: Path) -> None:
     assert diagnostic.message == "invalid JSON: Expecting ',' delimiter (column 19)"
 
 
-def test_trailing_comma_in_json_is_still_valid_yaml(tmp_path: Path) -> None:
-    doc = load_text(tmp_path, '{"openapi": "3.0.0", "info": {"t": 1,}}', "api.json")
-    assert doc.root["info"] == {"t": 1}
+def test_trailing_comma_in_a_json_file_is_an_error_with_a_hint(tmp_path: Path) -> None:
+    text = '{"openapi": "3.0.0",\n "info": {"t": 1,}}'
+    (diagnostic,) = load_error(write(tmp_path, "api.json", text)).diagnostics
+    assert (diagnostic.code, diagnostic.line, diagnostic.hint) == (
+        "E101",
+        2,
+        "remove the trailing comma",
+    )
+    # the same text is valid YAML (a flow mapping), so a .yaml file holding it loads
+    assert load_text(tmp_path, text, "api.yaml").root["info"] == {"t": 1}
 
 
 def test_multi_document_stream_is_an_error(tmp_path: Path) -> None:
@@ -340,4 +351,4 @@ def test_absurd_nesting_is_a_diagnostic_not_a_crash(
     path = tmp_path / name
     path.write_text('{"a": ' + "[" * depth + "]" * depth + "}\n", encoding="utf-8")
     (diagnostic,) = load_error(path).diagnostics
-    assert diagnostic.code == "E101"
+    assert diagnostic.code == "E107" and diagnostic.line == 1

@@ -363,7 +363,7 @@ def test_a_target_that_matches_nothing_is_a_located_warning(in_tmp: Path) -> Non
         """),
     )
     assert [d.format() for d in document.warnings] == [
-        "o0.yaml:6 #/actions/1/target: warning W603: target $.paths['/nope'].get "
+        "o0.yaml:6 #/actions/1/target: warning W653: target $.paths['/nope'].get "
         "matches nothing in the document "
         "(hint: check the path, or mark the action x-oapigen-optional: true)"
     ]
@@ -374,63 +374,63 @@ INVALID = [
     (
         "- a\n- b\n",
         [
-            "o0.yaml:1 #: error E601: an overlay must be a mapping at the top, found a list"
+            "o0.yaml:1 #: error E651: an overlay must be a mapping at the top, found a list"
         ],
     ),
     (
         "info: {title: t, version: '1'}\nactions: [{target: $, remove: true}]\n",
         [
-            "o0.yaml:1 #: error E601: missing required field 'overlay' "
+            "o0.yaml:1 #: error E651: missing required field 'overlay' "
             "(the Overlay version, e.g. 1.0.0)"
         ],
     ),
     (
         "overlay: 1.0.0\ninfo: {title: t, version: '1'}\n",
         [
-            "o0.yaml:1 #: error E601: missing required field 'actions' (a list of actions)"
+            "o0.yaml:1 #: error E651: missing required field 'actions' (a list of actions)"
         ],
     ),
     (
         "overlay: 2.0.0\ninfo: {title: t, version: '1'}\nactions: [{target: $, remove: true}]\n",
         [
-            "o0.yaml:1 #/overlay: error E601: Overlay version 2.0.0 is not supported "
+            "o0.yaml:1 #/overlay: error E651: Overlay version 2.0.0 is not supported "
             "(oapigen applies 1.0.x and 1.1.x)"
         ],
     ),
     (
         overlay("- target: $.paths\n  description: forgot the update"),
         [
-            "o0.yaml:4 #/actions/0: error E601: the action has neither update or remove: "
+            "o0.yaml:4 #/actions/0: error E651: the action has neither update or remove: "
             "it would do nothing"
         ],
     ),
     (
         overlay("- target: $.paths\n  udpate: {x-a: 1}"),
         [
-            "o0.yaml:5 #/actions/0/udpate: error E601: unknown action field 'udpate' "
+            "o0.yaml:5 #/actions/0/udpate: error E651: unknown action field 'udpate' "
             "(hint: did you mean 'update'?)",
-            "o0.yaml:4 #/actions/0: error E601: the action has neither update or remove: "
+            "o0.yaml:4 #/actions/0: error E651: the action has neither update or remove: "
             "it would do nothing",
         ],
     ),
     (
         overlay("- target: $.paths\n  copy: $.info"),
         [
-            "o0.yaml:5 #/actions/0/copy: error E601: unknown action field 'copy' "
+            "o0.yaml:5 #/actions/0/copy: error E651: unknown action field 'copy' "
             "(hint: copy is an Overlay 1.1 field: declare overlay: 1.1.0)",
         ],
     ),
     (
         overlay("- target: $.paths[?@.x ==]\n  remove: true"),
         [
-            "o0.yaml:4 #/actions/0/target: error E602: target '$.paths[?@.x ==]' is not "
+            "o0.yaml:4 #/actions/0/target: error E652: target '$.paths[?@.x ==]' is not "
             "an RFC 9535 JSONPath: unexpected end of expression at column 16"
         ],
     ),
     (
         overlay("- target: paths.x\n  remove: true"),
         [
-            "o0.yaml:4 #/actions/0/target: error E602: target 'paths.x' is not an "
+            "o0.yaml:4 #/actions/0/target: error E652: target 'paths.x' is not an "
             "RFC 9535 JSONPath: it must start with $ (the document root)"
         ],
     ),
@@ -458,15 +458,15 @@ def test_incompatible_updates_are_located_errors(in_tmp: Path) -> None:
         """),
     )
     assert found == [
-        "o0.yaml:6 #/actions/0/update/tags: error E604: cannot merge a mapping into a "
+        "o0.yaml:6 #/actions/0/update/tags: error E654: cannot merge a mapping into a "
         "list at #/paths/~1pets/get/tags "
         "(hint: remove the property in an earlier action to replace it)",
-        "o0.yaml:7 #/actions/1/target: error E604: target $.paths['/pets'].get.operationId "
+        "o0.yaml:7 #/actions/1/target: error E654: target $.paths['/pets'].get.operationId "
         "selects a primitive value at #/paths/~1pets/get/operationId; Overlay 1.0 targets "
         "must be objects or arrays (hint: select the containing object and update the "
         "property, or declare overlay: 1.1.0)",
         # one error for the action, not one per match (it matches two operations)
-        "o0.yaml:10 #/actions/2/update: error E604: the update is a list; merging into "
+        "o0.yaml:10 #/actions/2/update: error E654: the update is a list; merging into "
         "the mapping at #/paths/~1pets/get needs a mapping",
     ]
 
