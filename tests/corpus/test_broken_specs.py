@@ -9,7 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import datamodel_code_generator  # noqa: F401  (loaded once: each run forks a models child)
 import pytest
 
 from oapigen.cli import main

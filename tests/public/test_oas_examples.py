@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import datamodel_code_generator  # noqa: F401  (imported once, not per document)
 import pytest
 
 from oapigen.loader import load
