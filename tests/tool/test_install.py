@@ -115,6 +115,13 @@ def generate_and_import(
     return imported.stdout
 
 
+def generates_openai(oapigen: list[str | Path], python: Path, work: Path) -> None:
+    """The issue's yardstick: the OpenAI 2.3.0 client, generated and imported."""
+    shutil.copy(openai_spec("2.3.0"), work)
+    out = generate_and_import(oapigen, python, work, "openai-2.3.0.yaml", "openai_api")
+    assert out.startswith("openai_api 2.3.0 ")
+
+
 @pytest.mark.slow
 def test_a_wheel_in_a_fresh_venv_generates_from_any_directory(tmp_path: Path) -> None:
     source = source_copy(tmp_path)
@@ -157,15 +164,7 @@ def test_a_wheel_in_a_fresh_venv_generates_from_any_directory(tmp_path: Path) ->
     theirs = run([bin_dir / "python", "-m", "generator"], cwd=work)
     assert theirs.stdout == "the user generator\n"
 
-    shutil.copy(openai_spec("2.3.0"), work)
-    out = generate_and_import(
-        [bin_dir / "python", "-m", "oapigen"],
-        bin_dir / "python",
-        work,
-        "openai-2.3.0.yaml",
-        "openai_api",
-    )
-    assert out.startswith("openai_api 2.3.0 ")
+    generates_openai([bin_dir / "python", "-m", "oapigen"], bin_dir / "python", work)
 
 
 @pytest.mark.slow
@@ -185,6 +184,7 @@ def test_pip_install_dot_in_a_fresh_venv(tmp_path: Path) -> None:
         "example_notes_api",
     )
     assert out.startswith("example_notes_api 1.0.0 ")
+    generates_openai([bin_dir / "oapigen"], bin_dir / "python", work)
 
 
 @pytest.mark.slow
@@ -213,6 +213,7 @@ def test_pipx_install_dot(tmp_path: Path) -> None:
         [installed], app_python, work, "example.yaml", "example_notes_api"
     )
     assert out.startswith("example_notes_api 1.0.0 ")
+    generates_openai([installed], app_python, work)
 
 
 def test_every_source_package_is_in_the_distribution() -> None:
