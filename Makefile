@@ -17,10 +17,11 @@ ARGS ?=
 LINK ?= yes
 GENERATE_ARGS = $(if $(CONFIG),--config $(CONFIG)) $(foreach o,$(OVERLAY),--overlay $(o)) $(ARGS)
 
-.PHONY: help venv generate check need-spec test test-fast specs lint golden conformance bench clean
+.PHONY: help venv generate check need-spec diff test test-fast specs lint golden conformance bench clean
 
 help:
 	@echo "make generate [SPEC=specs/openai-2.3.0.yaml] [OVERLAY=a.yaml] [CONFIG=oapigen.toml] [ARGS=--overwrite]"
+	@echo "make diff OLD=specs/openai-2.0.0.yaml NEW=specs/openai-2.3.0.yaml [FORMAT=json]"
 	@echo "make test | test-fast | lint | check | specs | golden | conformance | bench"
 
 $(STAMP): pyproject.toml
@@ -51,6 +52,10 @@ check: $(STAMP)
 # An OpenAI spec named in SPEC but missing from specs/: copy them in (as `make specs` does).
 need-spec:
 	@case "$(SPEC)" in specs/openai-*.yaml) test -f "$(SPEC)" || $(MAKE) --no-print-directory specs ;; esac
+
+# The API changelog between two specs (FORMAT=json, DIFF_ARGS=--fail-on-breaking).
+diff: $(STAMP)
+	$(PY) -m oapigen diff $(OLD) $(NEW) --format $(or $(FORMAT),md) $(if $(filter openai-%,$(notdir $(NEW))),--config specs/openai.oapigen.toml) $(DIFF_ARGS)
 
 specs:
 	@test -d "$(SHARED)/specs" || { \

@@ -1,5 +1,7 @@
 """Command line: `oapigen SPEC [--output DIR] [--package NAME] [--check] [--overwrite] ...`
 
+(`oapigen diff OLD NEW` is the API changelog between two specs: see `diff.cli`.)
+
 Exit codes: 0 ok, 1 `--check` found drift, 2 errors (diagnostics printed one per line),
 130 interrupted (nothing changed).
 """
@@ -64,7 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="oapigen",
         description="Generate a typed Python client package from an OpenAPI 3.x document.",
-        epilog="Exit status: 0 ok, 1 --check found drift, 2 errors.",
+        epilog="Exit status: 0 ok, 1 --check found drift, 2 errors. oapigen diff OLD NEW: the API changelog between two specs (oapigen diff --help).",
     )
     parser.add_argument("spec", type=Path, help="OpenAPI 3.x document (YAML or JSON)")
     parser.add_argument(
@@ -151,6 +153,11 @@ def _check_output(output: Path) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["diff"]:  # `oapigen diff OLD NEW`: the API changelog
+        from .diff.cli import main as diff
+
+        return diff(argv[1:])
     args = _parser().parse_args(argv)
     from .pipeline import generate
 

@@ -200,6 +200,37 @@ class Pagination:
     method_name: str  # "list_files_iter"
 
 
+ExampleValueKind = Literal["json", "path", "bytes"]
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleArgument:
+    """One argument of an example call (reference docs)."""
+
+    name: str  # a Python argument, or `extra_query` / `extra_body` for undeclared keys
+    value: str  # JSON text ("json"), a file's path ("path"), text sent as bytes
+    kind: ExampleValueKind = "json"
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """A call of the operation: the spec's example request, or one made up from the
+    required arguments (`synthesized`). Arguments in signature order."""
+
+    title: str
+    arguments: tuple[ExampleArgument, ...]
+    synthesized: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorResponse:
+    """A documented non-2xx response: "404", "4XX" or "default"."""
+
+    status: str
+    description: str = ""
+    model: str | None = None  # model class of its JSON body
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     operation_id: str
@@ -220,6 +251,8 @@ class Operation:
     pagination: Pagination | None = None
     source: str = ""  # "POST /chat/completions", for docs and diagnostics
     pointer: str = ""  # "#/paths/~1chat~1completions/post"
+    examples: tuple[Example, ...] = ()  # for the reference docs
+    errors: tuple[ErrorResponse, ...] = ()
 
     @property
     def keyword_params(self) -> tuple[Parameter, ...]:

@@ -232,10 +232,30 @@ def python_identifier(text: str) -> str:
     return name
 
 
+# Names made by joining a parent's name with a property's grow with nesting depth; a
+# module file named after 80 nested objects would pass the file system's 255 bytes.
+MAX_NAME = 80
+
+
+def _shortened(parts: list[str], separator: str) -> str:
+    """The first word and as many last words as fit in MAX_NAME characters: the first
+    names the component, the last ones the place nested inside it."""
+    kept: list[str] = []
+    room = MAX_NAME - len(parts[0])
+    for part in reversed(parts[1:]):
+        room -= len(part) + len(separator)
+        if room < 0:
+            break
+        kept.append(part)
+    return separator.join([parts[0][:MAX_NAME], *reversed(kept)])
+
+
 def identifier(kind: Kind, text: str) -> str:
     """`text` spelled as an identifier of `kind` (step 1; `Scope.claim` does step 2)."""
     if kind == "class":
         name = pascal(text)
+        if len(name) > MAX_NAME:
+            name = _shortened([w[:1].upper() + w[1:] for w in words(name)], "")
         if name[:1].isdigit():
             name = "N" + name
     elif kind == "constant":
@@ -248,6 +268,8 @@ def identifier(kind: Kind, text: str) -> str:
             name = python_identifier(snake(text))
     else:  # package, module, method, resource: snake_case
         name = snake(text) if words(text) else ""
+        if len(name) > MAX_NAME:
+            name = _shortened(name.split("_"), "_")
         if name[:1].isdigit():
             name = f"n_{name}"
     return name or _FALLBACK[kind]

@@ -15,7 +15,8 @@ from pathlib import Path
 from . import progress
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity
-from .emit import Formatter, check_tree, format_sources, write_tree
+from .diff.history import history_files
+from .emit import Formatter, check_tree, format_sources, settle, write_tree
 from .inputcheck import check_spec_path
 from .loader import LoadOptions, load
 from .mirror import complete_resources
@@ -89,6 +90,8 @@ def generate(
         )
     )
     target = output / api.package
+    settle(target)  # an interrupted run's files are rolled back before history reads
+    files.update(history_files(api, target, diagnostics))  # CHANGELOG.md, snapshot
     result = Result(
         target=target,
         diagnostics=diagnostics,

@@ -22,7 +22,7 @@ from .formatter import (
 )
 from .journal import OutputError, recover
 from .manifest import MANIFEST_NAME
-from .tree import WriteReport, check_tree, validated_paths, write_tree
+from .tree import WriteReport, check_tree, settle, validated_paths, write_tree
 
 __all__ = [
     "LINE_LENGTH",
@@ -36,6 +36,7 @@ __all__ = [
     "Formatter",
     "black_mode",
     "check_tree",
+    "settle",
     "default_cache_dir",
     "format_python",
     "format_sources",

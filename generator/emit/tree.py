@@ -229,6 +229,20 @@ def _edited_warning(shown: Path, path: str, what: str) -> Diagnostic:
     return warning("W510", f"{shown}/{path}", None, "", message)
 
 
+def settle(target: Path) -> None:
+    """Roll back what an interrupted run left in the project folder `target`, before
+    anything reads the folder's previous files (the changelog compares the new surface
+    with the snapshot there: a half-written run's snapshot would hide the change)."""
+    root = Path(os.path.abspath(target))
+    if os.path.islink(root) or not root.is_dir():
+        return
+    if not os.path.lexists(root / TXN_NAME):
+        return
+    with locked(root):
+        if recover(root):
+            progress.note(f"{target}: rolled back an interrupted run first")
+
+
 def check_tree(files: Mapping[str, str], target: Path) -> list[str]:
     """Owned paths where the folder differs from `files`, sorted: changed or missing
     files, the manifest, and stale owned files still present. Files oapigen does not own

@@ -19,6 +19,7 @@ from .api import api_info
 from .checks import check_schemas
 from .collect import RawOperation, SchemaAt, collect
 from .context import Context, LoadedDocument, component_pointer
+from .examples import with_examples
 from .models import ModelPlanner, Root, assign_modules, component_roots
 from .operations import OperationBuilder
 from .params import ParamsPlanner
@@ -66,6 +67,7 @@ def plan(
         models=tuple(models),
         params=tuple(params.definitions(Scope("module"))),
     )
+    api = with_examples(context, api)  # example calls and errors, for the docs
     return api, context.diagnostics
 
 

@@ -14,6 +14,7 @@ import jinja2
 
 from .. import ir, layout
 from ..readme import readme_view
+from .docs import docs_files
 from .imports import Imports
 from .methods import ResourceSurface, operation_literal
 from .models import model_modules, params_modules
@@ -114,6 +115,7 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
     for module, view in params_modules(api).items():
         put(layout.params_module(api, module), "model.py.jinja", module=view)
     files[layout.package_file(api, "py.typed")] = header + "\n"
+    files.update(docs_files(api, env, header))  # docs/: the reference
     if resources:
         files.update(render_resources(api, env))
     files.update(runtime_files(api))

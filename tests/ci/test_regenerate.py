@@ -2,9 +2,9 @@
 run as a user's repository would run it: a temporary git repository holding a spec, the
 client generated from it and the scripts, then a spec bump on a branch.
 
-`oapigen diff` is not built yet (issue 11): one test uses the real command and is
-marked xfail; the others give the script a stand-in `OAPIGEN` whose `diff` answers
-as the test says and whose every other command is the real generator.
+The OpenAI spec bump runs the real `oapigen diff`; the quick tests of the gate give
+the script a stand-in `OAPIGEN` whose `diff` answers as the test says and whose every
+other command is the real generator.
 """
 
 from __future__ import annotations
@@ -26,9 +26,8 @@ from tests.conftest import EXAMPLE_SPEC, ROOT, GeneratedPackages, openai_spec
 CI = ROOT / "templates" / "ci"
 OAPIGEN = f"{sys.executable} -m oapigen"
 GIT = ["git", "-c", "user.name=ci-test", "-c", "user.email=ci@localhost"]
-# A stand-in for oapigen while `oapigen diff` does not exist: `diff` logs its call,
-# keeps a copy of the old spec it was given and answers as the test sets; every other
-# command runs the real generator.
+# A stand-in for oapigen whose `diff` logs its call, keeps a copy of the old spec it
+# was given and answers as the test sets; every other command runs the real generator.
 STAND_IN = """#!/usr/bin/env bash
 set -euo pipefail
 if [ "$1" = diff ]; then
@@ -131,7 +130,8 @@ class Workspace:
 
 def same_tree(left: Path, right: Path, *, spec_names: tuple[str, str]) -> bool:
     """Byte-identical trees (caches left out), but for the spec's file name in the
-    header line of every file (`... from openapi.yaml.` / `... from openai-2.3.0.yaml.`).
+    header line of every file (`... from openapi.yaml.` / `... from openai-2.3.0.yaml.`)
+    and the CHANGELOG.md a regeneration writes (a fresh generation has none).
     """
 
     def files(root: Path) -> list[str]:
@@ -141,6 +141,7 @@ def same_tree(left: Path, right: Path, *, spec_names: tuple[str, str]) -> bool:
             if p.is_file()
             and "__pycache__" not in p.parts
             and ".mypy_cache" not in p.parts
+            and p.relative_to(root) != Path("CHANGELOG.md")
         )
 
     names = files(left)
@@ -195,8 +196,11 @@ def test_spec_bump_regenerates_checks_drift_and_smoke_tests(
     first = work.run("--base", "origin/main", "--fail-on-drift", "--no-changelog")
     assert first.code == 1, first.stderr
     fresh = generated.project(openai_spec("2.3.0"))  # named openai_api too
-    # Exactly what oapigen generates from 2.3.0.
+    # Exactly what oapigen generates from 2.3.0, and the changelog of the bump.
     assert same_tree(client, fresh, spec_names=("openapi.yaml", "openai-2.3.0.yaml"))
+    changelog = (client / "CHANGELOG.md").read_text()
+    assert "\n## 2.0.0 -> 2.3.0\n" in changelog
+    assert "| operations | 65 | 12 |" in changelog
     summary = first.summary
     assert "| package | `openai_api` 2.0.0 -> 2.3.0 |" in summary
     assert "| committed client | stale: " in summary
@@ -238,18 +242,20 @@ def diff_command_exists(tmp_path: Path) -> bool:
 
 @pytest.mark.slow
 @pytest.mark.openai
-@pytest.mark.xfail(strict=True, reason="oapigen diff not built yet")
 def test_changelog_and_breaking_gate_with_oapigen_diff(
     openai_repo: Path, tmp_path: Path
 ) -> None:
-    assert diff_command_exists(tmp_path)  # fails fast until it is built
+    assert diff_command_exists(tmp_path)
     work = bump_openai(openai_repo, tmp_path)
     unreviewed = work.run("--base", "origin/main")
     # 2.0.0 -> 2.3.0 removes 12 operations: breaking, and nobody reviewed it.
     assert unreviewed.code == 1, unreviewed.stderr
     changelog = (unreviewed.report / "changelog.md").read_text()
-    assert "65" in changelog and "12" in changelog  # operations added, removed
-    assert (unreviewed.report / "changelog.json").read_text().startswith("{")
+    assert "| operations | 65 | 12 |" in changelog  # added, removed
+    data = json.loads((unreviewed.report / "changelog.json").read_text())
+    assert data["summary"]["operations"]["added"] == 65
+    assert data["breaking"] > 0
+    assert changelog.count("**breaking**") == data["breaking"] + 1  # + the legend
     assert "**not reviewed**" in unreviewed.summary
     assert changelog.strip() in unreviewed.step_summary.read_text()
     reviewed = work.run("--base", "origin/main", BREAKING_OK="true")

@@ -72,12 +72,6 @@ def _deep_objects_spec(tmp: Path, depth: int) -> Path:
     return path
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="planner: inline objects nested 80 deep (within the loader's limit) get a "
-    "model module named after the whole path, over the file system's 255 bytes "
-    "(OSError: File name too long)",
-)
 def test_inline_objects_nested_deep_within_the_limit(tmp_path: Path) -> None:
     outcome = generate_quick(_deep_objects_spec(tmp_path, 80), tmp_path / "out")
     assert outcome.kind == "ok" and outcome.problems == []

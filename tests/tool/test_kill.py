@@ -235,3 +235,39 @@ def test_ctrl_c_while_writing_rolls_back_at_once(tmp_path: Path) -> None:
         "oapigen: interrupted; the output folder keeps its previous files\n"
     )
     assert snapshot(tmp_path / "out") == before
+
+
+def test_a_run_after_a_kill_writes_the_changelog_entry_of_the_killed_one(
+    tmp_path: Path,
+) -> None:
+    """Killed after swapping in the new surface snapshot (`.oapigen/api.json`) but
+    before the new CHANGELOG.md, a run leaves a folder whose snapshot already says 2.0;
+    the next run must roll that back before the changelog compares with it, or the
+    1.0 -> 2.0 entry is lost."""
+    v1 = write(tmp_path, "v1.yaml", NOTES_V1)
+    v2 = write(tmp_path, "v2.yaml", NOTES_V2)
+    assert oapigen(v1, "-o", tmp_path / "out").returncode == 0
+    shutil.copytree(tmp_path / "out", tmp_path / "new")
+    assert oapigen(v2, "-o", tmp_path / "new").returncode == 0
+    expected = (tmp_path / "new" / "tiny_notes" / "CHANGELOG.md").read_text()
+    assert "## 1.0 -> 2.0" in expected
+    steps = command_steps(
+        tmp_path / "out" / "tiny_notes",
+        tmp_path / "new" / "tiny_notes",
+        tmp_path / "listing",
+    )
+    swapped = steps.index("write .oapigen/api.json") + 1  # 1-based, like KILL_ENV
+    assert swapped < steps.index("write CHANGELOG.md") + 1 < steps.index("commit")
+    killed = oapigen(v2, "-o", tmp_path / "out", env={KILL_ENV: str(swapped)})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    project = tmp_path / "out" / "tiny_notes"
+    assert (project / TXN_NAME).is_dir()
+    snapshot_file = project / ".oapigen" / "api.json"
+    assert (
+        snapshot_file.read_text()
+        == (tmp_path / "new" / "tiny_notes" / ".oapigen" / "api.json").read_text()
+    )  # the killed run's snapshot is in place
+    again = oapigen(v2, "-o", tmp_path / "out")
+    assert again.returncode == 0, again.stderr
+    assert (project / "CHANGELOG.md").read_text() == expected
+    assert snapshot(tmp_path / "out") == snapshot(tmp_path / "new")

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from oapigen.naming import (
     BUILTINS,
     CLIENT_RESERVED,
+    MAX_NAME,
     METHOD_RESERVED,
     PYDANTIC_ATTRIBUTES,
     SOFT_KEYWORDS,
@@ -294,3 +295,15 @@ def test_every_claimed_name_is_a_safe_distinct_identifier(
 def test_identifier_is_stable_and_never_empty(text: str, kind: Kind) -> None:
     assert identifier(kind, text) == identifier(kind, text)
     assert identifier(kind, text)
+
+
+def test_names_grown_by_nesting_are_cut_to_the_first_and_last_words() -> None:
+    nested = "Deep" + "".join(f"Level{i}" for i in range(60))
+    for kind in ("class", "module"):
+        name = identifier(kind, nested)
+        assert len(name) <= MAX_NAME
+        assert name.lower().startswith("deep") and name.lower().endswith("level59")
+    scope = Scope("module")
+    first, second = scope.claim(nested), scope.claim(nested.replace("Level0", "Other0"))
+    assert first != second and len(second) <= MAX_NAME + 1
+    assert identifier("class", "ShortEnough") == "ShortEnough"
