@@ -334,6 +334,10 @@ def render(document: dict[str, Any]) -> str:
         parts += ["", _imports(document["imports"])]
     if document.get("calls"):
         parts += ["", _calls(document["calls"])]
+    if document.get("soak"):
+        from bench.soak import render as render_soak
+
+        parts += ["", render_soak(document["soak"])]
     if document.get("scale"):
         parts += ["", _scale(document["scale"])]
     if document.get("goals") is not None:

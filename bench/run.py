@@ -1,6 +1,6 @@
 """`make bench`: generation, import and per-call speed of oapigen beside its anchors.
 
-    .venv/bin/python bench/run.py [--quick] [--only generate|scale|import|calls]
+    .venv/bin/python bench/run.py [--quick] [--only generate|scale|import|calls|soak]
         [--runs N] [--sizes 2,5,10,github,bump] [--scale-runs N] [--no-chart]
 
 Every number is measured in this run, side by side with the anchors (interleaved
@@ -28,7 +28,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make the repo root importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import calls, chart, goals, imports, report, scale  # noqa: E402
+from bench import calls, chart, goals, imports, report, scale, soak  # noqa: E402
 from bench.env import (
     ROOT,
     TOOLS_DIR,
@@ -143,7 +143,7 @@ class Bench:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
         self.results: dict[str, Any] = {}
-        sections = {args.only} if args.only else {"generate", "import", "calls"}
+        sections = {args.only} if args.only else {"generate", "import", "calls", "soak"}
         if args.sizes and not args.only:
             sections.add("scale")
         self.sections = sections
@@ -156,6 +156,8 @@ class Bench:
             names += ["clients", "openai3", "ogc"]
         if "calls" in sections:
             names += ["clients", "openai3"]
+        if "soak" in sections:
+            names += ["clients"]
         log(f"anchor venvs under {TOOLS_DIR.relative_to(ROOT)}/ ...")
         self.venvs = ensure_all(sorted(set(names)))
         for venv in self.venvs.values():
@@ -402,6 +404,51 @@ class Bench:
             "targets": calls.summarize(targets),
         }
 
+    def run_soak(self) -> None:
+        log("\n-- soak " + "-" * 56)
+        self._ensure_outputs(need_ogc=False)
+        outputs = self.generation.outputs
+        clients = self.venvs.get("clients")
+        if not clients or not clients.ok:
+            log("  soak: the clients venv is unavailable (skipped)")
+            return
+        python = clients.python
+        targets = [soak.SoakTarget("httpx", "plain httpx", "httpx", python)]
+        if outputs.ours_project:
+            targets.append(
+                soak.SoakTarget(
+                    "oapigen", "oapigen", "oapigen", python, outputs.ours_project
+                )
+            )
+            for ref in self.args.baseline_runtime or []:
+                project = soak.baseline_project(
+                    outputs.ours_project, ref, ROOT, WORK_DIR
+                )
+                if project is None:
+                    log(f"  soak: no runtime at git {ref!r} (skipped)")
+                    continue
+                targets.append(
+                    soak.SoakTarget(
+                        f"oapigen@{ref}", f"oapigen@{ref}", "oapigen", python, project
+                    )
+                )
+        sdk = f"openai {pins('clients').get('openai', '?')}"
+        targets.append(soak.SoakTarget("openai", sdk, "openai", python))
+        n = self.args.soak_calls or (5000 if self.args.quick else 20000)
+        rounds = 1 if self.args.quick else 2
+        log(
+            f"  {n} calls per client and mode at concurrency 200, {rounds} round(s), "
+            "interleaved; then a cancellation storm per async client"
+        )
+        soak.measure(targets, n, 200, 2000, rounds, log)
+        self.results["soak"] = {
+            "calls": n,
+            "concurrency": 200,
+            "cancellations": 2000,
+            "rounds": rounds,
+            "targets": soak.summarize(targets),
+        }
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -410,10 +457,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="1 run each, openai-2.3.0 only"
     )
-    parser.add_argument("--only", choices=["generate", "scale", "import", "calls"])
+    parser.add_argument(
+        "--only", choices=["generate", "scale", "import", "calls", "soak"]
+    )
     parser.add_argument("--runs", type=int, help="generation runs on openai-2.3.0")
     parser.add_argument(
         "--calls", type=int, default=500, help="calls per timed block (default 500)"
+    )
+    parser.add_argument(
+        "--soak-calls", type=int, help="calls per client and mode in the soak"
+    )
+    parser.add_argument(
+        "--baseline-runtime",
+        action="append",
+        metavar="GIT_REF",
+        help="soak: also measure the generated package with the runtime of GIT_REF "
+        "(before/after figures side by side); repeatable",
     )
     parser.add_argument(
         "--sizes",
@@ -450,6 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         ("scale", bench.run_scale),
         ("import", bench.run_import),
         ("calls", bench.run_calls),
+        ("soak", bench.run_soak),
     ):
         if section in bench.sections:
             section_started = time.perf_counter()

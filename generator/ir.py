@@ -190,6 +190,9 @@ class Response:
     model: str | None = None  # model class for "json"
     stream_chunk: str | None = None  # model class of SSE events, None: ServerSentEvent
     description: str = ""
+    # Typed event streams: (event name, model class) by event name; events with other
+    # names come through untyped. Empty: every event is a `stream_chunk`.
+    events: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +252,7 @@ class Operation:
     stream: StreamMode = "never"
     stream_param: str | None = None  # Python name of the boolean `stream` body argument
     pagination: Pagination | None = None
+    stream_end: str | None = None  # data of the event that ends a stream ("[DONE]")
     source: str = ""  # "POST /chat/completions", for docs and diagnostics
     pointer: str = ""  # "#/paths/~1chat~1completions/post"
     examples: tuple[Example, ...] = ()  # for the reference docs

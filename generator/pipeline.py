@@ -69,7 +69,10 @@ def generate(
         progress.stage("planning")
         # headers name the file, never an absolute path
         api, planned = plan(
-            document, spec_name=spec.name, package=package or config.package
+            document,
+            spec_name=spec.name,
+            package=package or config.package,
+            stream_end_marker=config.stream_end_marker,
         )
         diagnostics = [*document.warnings, *checked, *planned]
         mark("planned")

@@ -31,7 +31,11 @@ MODEL_MODULES_RESERVED = ("_base",)
 
 
 def plan(
-    doc: LoadedDocument, *, spec_name: str, package: str | None = None
+    doc: LoadedDocument,
+    *,
+    spec_name: str,
+    package: str | None = None,
+    stream_end_marker: str | None = None,
 ) -> tuple[ir.Api, list[Diagnostic]]:
     context = Context(doc, spec_name)
     info = api_info(context, package)
@@ -48,7 +52,9 @@ def plan(
     models = assign_modules(planned.models, Scope("module", MODEL_MODULES_RESERVED))
     planned.models = models
     params = ParamsPlanner(models, classes)
-    builder = OperationBuilder(context, planned, params)
+    builder = OperationBuilder(
+        context, planned, params, stream_end_marker=stream_end_marker
+    )
     for raw in raws:
         for node in builder.arguments_of(raw):
             params.need(node)

@@ -47,8 +47,10 @@ def with_examples(context: Context, api: ir.Api) -> ir.Api:
 def _documented(
     context: Context, op: ir.Operation, models: Mapping[str, str]
 ) -> ir.Operation:
-    node = mapping(context.deref({"$ref": op.pointer}))
-    item = mapping(context.deref({"$ref": op.pointer.rsplit("/", 1)[0]}))
+    # the path item first: it may itself be a `$ref` to another path item
+    item_pointer, method = op.pointer.rsplit("/", 1)
+    item = mapping(context.deref({"$ref": item_pointer}))
+    node = mapping(context.deref(item.get(method)))
     schemas = _Schemas(context, op, node, item)
     calls = [_call(op, request, schemas) for request in _requests(context, op, node)]
     examples = tuple(call for call in calls if call is not None)

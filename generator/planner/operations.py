@@ -11,6 +11,7 @@ from .. import ir
 from ..naming import Scope
 from .collect import RawOperation, SchemaAt
 from .context import Context, component_name
+from .events import event_models, stream_end
 from .models import ModelPlan
 from .params import ParamsPlanner
 from .types import allows_none
@@ -36,9 +37,15 @@ def location(value: object) -> ir.ParamLocation | None:
 
 class OperationBuilder:
     def __init__(
-        self, context: Context, models: ModelPlan, params: ParamsPlanner
+        self,
+        context: Context,
+        models: ModelPlan,
+        params: ParamsPlanner,
+        *,
+        stream_end_marker: str | None = None,
     ) -> None:
         self.context = context
+        self.stream_end_marker = stream_end_marker  # the config's, for every stream
         self.models = models
         self.types = models.types
         self.shapes = models.types.shapes
@@ -100,6 +107,11 @@ class OperationBuilder:
             response=response,
             stream=stream,
             stream_param=stream_param,
+            stream_end=(
+                None
+                if stream == "never"
+                else stream_end(self.context, raw, self.stream_end_marker)
+            ),
             source=f"{raw.method.upper()} {raw.path}",
             pointer=raw.pointer,
         )
@@ -246,12 +258,16 @@ class OperationBuilder:
     def _response(self, raw: RawOperation) -> ir.Response:
         kind = raw.response_kind
         chunk = self.class_of(raw.events)  # a JSON operation may also stream events
+        events = event_models(self.context, raw.events, self.class_of)
         if kind == "json":
             return ir.Response(
-                kind, model=self.class_of(raw.response), stream_chunk=chunk
+                kind,
+                model=self.class_of(raw.response),
+                stream_chunk=chunk,
+                events=events,
             )
         if kind == "sse":
-            return ir.Response(kind, stream_chunk=chunk)
+            return ir.Response(kind, stream_chunk=chunk, events=events)
         if kind == "binary" or kind == "text" or kind == "empty":
             return ir.Response(kind)
         assert_never(kind)

@@ -163,6 +163,10 @@ def render_resources(
             include_async=include_async,
             resource=resource,
             aliases=sorted(surface.aliases.items(), key=lambda item: item[1]),
+            event_streams=sorted(
+                surface.event_streams.values(), key=lambda view: view.alias
+            ),
+            refs=sorted(surface.refs.items(), key=lambda item: item[1]),
             sync_methods=sync_methods,
             async_methods=async_methods,
         )

@@ -42,6 +42,18 @@ class Call:
 
 
 @dataclass(frozen=True, slots=True)
+class EventStreamView:
+    """A typed event stream of a resource module: the type of its items (`alias`, for
+    type checkers only, so no model is imported before use) and the runtime
+    `EventModels` constant (`constant`) naming each event's model lazily."""
+
+    alias: str
+    union: str  # the models of the events, and ServerSentEvent for unknown ones
+    constant: str
+    events: tuple[tuple[str, str], ...]  # (event name, model class)
+
+
+@dataclass(frozen=True, slots=True)
 class MethodView:
     name: str
     overloads: tuple[Signature, ...]
@@ -66,6 +78,31 @@ class ResourceSurface:
         self.uses_params = any(params_names(p.type) for _, p in arguments)
         for op, param in arguments:
             self._alias(op, param)
+        # model class -> module constant `ModelRef(_models, "X")`: the runtime calls
+        # name models by these, so the async client imports them off the event loop
+        self.refs: dict[str, str] = {}
+        self.event_streams: dict[tuple[tuple[str, str], ...], EventStreamView] = {}
+        for op in resource.operations:
+            if op.stream != "never" and op.response.events:
+                self._event_stream(op)
+
+    def _event_stream(self, op: ir.Operation) -> None:
+        """One alias and one constant per distinct event map (operations that stream
+        the same events share them)."""
+        events = op.response.events
+        if events in self.event_streams:
+            return
+        self.imports.name("typing", "TYPE_CHECKING")
+        self.imports.name("typing", "TypeAlias")
+        members = sorted({f"_models.{model}" for _, model in events})
+        # Named after the union's own model (`AssistantStreamEvent`) when it has one.
+        wish = op.response.stream_chunk or pascal(op.method_name) + "Event"
+        self.event_streams[events] = EventStreamView(
+            alias="_" + self._alias_names.claim(wish),
+            union=" | ".join([*members, "_rt.ServerSentEvent"]),
+            constant="_" + self._alias_names.claim(wish + "Models"),
+            events=events,
+        )
 
     def _alias(self, op: ir.Operation, param: ir.Parameter) -> None:
         """Long argument types that name no model are named once per module (they are
@@ -76,6 +113,13 @@ class ResourceSurface:
         if len(text) >= ALIAS_MIN_LENGTH and text not in self.aliases:
             wish = pascal(op.method_name) + pascal(param.name)
             self.aliases[text] = "_" + self._alias_names.claim(wish)
+
+    def ref(self, model: str) -> str:
+        """The constant naming `model` lazily (declared once per module)."""
+        name = self.refs.get(model)
+        if name is None:
+            name = self.refs[model] = "_" + self._alias_names.claim(model + "Ref")
+        return name
 
     def hint(self, node: ir.TypeNode) -> str:
         text = self.printer.expr(node)
@@ -130,7 +174,7 @@ class ResourceSurface:
         if kind == "json" or kind == "sse":
             model = op.response.model
             if model is not None:
-                return f"_models.{model}", f"_models.{model}"
+                return self.ref(model), f"_models.{model}"
             return "object", "object"
         if kind == "text":
             return "str", "str"
@@ -142,13 +186,25 @@ class ResourceSurface:
         assert_never(kind)
 
     def chunk(self, op: ir.Operation) -> str:
+        """The chunk type argument of the runtime call."""
+        typed = self.event_streams.get(op.response.events)
+        if typed is not None:
+            return typed.constant
+        chunk = op.response.stream_chunk
+        return self.ref(chunk) if chunk else "_rt.ServerSentEvent"
+
+    def chunk_annotation(self, op: ir.Operation) -> str:
+        typed = self.event_streams.get(op.response.events)
+        if typed is not None:
+            return typed.alias
         chunk = op.response.stream_chunk
         return f"_models.{chunk}" if chunk else "_rt.ServerSentEvent"
 
     def method(self, op: ir.Operation, is_async: bool) -> MethodView:
         runtime_cls, annotation = self.result(op, is_async)
         stream_type = (
-            f"{'_rt.AsyncStream' if is_async else '_rt.Stream'}[{self.chunk(op)}]"
+            f"{'_rt.AsyncStream' if is_async else '_rt.Stream'}"
+            f"[{self.chunk_annotation(op)}]"
         )
         overloads: tuple[Signature, ...] = ()
         keywords = self.call_keywords(op)
@@ -158,7 +214,8 @@ class ResourceSurface:
             call = Call("request_stream", (op.const_name, self.chunk(op)), keywords)
         elif mode == "flag":
             flag = next(p for p in op.keyword_params if p.name == op.stream_param)
-            nullable = not flag.required or _allows_none(flag.type)
+            # None only where the flag's own type takes it (the implementation's type)
+            nullable = _allows_none(flag.type)
             none: tuple[ir.TypeNode, ...] = (ir.NoneValue(),) if nullable else ()
             overloads = (
                 Signature(self.params(op, _union(_FALSE, *none)), annotation),
@@ -211,7 +268,11 @@ class ResourceSurface:
             signature=Signature(self.params(op), f"{iterator}[{item}]"),
             call=Call(
                 "paginate",
-                (op.const_name, f"_models.{op.response.model}", item),
+                (
+                    op.const_name,
+                    self.ref(op.response.model or ""),
+                    self.ref(page.item_type),
+                ),
                 keywords,
             ),
             doc=block_docstring(text, METHOD_INDENT),
@@ -237,7 +298,7 @@ class ResourceSurface:
             else:
                 found.append(("body", "body"))
             if op.body.model:
-                found.append(("body_model", f"_models.{op.body.model}"))
+                found.append(("body_model", self.ref(op.body.model)))
         found += [
             ("extra_headers", "extra_headers"),
             ("extra_query", "extra_query"),
@@ -330,7 +391,15 @@ def operation_literal(op: ir.Operation) -> str:
     styles = {name: style for name, style in styles.items() if style != "form"}
     if styles:
         args.append(f"query_styles={py_literal(styles)}")
+    if op.stream != "never" and op.stream_end is not None:
+        args.append(f"stream_end={py_literal(op.stream_end)}")
     return "_rt.Operation(" + ", ".join(args) + ")"
 
 
-__all__ = ["MethodView", "ResourceSurface", "docstring", "operation_literal"]
+__all__ = [
+    "EventStreamView",
+    "MethodView",
+    "ResourceSurface",
+    "docstring",
+    "operation_literal",
+]

@@ -68,6 +68,9 @@ def result_text(
     else:
         assert_never(kind)
     chunk = name("model", response.stream_chunk) if response.stream_chunk else None
+    if response.events:  # typed events: the envelope models, unknown events untyped
+        models = sorted({name("model", model) for _, model in response.events})
+        chunk = " | ".join([*models, "ServerSentEvent"])
     streamed = f"Stream[{chunk or 'ServerSentEvent'}]"
     if stream == "always":
         return streamed

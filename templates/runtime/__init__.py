@@ -27,6 +27,7 @@ from ._errors import (
     UnprocessableEntityError,
     make_status_error,
 )
+from ._lazy import ModelRef
 from ._resource import AsyncAPIResource, SyncAPIResource
 from ._response import (
     APIResponse,
@@ -53,13 +54,21 @@ from ._types import (
 
 if TYPE_CHECKING:
     from ._binary import AsyncBinaryResponse, BinaryResponse
-    from ._streaming import AsyncStream, ServerSentEvent, Stream
+    from ._streaming import (
+        AsyncStream,
+        EventModels,
+        IncompleteStreamError,
+        ServerSentEvent,
+        Stream,
+    )
 
 # Loaded on first access, so `import` stays cheap.
 _LAZY = {
     "Stream": "._streaming",
     "AsyncStream": "._streaming",
     "ServerSentEvent": "._streaming",
+    "EventModels": "._streaming",
+    "IncompleteStreamError": "._streaming",
     "BinaryResponse": "._binary",
     "AsyncBinaryResponse": "._binary",
 }
@@ -98,9 +107,12 @@ __all__ = [
     "DEFAULT_CONNECTION_LIMITS",
     "DEFAULT_MAX_RETRIES",
     "DEFAULT_TIMEOUT",
+    "EventModels",
     "FileContent",
     "FileInput",
+    "IncompleteStreamError",
     "InternalServerError",
+    "ModelRef",
     "NOT_GIVEN",
     "NotFoundError",
     "NotGiven",

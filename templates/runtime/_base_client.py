@@ -19,6 +19,7 @@ import httpx
 import pydantic
 
 from ._body import encode_body
+from ._deadline import deadline_at
 from ._encoding import build_path, encode_query, merge_headers, query_string
 from ._errors import (
     APIConnectionError,
@@ -26,6 +27,7 @@ from ._errors import (
     APITimeoutError,
     make_status_error,
 )
+from ._lazy import ModelRef
 from ._logs import protect_query_param, redact, redact_query_param
 from ._response import (
     RAW_RESPONSE,
@@ -102,21 +104,29 @@ class CallOptions(RequestOptions, total=False):
     query: Mapping[str, object] | None
     headers: Mapping[str, object] | None
     body: object  # NOT_GIVEN: no body
-    body_model: type[pydantic.BaseModel] | None
+    body_model: type[pydantic.BaseModel] | ModelRef[Any] | None  # a ref: see _lazy.py
 
 
 _CALL_OPTION_NAMES = CallOptions.__optional_keys__  # every key: all are optional
 
 
 class PreparedRequest:
-    """A request ready to send, and whether it may be sent again."""
+    """A request ready to send, whether it may be sent again, and the monotonic
+    time its call must end by (see `_deadline.py`)."""
 
-    __slots__ = ("request", "replayable", "stream")
+    __slots__ = ("request", "replayable", "stream", "deadline")
 
-    def __init__(self, request: httpx.Request, replayable: bool, stream: bool) -> None:
+    def __init__(
+        self,
+        request: httpx.Request,
+        replayable: bool,
+        stream: bool,
+        deadline: float | None = None,
+    ) -> None:
         self.request = request
         self.replayable = replayable
         self.stream = stream
+        self.deadline = deadline
 
 
 class BaseClient(Generic[_HttpT]):
@@ -140,6 +150,7 @@ class BaseClient(Generic[_HttpT]):
         default_headers: Mapping[str, str] | None = None,
         http_client: _HttpT | None = None,
         client_options: Mapping[str, str | None] | None = None,
+        deadline: float | None = None,
     ) -> None:
         config = getattr(type(self), "_config", None)
         if not isinstance(config, ClientConfig):
@@ -160,6 +171,8 @@ class BaseClient(Generic[_HttpT]):
         self._api_key = api_key or None
         self._client_options = self._resolve_options(config, client_options)
         self.timeout = _as_timeout(timeout)
+        deadline_at(deadline)  # checks it
+        self.deadline = deadline
         self.max_retries = max_retries
         self._logger = logging.getLogger(config.package)
         self._auth_query_param: str | None = None
@@ -312,6 +325,7 @@ class BaseClient(Generic[_HttpT]):
         max_retries: int | NotGiven = NOT_GIVEN,
         default_headers: Mapping[str, str] | None | NotGiven = NOT_GIVEN,
         client_options: Mapping[str, str | None] | NotGiven = NOT_GIVEN,
+        deadline: float | None | NotGiven = NOT_GIVEN,
     ) -> ClientT:
         """A copy with some settings changed, sharing this client's connection pool
         (closing the copy leaves the pool open). `default_headers` are added to the
@@ -336,6 +350,8 @@ class BaseClient(Generic[_HttpT]):
         # Generated subclasses take options as keywords of their own: carry them here.
         copy._client_options = options
         copy._build_headers()
+        copy.deadline = self.deadline if isinstance(deadline, NotGiven) else deadline
+        deadline_at(copy.deadline)  # checks it
         # Share what belongs to the pool (its gate) and test hooks set on this client.
         for name in ("_gate", "_sleep", "_jitter"):
             if name in self.__dict__:
@@ -354,13 +370,19 @@ class BaseClient(Generic[_HttpT]):
         query: Mapping[str, object] | None = None,
         headers: Mapping[str, object] | None = None,
         body: object = NOT_GIVEN,
-        body_model: type[pydantic.BaseModel] | None = None,
+        body_model: type[pydantic.BaseModel] | ModelRef[Any] | None = None,
         extra_headers: Mapping[str, str] | None = None,
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: TimeoutArg = NOT_GIVEN,
+        deadline: float | None | NotGiven = NOT_GIVEN,
     ) -> PreparedRequest:
         """The request of a call to `op` (the keyword arguments are `CallOptions`)."""
+        ends_by = deadline_at(
+            self.deadline if isinstance(deadline, NotGiven) else deadline
+        )
+        if isinstance(body_model, ModelRef):
+            body_model = body_model.resolve()
         url = self._base_url + build_path(op.path, path_params)
         if query or extra_query or self._auth_query:
             pairs: list[tuple[str, str]] = []
@@ -397,7 +419,7 @@ class BaseClient(Generic[_HttpT]):
             files=encoded.files,
             extensions=extensions,
         )
-        return PreparedRequest(request, encoded.replayable, streamed)
+        return PreparedRequest(request, encoded.replayable, streamed, ends_by)
 
     @staticmethod
     def _page_options(
@@ -540,7 +562,7 @@ class BaseClient(Generic[_HttpT]):
                 object.__setattr__(result, "_request_id", request_id)
             return result
         if kind == "sse":
-            return self._stream(response, cast_to)
+            return self._stream(response, cast_to, op)
         if kind == "binary":
             return self._binary(response)
         if kind == "text":
@@ -549,7 +571,9 @@ class BaseClient(Generic[_HttpT]):
             return None
         raise ValueError(f"{op.name}: unknown response kind {kind!r}")
 
-    def _stream(self, response: httpx.Response, chunk_type: Any) -> object:
+    def _stream(
+        self, response: httpx.Response, chunk_type: Any, op: Operation
+    ) -> object:
         raise NotImplementedError
 
     def _binary(self, response: httpx.Response) -> object:

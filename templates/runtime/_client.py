@@ -6,23 +6,25 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Iterator, Mapping
-from typing import TYPE_CHECKING, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import httpx
 
 from ._base_client import BaseClient, CallOptions, ClientT, PreparedRequest
-from ._response import APIResponse, AsyncAPIResponse
+from ._deadline import DeadlineExceeded, clamp_timeouts, limit_response
+from ._errors import APITimeoutError
+from ._lazy import ModelRef, resolve, unresolved
+from ._pool import Gate, guard_response, reap_if_full, reap_orphans
+from ._response import RAW_RESPONSE, APIResponse, AsyncAPIResponse
 from ._types import Operation
 
 if TYPE_CHECKING:
-    import asyncio  # imported where used: sync-only programs never load asyncio
-
     if sys.version_info >= (3, 11):
         from typing import Unpack
     else:
         from typing_extensions import Unpack
 
-    from ._streaming import AsyncStream, Stream
+    from ._streaming import AsyncStream, ChunkType, Stream
 
 __all__ = ["SyncAPIClient", "AsyncAPIClient"]
 
@@ -56,25 +58,59 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         time.sleep(seconds)
 
     def request(
-        self, op: Operation, cast_to: type[T], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        cast_to: type[T] | ModelRef[T],
+        **options: Unpack[CallOptions],
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
         prepared = self._prepare(op, op.response in _STREAMED, **options)
         response = self._send(op, prepared)
-        return cast(T, self._result(op.response, op, cast_to, response))
+        return cast(T, self._finish(op.response, op, cast_to, response))
 
     def request_stream(
-        self, op: Operation, chunk_type: type[C], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        chunk_type: ChunkType[C],
+        **options: Unpack[CallOptions],
     ) -> Stream[C]:
         """Send `op` and return its server-sent events as a `Stream` of `chunk_type`."""
         response = self._send(op, self._prepare(op, True, **options))
-        return cast("Stream[C]", self._result("sse", op, chunk_type, response))
+        return cast("Stream[C]", self._finish("sse", op, chunk_type, response))
+
+    def _finish(
+        self, kind: str, op: Operation, cast_to: object, response: httpx.Response
+    ) -> object:
+        if kind == "sse":
+            if not RAW_RESPONSE.get():
+                self._check_event_stream(response)
+        else:
+            cast_to = resolve(cast_to)
+        return self._result(kind, op, cast_to, response)
+
+    @staticmethod
+    def _check_event_stream(response: httpx.Response) -> None:
+        """A streamed call answered with something else (an HTML page, a JSON body)
+        raises now, quoting it, rather than yielding nothing."""
+        from ._streaming import event_stream_error, is_event_stream
+
+        if is_event_stream(response):
+            return
+        try:
+            response.read()
+        except httpx.HTTPError:
+            pass  # the error quotes the content type alone
+        finally:
+            response.close()
+        error = event_stream_error(response)
+        if error is not None:
+            raise error
 
     def request_or_stream(
         self,
         op: Operation,
-        cast_to: type[T],
-        chunk_type: type[C],
+        cast_to: type[T] | ModelRef[T],
+        chunk_type: ChunkType[C],
         stream: bool,
         **options: Unpack[CallOptions],
     ) -> T | Stream[C]:
@@ -87,8 +123,8 @@ class SyncAPIClient(BaseClient[httpx.Client]):
     def paginate(
         self,
         op: Operation,
-        page_type: type[P],
-        item_type: type[I],
+        page_type: type[P] | ModelRef[P],
+        item_type: type[I] | ModelRef[I],
         *,
         items_field: str = "data",
         cursor_param: str = "after",
@@ -105,10 +141,14 @@ class SyncAPIClient(BaseClient[httpx.Client]):
         items: Iterator[I] = paginate_sync(fetch_page, items_field, cursor_param)
         return items
 
-    def _stream(self, response: httpx.Response, chunk_type: type[C]) -> Stream[C]:
+    def _stream(
+        self, response: httpx.Response, chunk_type: ChunkType[C], op: Operation
+    ) -> Stream[C]:
         from ._streaming import Stream
 
-        return Stream(response, chunk_type, client_logger=self._logger)
+        return Stream(
+            response, chunk_type, client_logger=self._logger, end_marker=op.stream_end
+        )
 
     def _binary(self, response: httpx.Response) -> object:
         from ._binary import BinaryResponse
@@ -118,22 +158,30 @@ class SyncAPIClient(BaseClient[httpx.Client]):
     def _send(self, op: Operation, prepared: PreparedRequest) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response or raise an APIError."""
         request = prepared.request
+        deadline = prepared.deadline
         left = self.max_retries if prepared.replayable else 0
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
-                response = self._http.send(request, stream=prepared.stream)
+                if deadline is None:
+                    response = self._http.send(request, stream=prepared.stream)
+                else:
+                    response = self._send_by(deadline, request, prepared.stream)
             except httpx.HTTPError as exc:
+                if isinstance(exc, DeadlineExceeded):
+                    raise _deadline_error(request) from exc
                 delay = self._transport_retry_delay(exc, request, attempt, left)
+                if _past(deadline, delay):  # no time left to retry: as if none left
+                    raise self._transport_error(exc, request) from exc
                 why = type(exc).__name__
             else:
                 self._log_response(op, request, response.status_code, started)
                 if response.status_code < 400:
                     return response
                 wait = self._status_retry_delay(response, attempt, left)
-                if wait is None:
-                    if prepared.stream:
+                if wait is None or _past(deadline, wait):  # not retried
+                    if prepared.stream or deadline is not None:
                         self._read_error_body(response)
                     raise self._status_error(response)
                 response.close()
@@ -142,6 +190,22 @@ class SyncAPIClient(BaseClient[httpx.Client]):
             left -= 1
             self._log_retry(op, request, attempt, delay, why)
             self._sleep(delay)
+
+    def _send_by(
+        self, deadline: float, request: httpx.Request, stream: bool
+    ) -> httpx.Response:
+        """One attempt of a call with a deadline: every wait cut to the time left,
+        the body checked as it arrives (read here unless `stream`)."""
+        clamp_timeouts(request, deadline)
+        response = self._http.send(request, stream=True)
+        limit_response(response, deadline)
+        if not stream and response.status_code < 400:
+            try:
+                response.read()
+            except BaseException:
+                response.close()
+                raise
+        return response
 
     @staticmethod
     def _read_error_body(response: httpx.Response) -> None:
@@ -159,16 +223,12 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
     _http_type = httpx.AsyncClient
     _raw_response_type = AsyncAPIResponse
 
-    # Bounds the requests handed to our own pool at once. httpcore's pool does work
-    # proportional to (queued requests x connections) on every state change, so
-    # 1,000 concurrent calls queued inside it stall the event loop for seconds; they
-    # wait on this semaphore instead (None for a user's http_client).
-    _gate: asyncio.Semaphore | None = None
+    # Bounds the requests handed to our own pool at once (see `Gate`); None for a
+    # user's http_client, whose pool other code may share.
+    _gate: Gate | None = None
 
     def _make_http_client(self) -> httpx.AsyncClient:
-        import asyncio
-
-        self._gate = asyncio.Semaphore(self._connection_limits.max_connections or 100)
+        self._gate = Gate(self._connection_limits.max_connections or 100)
         return super()._make_http_client()
 
     async def aclose(self) -> None:
@@ -188,25 +248,64 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         await asyncio.sleep(seconds)
 
     async def request(
-        self, op: Operation, cast_to: type[T], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        cast_to: type[T] | ModelRef[T],
+        **options: Unpack[CallOptions],
     ) -> T:
         """Send `op` and return its result as `cast_to` (see `Operation.response`)."""
+        await _load_models(
+            op, cast_to if op.response not in _STREAMED else None, options
+        )
         prepared = self._prepare(op, op.response in _STREAMED, **options)
         response = await self._send(op, prepared)
-        return cast(T, self._result(op.response, op, cast_to, response))
+        return cast(T, await self._finish(op.response, op, cast_to, response))
 
     async def request_stream(
-        self, op: Operation, chunk_type: type[C], **options: Unpack[CallOptions]
+        self,
+        op: Operation,
+        chunk_type: ChunkType[C],
+        **options: Unpack[CallOptions],
     ) -> AsyncStream[C]:
         """Send `op`; its server-sent events as an `AsyncStream` of `chunk_type`."""
+        await _load_models(op, None, options)
         response = await self._send(op, self._prepare(op, True, **options))
-        return cast("AsyncStream[C]", self._result("sse", op, chunk_type, response))
+        return cast(
+            "AsyncStream[C]", await self._finish("sse", op, chunk_type, response)
+        )
+
+    async def _finish(
+        self, kind: str, op: Operation, cast_to: object, response: httpx.Response
+    ) -> object:
+        if kind == "sse":
+            if not RAW_RESPONSE.get():
+                await self._check_event_stream(response)
+        else:
+            cast_to = resolve(cast_to)
+        return self._result(kind, op, cast_to, response)
+
+    @staticmethod
+    async def _check_event_stream(response: httpx.Response) -> None:
+        """See `SyncAPIClient._check_event_stream`."""
+        from ._streaming import event_stream_error, is_event_stream
+
+        if is_event_stream(response):
+            return
+        try:
+            await response.aread()
+        except httpx.HTTPError:
+            pass  # the error quotes the content type alone
+        finally:
+            await response.aclose()
+        error = event_stream_error(response)
+        if error is not None:
+            raise error
 
     async def request_or_stream(
         self,
         op: Operation,
-        cast_to: type[T],
-        chunk_type: type[C],
+        cast_to: type[T] | ModelRef[T],
+        chunk_type: ChunkType[C],
         stream: bool,
         **options: Unpack[CallOptions],
     ) -> T | AsyncStream[C]:
@@ -219,8 +318,8 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
     def paginate(
         self,
         op: Operation,
-        page_type: type[P],
-        item_type: type[I],
+        page_type: type[P] | ModelRef[P],
+        item_type: type[I] | ModelRef[I],
         *,
         items_field: str = "data",
         cursor_param: str = "after",
@@ -237,10 +336,14 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
         items: AsyncIterator[I] = paginate_async(fetch_page, items_field, cursor_param)
         return items
 
-    def _stream(self, response: httpx.Response, chunk_type: type[C]) -> AsyncStream[C]:
+    def _stream(
+        self, response: httpx.Response, chunk_type: ChunkType[C], op: Operation
+    ) -> AsyncStream[C]:
         from ._streaming import AsyncStream
 
-        return AsyncStream(response, chunk_type, client_logger=self._logger)
+        return AsyncStream(
+            response, chunk_type, client_logger=self._logger, end_marker=op.stream_end
+        )
 
     def _binary(self, response: httpx.Response) -> object:
         from ._binary import AsyncBinaryResponse
@@ -250,21 +353,29 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
     async def _send(self, op: Operation, prepared: PreparedRequest) -> httpx.Response:
         """Send with retries; return a 2xx/3xx response or raise an APIError."""
         request = prepared.request
+        deadline = prepared.deadline
         left = self.max_retries if prepared.replayable else 0
         attempt = 0
         while True:
             started = time.perf_counter()
             try:
-                response = await self._send_once(request, prepared.stream)
+                if deadline is None:
+                    response = await self._send_once(request, prepared.stream)
+                else:
+                    response = await self._send_by(deadline, request, prepared.stream)
             except httpx.HTTPError as exc:
+                if isinstance(exc, DeadlineExceeded):
+                    raise _deadline_error(request) from exc
                 delay = self._transport_retry_delay(exc, request, attempt, left)
+                if _past(deadline, delay):  # no time left to retry: as if none left
+                    raise self._transport_error(exc, request) from exc
                 why = type(exc).__name__
             else:
                 self._log_response(op, request, response.status_code, started)
                 if response.status_code < 400:
                     return response
                 wait = self._status_retry_delay(response, attempt, left)
-                if wait is None:
+                if wait is None or _past(deadline, wait):  # not retried
                     if prepared.stream:
                         await self._read_error_body(response)
                     raise self._status_error(response)
@@ -275,26 +386,57 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
             self._log_retry(op, request, attempt, delay, why)
             await self._sleep(delay)
 
-    async def _send_once(self, request: httpx.Request, stream: bool) -> httpx.Response:
+    async def _send_by(
+        self, deadline: float, request: httpx.Request, stream: bool
+    ) -> httpx.Response:
+        """One attempt of a call with a deadline: every wait cut to the time left,
+        the attempt stopped at the deadline (Python 3.11+), the body limited too."""
+        clamp_timeouts(request, deadline)
+        if sys.version_info < (3, 11):  # pragma: no cover - checked as data arrives
+            return await self._send_once(request, stream, deadline)
+        import asyncio
+
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await self._send_once(request, stream, deadline)
+        except TimeoutError:
+            raise DeadlineExceeded(
+                "The call's deadline passed", request=request
+            ) from None
+
+    async def _send_once(
+        self, request: httpx.Request, stream: bool, deadline: float | None = None
+    ) -> httpx.Response:
+        """One attempt: the response with its headers, and its body unless `stream`.
+        Cancelling it at any point leaves the pool whole (see `_pool.py`)."""
         gate = self._gate
         if gate is None:
-            return await self._http.send(request, stream=stream)
-        if gate.locked():  # the pool is busy: wait no longer than its pool timeout
-            import asyncio
-
-            pool_timeout = request.extensions.get("timeout", {}).get("pool")
+            # A user's pool may hold connections orphaned by someone else's
+            # cancelled request: reclaim them before queueing behind them.
+            reap_if_full(self._http)
+        elif not gate.try_acquire():
+            await gate.acquire(request.extensions.get("timeout", {}).get("pool"))
+        try:  # the gate is held until the body is read (a stream keeps its connection)
             try:
-                await asyncio.wait_for(gate.acquire(), pool_timeout)
-            except asyncio.TimeoutError:
-                raise httpx.PoolTimeout(
-                    "Timed out waiting for a connection", request=request
-                ) from None
-        else:
-            await gate.acquire()
-        try:  # released once the headers are in (a stream keeps its connection)
-            return await self._http.send(request, stream=stream)
+                response = await self._http.send(request, stream=True)
+            except BaseException:
+                # Cancelled or failed while the pool was handing out a connection:
+                # the connection may be left ownerless; reclaim it now.
+                reap_orphans(self._http)
+                raise
+            guard_response(response)
+            if deadline is not None:
+                limit_response(response, deadline)
+            if not stream:
+                try:
+                    await response.aread()
+                except BaseException:
+                    await response.aclose()
+                    raise
+            return response
         finally:
-            gate.release()
+            if gate is not None:
+                gate.release()
 
     @staticmethod
     async def _read_error_body(response: httpx.Response) -> None:
@@ -304,3 +446,35 @@ class AsyncAPIClient(BaseClient[httpx.AsyncClient]):
             pass  # the status error is raised without a body
         finally:
             await response.aclose()
+
+
+async def _load_models(op: Operation, cast_to: object, options: CallOptions) -> None:
+    """Import the models a call names by `ModelRef` in a worker thread, so the first
+    call of an operation does not stall the event loop (with the body model, its
+    request check is built there too); then use the classes."""
+    body_model = options.get("body_model")
+    refs = unresolved([cast_to, body_model])
+    if refs:
+        import asyncio
+
+        await asyncio.to_thread(_load, refs, op, body_model)
+
+
+def _load(refs: list[ModelRef[Any]], op: Operation, body_model: object) -> None:
+    from ._lazy import load
+
+    load(refs)
+    if isinstance(body_model, ModelRef) and op.body in ("json", "multipart", "form"):
+        from ._validation import prepare
+
+        fields = frozenset() if op.body == "json" else op.file_fields  # as checked
+        prepare(body_model.resolve(), fields)
+
+
+def _past(deadline: float | None, wait: float) -> bool:
+    """Whether waiting `wait` seconds would end past `deadline`."""
+    return deadline is not None and time.monotonic() + wait >= deadline
+
+
+def _deadline_error(request: httpx.Request) -> APITimeoutError:
+    return APITimeoutError(request, "The call ran past its deadline.")

@@ -1,4 +1,11 @@
-"""Server-sent events: an incremental decoder and the typed `Stream` / `AsyncStream`."""
+"""Typed streams of server-sent events: `Stream` / `AsyncStream`.
+
+A stream never ends silently short of its end: when the body stops in the middle
+of an event, or (for an operation that declares an end marker, `data: [DONE]` for
+OpenAI) before the marker arrived, iteration raises `IncompleteStreamError` with
+the number of events received. A 2xx answer that is not `text/event-stream` (an
+HTML error page, a JSON body) raises `APIResponseValidationError`.
+"""
 
 from __future__ import annotations
 
@@ -6,201 +13,189 @@ import json
 import logging
 from collections.abc import (
     AsyncGenerator,
-    AsyncIterable,
     AsyncIterator,
     Generator,
-    Iterable,
     Iterator,
+    Mapping,
 )
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Generic, TypeVar, cast
+from typing import Any, Generic, TypeVar, Union
 
 import httpx
 import pydantic
 
-from ._binary import aiter_body, iter_body
 from ._errors import (
+    APIConnectionError,
     APIError,
     APIResponseValidationError,
+    APITimeoutError,
     describe_error_body,
     quote_text,
 )
+from ._lazy import ModelRef, resolve, unresolved
 from ._response import lenient_model
+from ._sse import ServerSentEvent, SSEDecoder
 
-__all__ = ["ServerSentEvent", "SSEDecoder", "Stream", "AsyncStream"]
+__all__ = [
+    "ServerSentEvent",
+    "SSEDecoder",
+    "EventModels",
+    "IncompleteStreamError",
+    "Stream",
+    "AsyncStream",
+    "event_stream_error",
+]
 
 T = TypeVar("T")
 
+# Ends a stream wherever it appears, declared or not: it is never a valid event.
 _DONE = "[DONE]"
-_BOM = "\ufeff"
+_EVENT_STREAM = "text/event-stream"
 
 
-@dataclass(frozen=True, slots=True)
-class ServerSentEvent:
-    """One dispatched event: `event` is None for the default ("message") type."""
+class IncompleteStreamError(APIConnectionError):
+    """The event stream ended before its end: the body stopped in the middle of an
+    event, the connection broke, or the declared end marker never came.
+    `events_received` counts the events that did arrive (and were yielded)."""
 
-    event: str | None = None
-    data: str = ""
-    id: str | None = None
-    retry: int | None = None
+    events_received: int
 
-    def json(self) -> Any:
-        """The data parsed as JSON (raises `json.JSONDecodeError` when it is not)."""
-        return json.loads(self.data)
-
-
-class SSEDecoder:
-    """Incremental `text/event-stream` parser (WHATWG HTML, "event stream interpretation").
-
-    `feed(bytes)` takes chunks cut anywhere (inside a line, a UTF-8 character or a CRLF)
-    and returns the events they complete; `feed_line(str)` takes one line without its
-    terminator. An event is dispatched on a blank line and only when it has data; the
-    last event id carries over to later events, as the standard says; `retry` is
-    reported on the next dispatched event. An unterminated event at the end of the
-    stream is discarded, as the standard says.
-    """
-
-    def __init__(self) -> None:
-        self._buffer = bytearray()
-        self._scanned = 0  # bytes at the start of _buffer known to hold no line break
-        # The last chunk ended in CR: an LF starting the next one belongs to it.
-        self._skip_lf = False
-        self._first_line = True
-        self._event: str | None = None
-        self._data: list[str] = []
-        self._last_id: str | None = None
-        self._retry: int | None = None
-
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
-        """Add bytes of the stream; return the events completed by them, in order."""
-        if not chunk:
-            return []
-        if self._skip_lf:
-            self._skip_lf = False
-            if chunk[:1] == b"\n":
-                chunk = chunk[1:]
-        buffer = self._buffer
-        buffer += chunk
-        events: list[ServerSentEvent] = []
-        start = 0
-        scan = self._scanned
-        size = len(buffer)
-        # Next CR / LF at or after `scan` (-1: none left); each is searched for again
-        # only once passed, so a chunk of many lines is scanned in linear time.
-        cr = buffer.find(b"\r", scan)
-        lf = buffer.find(b"\n", scan)
-        while cr != -1 or lf != -1:
-            if cr == -1 or (lf != -1 and lf < cr):
-                end, scan = lf, lf + 1
-            elif cr + 1 < size:
-                end = cr
-                scan = cr + 2 if buffer[cr + 1] == 0x0A else cr + 1
-            else:
-                end, scan = cr, cr + 1
-                self._skip_lf = True
-            event = self.feed_line(buffer[start:end].decode("utf-8", "replace"))
-            if event is not None:
-                events.append(event)
-            start = scan
-            if cr != -1 and cr < scan:
-                cr = buffer.find(b"\r", scan)
-            if lf != -1 and lf < scan:
-                lf = buffer.find(b"\n", scan)
-        del buffer[:start]
-        self._scanned = len(buffer)
-        return events
-
-    def feed_line(self, line: str) -> ServerSentEvent | None:
-        """Process one line (no terminator); return the event a blank line dispatches."""
-        if self._first_line:
-            self._first_line = False
-            if line.startswith(_BOM):
-                line = line[1:]
-        if not line:
-            return self._dispatch()
-        if line[0] == ":":
-            return None  # a comment (often a keep-alive)
-        name, _, value = line.partition(":")
-        if value[:1] == " ":
-            value = value[1:]
-        if name == "data":
-            self._data.append(value)
-        elif name == "event":
-            self._event = value or None
-        elif name == "id":
-            if "\0" not in value:
-                self._last_id = value or None
-        elif name == "retry":
-            if value.isascii() and value.isdigit():
-                self._retry = int(value)
-        return None  # other field names are ignored, as the standard says
-
-    def iter_bytes(self, chunks: Iterable[bytes]) -> Iterator[ServerSentEvent]:
-        """Decode a whole byte stream lazily."""
-        for chunk in chunks:
-            yield from self.feed(chunk)
-
-    async def aiter_bytes(
-        self, chunks: AsyncIterable[bytes]
-    ) -> AsyncIterator[ServerSentEvent]:
-        """Decode a whole async byte stream lazily."""
-        async for chunk in chunks:
-            for event in self.feed(chunk):
-                yield event
-
-    def _dispatch(self) -> ServerSentEvent | None:
-        if not self._data:
-            self._event = None
-            return None
-        event = ServerSentEvent(
-            event=self._event,
-            data="\n".join(self._data),
-            id=self._last_id,
-            retry=self._retry,
-        )
-        self._event = None
-        self._data = []
-        self._retry = None
-        return event
+    def __init__(
+        self, message: str, request: httpx.Request | None, *, events_received: int
+    ) -> None:
+        super().__init__(message, request)
+        self.events_received = events_received
 
 
-class _EventConverter(Generic[T]):
-    """Turns events into chunks of `chunk_type`, raising for error events."""
+class EventModels(Generic[T]):
+    """The chunk type of a stream whose event name selects the model:
+    `EventModels({"thread.run.created": RunCreatedEvent, ...})` (values may be
+    `ModelRef`s). A model with `event` and `data` fields (the envelope the spec
+    describes) is built from both; any other model from the data alone. Events with
+    other names come through as `ServerSentEvent`, untouched."""
 
-    def __init__(self, response: httpx.Response, chunk_type: type[T]) -> None:
+    __slots__ = ("models",)
+
+    def __init__(self, models: Mapping[str, type[T] | ModelRef[T]]) -> None:
+        self.models = models
+
+    def refs(self) -> list[ModelRef[Any]]:
+        return unresolved(self.models.values())
+
+
+ChunkType = Union[type[T], ModelRef[T], EventModels[T]]
+
+
+def event_stream_error(response: httpx.Response) -> APIResponseValidationError | None:
+    """The error for a response that should be an event stream and is not (its body
+    must have been read); None when it is one, or says nothing of its type."""
+    content_type = response.headers.get("content-type")
+    if content_type is None:
+        return None
+    if content_type.split(";", 1)[0].strip().lower() == _EVENT_STREAM:
+        return None
+    try:
+        text = response.text
+    except (httpx.ResponseNotRead, UnicodeDecodeError):
+        text = ""
+    quoted = f": {quote_text(text)}" if text.strip() else ""
+    return APIResponseValidationError(
+        f"Expected an event stream ({_EVENT_STREAM}), got a {response.status_code} "
+        f"response of type {content_type!r}{quoted}",
+        response=response,
+        body=text,
+    )
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    content_type = response.headers.get("content-type")
+    return (
+        content_type is None
+        or content_type.split(";", 1)[0].strip().lower() == _EVENT_STREAM
+    )
+
+
+class _EventConverter:
+    """Turns events into chunks, raising for error events. Resolves lazily named
+    models on first use (`prepare`)."""
+
+    def __init__(self, response: httpx.Response, chunk_type: Any) -> None:
         self._response = response
         self._chunk_type = chunk_type
+        self._kind: Any = None  # the resolved chunk type: a class, or ServerSentEvent
         self._model: type[pydantic.BaseModel] | None = None
-        if isinstance(chunk_type, type) and issubclass(chunk_type, pydantic.BaseModel):
-            self._model = chunk_type
+        self._events: dict[str, tuple[type[pydantic.BaseModel], bool]] | None = None
 
-    def convert(self, event: ServerSentEvent) -> T:
+    def refs(self) -> list[ModelRef[Any]]:
+        """Named models not imported yet (the async stream loads them in a thread)."""
+        chunk_type = self._chunk_type
+        if isinstance(chunk_type, EventModels):
+            return chunk_type.refs()
+        return unresolved([chunk_type])
+
+    def prepare(self) -> None:
+        if self._kind is not None:
+            return
+        chunk_type = self._chunk_type
+        if isinstance(chunk_type, EventModels):
+            self._events = {
+                name: (model, _is_envelope(model))
+                for name, model in (
+                    (name, resolve(value)) for name, value in chunk_type.models.items()
+                )
+            }
+            self._kind = ServerSentEvent
+            return
+        kind = resolve(chunk_type)
+        self._kind = kind
+        if isinstance(kind, type) and issubclass(kind, pydantic.BaseModel):
+            self._model = kind
+
+    def convert(self, event: ServerSentEvent) -> Any:
         data = event.data
         if event.event == "error":
             raise self._error(_loads_or_text(data))
-        if self._chunk_type is ServerSentEvent or self._chunk_type is str:
+        if self._events is not None:
+            return self._convert_named(event)
+        if self._kind is ServerSentEvent or self._kind is str:
             if _may_hold_error(data):
                 self._raise_for_error_payload(_loads_or_text(data))
-            return cast(T, event if self._chunk_type is ServerSentEvent else data)
+            return event if self._kind is ServerSentEvent else data
         model = self._model
         if model is not None and not _may_hold_error(data):
             try:  # the usual case: one pass of pydantic's JSON parser and validator
-                return cast(T, model.model_validate_json(data))
+                return model.model_validate_json(data)
             except pydantic.ValidationError:
                 pass
+        payload = self._json(data)
+        self._raise_for_error_payload(payload)
+        if model is not None:
+            return lenient_model(model, payload)
+        return payload
+
+    def _convert_named(self, event: ServerSentEvent) -> Any:
+        assert self._events is not None
+        found = self._events.get(event.event or "message")
+        if found is None:  # an event the spec does not describe: passed on as is
+            if _may_hold_error(event.data):
+                self._raise_for_error_payload(_loads_or_text(event.data))
+            return event
+        model, envelope = found
+        payload = self._json(event.data)
+        self._raise_for_error_payload(payload)
+        if envelope:
+            return lenient_model(model, {"event": event.event, "data": payload})
+        return lenient_model(model, payload)
+
+    def _json(self, data: str) -> Any:
         try:
-            payload = json.loads(data)
+            return json.loads(data)
         except ValueError:
             raise APIResponseValidationError(
                 "Stream event data is not JSON: " + quote_text(data),
                 response=self._response,
                 body=data,
             ) from None
-        self._raise_for_error_payload(payload)
-        if model is not None:
-            return cast(T, lenient_model(model, payload))
-        return cast(T, payload)
 
     def _raise_for_error_payload(self, payload: object) -> None:
         if isinstance(payload, dict) and payload.get("error") is not None:
@@ -212,6 +207,11 @@ class _EventConverter(Generic[T]):
         if isinstance(payload, dict) and isinstance(payload.get("error"), dict):
             body = payload["error"]  # as for status errors: .code/.type/.param
         return APIError(message, self._response.request, body=body)
+
+
+def _is_envelope(model: type[pydantic.BaseModel]) -> bool:
+    fields = model.model_fields
+    return "event" in fields and "data" in fields
 
 
 def _may_hold_error(data: str) -> bool:
@@ -228,24 +228,63 @@ def _loads_or_text(data: str) -> object:
 
 class _EventStream(Generic[T]):
     """What `Stream` and `AsyncStream` share: the response, the conversion of its
-    events, and a debug line when it is closed before its end."""
+    events, how it ends, and a debug line when it is closed before its end."""
 
     response: httpx.Response
 
     def __init__(
         self,
         response: httpx.Response,
-        chunk_type: type[T],
+        chunk_type: ChunkType[T],
         *,
         client_logger: logging.Logger | None = None,
+        end_marker: str | None = None,
     ) -> None:
         self.response = response
         self._converter = _EventConverter(response, chunk_type)
         self._logger = client_logger
+        self._end_marker = end_marker
+        self._decoder = SSEDecoder()
+        self.events_received = 0
         self._iterator = self._iter_chunks()
 
     def _iter_chunks(self) -> Any:  # the generator of chunks, sync or async
         raise NotImplementedError
+
+    def _is_end(self, event: ServerSentEvent) -> bool:
+        return event.data.startswith(self._end_marker or _DONE)
+
+    def _convert(self, event: ServerSentEvent) -> T:
+        chunk: T = self._converter.convert(event)
+        self.events_received += 1
+        return chunk
+
+    def _end_error(self) -> IncompleteStreamError | None:
+        """At the end of the body: the error when the stream is cut short."""
+        count = self.events_received
+        if self._decoder.pending:
+            why = "in the middle of an event"
+        elif self._end_marker is not None:
+            why = f"without its end marker {self._end_marker!r}"
+        else:
+            return None
+        return IncompleteStreamError(
+            f"The event stream ended {why}, after {count} events.",
+            self.response.request,
+            events_received=count,
+        )
+
+    def _read_error(self, exc: httpx.TransportError) -> APIError:
+        request = self.response.request
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(request, "Timed out reading the event stream.")
+        count = self.events_received
+        return IncompleteStreamError(
+            f"The event stream broke off after {count} events: "
+            f"{exc or type(exc).__name__}",
+            request,
+            events_received=count,
+        )
 
     def _log_early_close(self) -> None:
         if not self.response.is_closed and self._logger is not None:
@@ -261,9 +300,11 @@ class _EventStream(Generic[T]):
 class Stream(_EventStream[T]):
     """Iterate the events of a streamed response as `chunk_type` instances.
 
-    Ends at `data: [DONE]` or the end of the body; an `error` event (or a data object
-    with a top-level "error") raises `APIError`. Leaving a `with` block, breaking out of
-    a `for` loop over the stream, or `close()` closes the connection.
+    Ends at the end marker (`data: [DONE]`, whether declared or not); raises
+    `IncompleteStreamError` when the body ends short of it (see the module
+    docstring); an `error` event (or a data object with a top-level "error") raises
+    `APIError`. Leaving a `with` block, breaking out of a `for` loop over the
+    stream, or `close()` closes the connection.
     """
 
     _iterator: Generator[T, None, None]
@@ -297,15 +338,31 @@ class Stream(_EventStream[T]):
         self.response.close()
 
     def _iter_chunks(self) -> Generator[T, None, None]:
-        decoder = SSEDecoder()
+        response = self.response
         try:
-            for raw in iter_body(self.response):
-                for event in decoder.feed(raw):
-                    if event.data.startswith(_DONE):
+            if not is_event_stream(response):
+                response.read()
+                not_a_stream = event_stream_error(response)
+                assert not_a_stream is not None
+                raise not_a_stream
+            self._converter.prepare()
+            raw_chunks = response.iter_bytes()
+            while True:
+                try:
+                    raw = next(raw_chunks)
+                except StopIteration:
+                    break
+                except httpx.TransportError as exc:
+                    raise self._read_error(exc) from exc
+                for event in self._decoder.feed(raw):
+                    if self._is_end(event):
                         return
-                    yield self._converter.convert(event)
+                    yield self._convert(event)
+            cut_short = self._end_error()
+            if cut_short is not None:
+                raise cut_short
         finally:
-            self.response.close()
+            response.close()
 
 
 class AsyncStream(_EventStream[T]):
@@ -313,6 +370,7 @@ class AsyncStream(_EventStream[T]):
 
     Breaking out of an `async for` closes the connection when the event loop finalizes
     the abandoned iterator (soon, not at once); `async with` closes it on exit.
+    Models named by `ModelRef` are imported in a worker thread before the first chunk.
     """
 
     _iterator: AsyncGenerator[T, None]
@@ -345,12 +403,59 @@ class AsyncStream(_EventStream[T]):
         await self.response.aclose()
 
     async def _iter_chunks(self) -> AsyncGenerator[T, None]:
-        decoder = SSEDecoder()
+        response = self.response
         try:
-            async for raw in aiter_body(self.response):
-                for event in decoder.feed(raw):
-                    if event.data.startswith(_DONE):
+            if not is_event_stream(response):
+                await response.aread()
+                not_a_stream = event_stream_error(response)
+                assert not_a_stream is not None
+                raise not_a_stream
+            refs = self._converter.refs()
+            if refs:  # import the named models off the event loop
+                import asyncio
+
+                from ._lazy import load
+
+                await asyncio.to_thread(load, refs)
+            self._converter.prepare()
+            raw_chunks = response.aiter_bytes()
+            while True:
+                try:
+                    raw = await raw_chunks.__anext__()
+                except StopAsyncIteration:
+                    break
+                except httpx.TransportError as exc:
+                    raise self._read_error(exc) from exc
+                for event in self._decoder.feed(raw):
+                    if self._is_end(event):
+                        await _drain(raw_chunks)
                         return
-                    yield self._converter.convert(event)
+                    yield self._convert(event)
+            cut_short = self._end_error()
+            if cut_short is not None:
+                raise cut_short
         finally:
-            await self.response.aclose()
+            await response.aclose()
+
+
+# After the end marker, what is left of the body (usually just the end of the chunked
+# encoding, already received) is read so the connection can be reused; a server
+# that keeps sending, or keeps the body open, gets the connection closed instead.
+_DRAIN_BYTES = 64 * 1024
+_DRAIN_SECONDS = 1.0
+
+
+async def _drain(chunks: AsyncIterator[bytes]) -> None:
+    import asyncio
+
+    async def read_rest() -> None:
+        left = _DRAIN_BYTES
+        async for raw in chunks:
+            left -= len(raw)
+            if left < 0:
+                return
+
+    try:
+        await asyncio.wait_for(read_rest(), _DRAIN_SECONDS)
+    except (asyncio.TimeoutError, httpx.HTTPError):
+        pass  # the connection is closed rather than reused

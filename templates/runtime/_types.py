@@ -83,6 +83,9 @@ class Operation:
     file_fields: frozenset[str] = frozenset()
     # wire name -> "form" | "form:noexplode" | "deepObject" | "spaceDelimited" | ...
     query_styles: Mapping[str, str] = field(default_factory=dict)
+    # The data of the event that ends a stream of this operation ("[DONE]" for
+    # OpenAI): a stream whose body ends without it raises IncompleteStreamError.
+    stream_end: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,3 +132,5 @@ class RequestOptions(TypedDict, total=False):
     extra_query: Mapping[str, object] | None
     extra_body: Mapping[str, object] | None
     timeout: float | httpx.Timeout | None | NotGiven
+    # Seconds for the whole call, retries and body included (None: no deadline).
+    deadline: float | None | NotGiven

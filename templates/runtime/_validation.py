@@ -97,16 +97,25 @@ def check_body(
     """Raise RequestValidationError when `members` (wire names -> values, as they will
     be sent) lack the structure of `model`. `file_fields` (multipart) take any file
     input; members in `supplied` (from `extra_body`) count as present."""
-    key = (model, file_fields)
-    checker = _CHECKERS.get(key)
-    if checker is None:
-        checker = _CHECKERS[key] = _build(model, file_fields)
+    checker = prepare(model, file_fields)
     try:
         checker.validator.validate_python(members)
     except pydantic_core.ValidationError as exc:
         errors = _problems(checker, exc, supplied)
         if errors:
             raise RequestValidationError(operation, errors) from None
+
+
+def prepare(
+    model: type[pydantic.BaseModel], file_fields: frozenset[str] = frozenset()
+) -> _Checker:
+    """The checker of `model`, built once (the async client builds it in a worker
+    thread before the first call: a big request model takes a while)."""
+    key = (model, file_fields)
+    checker = _CHECKERS.get(key)
+    if checker is None:
+        checker = _CHECKERS[key] = _build(model, file_fields)
+    return checker
 
 
 def _build(model: type[pydantic.BaseModel], file_fields: frozenset[str]) -> _Checker:

@@ -288,12 +288,15 @@ def test_every_body_model_of_the_package_gets_the_widened_check(
 
     validation = import_module(f"{api.__name__}._runtime._validation")
     resources = Path(api.__file__).parent / "resources"
-    names = set()
-    for module in resources.glob("*.py"):
-        names |= set(re.findall(r"body_model=_models\.(\w+)", module.read_text()))
-    assert len(names) >= 40
-    for name in sorted(names):
-        model = getattr(api.models, name)
+    models = {}
+    for path in resources.glob("*.py"):
+        # body models are named by the resource module's ModelRef constants
+        module = import_module(f"{api.__name__}.resources.{path.stem}")
+        for constant in re.findall(r"body_model=(\w+)", path.read_text()):
+            model = getattr(module, constant).resolve()
+            models[model.__name__] = model
+    assert len(models) >= 40
+    for name, model in sorted(models.items()):
         checker = validation._build(model, frozenset())
         assert not checker.exact, name  # never the model's own (enum-strict) validator
 

@@ -26,6 +26,7 @@ from oag_runtime import (
     to_raw_response_wrapper,
 )
 from oag_runtime._response import lenient_model
+from oag_runtime._streaming import event_stream_error, is_event_stream
 
 CONFIG = ClientConfig("fakeapi", "1.0.0", "FAKEAPI", "https://api.example.test/v1")
 
@@ -161,12 +162,14 @@ def stand_ins(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
             chunk_type: type[Any],
             *,
             client_logger: logging.Logger | None = None,
+            end_marker: str | None = None,
         ) -> None:
             self.response, self.chunk_type, self.logger = (
                 response,
                 chunk_type,
                 client_logger,
             )
+            self.end_marker = end_marker
             made.append(self)
 
     def paginate_sync(
@@ -198,6 +201,8 @@ def stand_ins(monkeypatch: pytest.MonkeyPatch) -> types.SimpleNamespace:
     binary.BinaryResponse = binary.AsyncBinaryResponse = FakeBinary  # type: ignore[attr-defined]
     streaming = types.ModuleType("oag_runtime._streaming")
     streaming.Stream = streaming.AsyncStream = FakeStream  # type: ignore[attr-defined]
+    streaming.is_event_stream = is_event_stream  # type: ignore[attr-defined]
+    streaming.event_stream_error = event_stream_error  # type: ignore[attr-defined]
     pagination = types.ModuleType("oag_runtime._pagination")
     pagination.paginate_sync = paginate_sync  # type: ignore[attr-defined]
     pagination.paginate_async = paginate_async  # type: ignore[attr-defined]

@@ -11,12 +11,20 @@ Each request takes the next action of the script (then `default`, if given):
 - `Hang(seconds)`: read the request and never answer (the connection is closed when
   the client gives up, after `seconds`, or when the server stops);
 - `Truncate(status, body, keep)`: announce the whole body with Content-Length, send
-  `keep` bytes of it, then close the connection.
+  `keep` bytes of it, then close the connection;
+- `Events(pieces, interval, ending)`: a 200 `text/event-stream` (or `content_type`)
+  body written piece by piece, `interval` seconds apart, ended as `ending` says:
+  "chunked" (the terminating chunk, the connection stays open), "close" (no length
+  nor chunking: the body ends when the server closes the connection) or "abort"
+  (chunked, then the connection is dropped before the terminating chunk);
+- `Drip(body, interval, step)`: a 200 with Content-Length whose body is written
+  `step` bytes at a time, `interval` seconds apart.
 
 The server runs an asyncio loop in a thread, binds an ephemeral port, records every
 request in `requests`, counts open connections (`peak_connections`), answers 503 to
 requests beyond `max_requests` and is stopped by `stop()` / the `with` block / the
-`faulty_server` fixture.
+`faulty_server` fixture. `reset_peak()` restarts the open-connection peak from the
+connections open now.
 """
 
 from __future__ import annotations
@@ -37,6 +45,8 @@ __all__ = [
     "Reset",
     "Hang",
     "Truncate",
+    "Events",
+    "Drip",
     "Action",
     "RecordedRequest",
     "FaultyServer",
@@ -93,7 +103,22 @@ class Truncate:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-Action = Union[Reply, Reset, Hang, Truncate]
+@dataclass(frozen=True)
+class Events:
+    pieces: Sequence[str] = ()
+    interval: float = 0.0
+    ending: str = "chunked"  # "chunked" | "close" | "abort"
+    content_type: str = "text/event-stream"
+
+
+@dataclass(frozen=True)
+class Drip:
+    body: bytes = b""
+    interval: float = 0.1
+    step: int = 1
+
+
+Action = Union[Reply, Reset, Hang, Truncate, Events, Drip]
 
 
 @dataclass(frozen=True)
@@ -144,6 +169,10 @@ class FaultyServer:
     def request_count(self) -> int:
         with self._lock:
             return len(self.requests)
+
+    def reset_peak(self) -> None:
+        """Count the open-connection peak from now on."""
+        self.peak_connections = self.open_connections
 
     def push(self, *actions: Action) -> None:
         """Append actions to the script."""
@@ -301,6 +330,16 @@ class FaultyServer:
             except asyncio.TimeoutError:
                 pass
             return False
+        if isinstance(action, Events):
+            return await self._events(action, writer)
+        if isinstance(action, Drip):
+            head = self._head(200, {}, "application/json", len(action.body))
+            writer.write(head)
+            for start in range(0, len(action.body), action.step):
+                await asyncio.sleep(action.interval)
+                writer.write(action.body[start : start + action.step])
+                await writer.drain()
+            return True
         if isinstance(action, Truncate):
             body, content_type = _encode_body(action.body)
             head = self._head(action.status, action.headers, content_type, len(body))
@@ -319,6 +358,33 @@ class FaultyServer:
         writer.write(head + body)
         await writer.drain()
         return not close
+
+    async def _events(self, action: Events, writer: asyncio.StreamWriter) -> bool:
+        chunked = action.ending != "close"
+        framing = "Transfer-Encoding: chunked" if chunked else "Connection: close"
+        writer.write(
+            (
+                f"HTTP/1.1 200 OK\r\nContent-Type: {action.content_type}\r\n"
+                f"Cache-Control: no-cache\r\n{framing}\r\n\r\n"
+            ).encode("latin-1")
+        )
+        for index, piece in enumerate(action.pieces):
+            if index and action.interval:
+                await asyncio.sleep(action.interval)
+            data = piece.encode()
+            if chunked:
+                data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
+            writer.write(data)
+            await writer.drain()
+        if action.ending == "chunked":
+            writer.write(b"0\r\n\r\n")
+            await writer.drain()
+            return True
+        if action.ending == "abort":
+            writer.transport.abort()
+            return False
+        writer.close()
+        return False
 
     @staticmethod
     def _head(

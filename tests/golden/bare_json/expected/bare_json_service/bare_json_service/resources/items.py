@@ -26,6 +26,9 @@ _DELETE_ITEM = _rt.Operation(
     name="deleteItem", method="delete", path="/items/{item_id}", response="empty"
 )
 
+_ItemPageRef: _rt.ModelRef[_models.ItemPage] = _rt.ModelRef(_models, "ItemPage")
+_ItemRef: _rt.ModelRef[_models.Item] = _rt.ModelRef(_models, "Item")
+
 
 class ItemsResource(_rt.SyncAPIResource):
 
@@ -44,7 +47,7 @@ class ItemsResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _GET_ITEMS,
-            _models.ItemPage,
+            _ItemPageRef,
             query={"after": after},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -64,8 +67,8 @@ class ItemsResource(_rt.SyncAPIResource):
         """Iterate over every item of get_items, fetching pages as needed."""
         return self._client.paginate(
             _GET_ITEMS,
-            _models.ItemPage,
-            _models.Item,
+            _ItemPageRef,
+            _ItemRef,
             query={"after": after},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -149,7 +152,7 @@ class AsyncItemsResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _GET_ITEMS,
-            _models.ItemPage,
+            _ItemPageRef,
             query={"after": after},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -169,8 +172,8 @@ class AsyncItemsResource(_rt.AsyncAPIResource):
         """Iterate over every item of get_items, fetching pages as needed."""
         return self._client.paginate(
             _GET_ITEMS,
-            _models.ItemPage,
-            _models.Item,
+            _ItemPageRef,
+            _ItemRef,
             query={"after": after},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -34,6 +34,11 @@ _DOWNLOAD_ATTACHMENT = _rt.Operation(
     response="binary",
 )
 
+_AttachmentRef: _rt.ModelRef[_models.Attachment] = _rt.ModelRef(_models, "Attachment")
+_UploadAttachmentRequestRef: _rt.ModelRef[_models.UploadAttachmentRequest] = (
+    _rt.ModelRef(_models, "UploadAttachmentRequest")
+)
+
 
 class AttachmentsResource(_rt.SyncAPIResource):
 
@@ -68,7 +73,7 @@ class AttachmentsResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _UPLOAD_ATTACHMENT,
-            _models.Attachment,
+            _AttachmentRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body={
                 "file": file,
@@ -77,7 +82,7 @@ class AttachmentsResource(_rt.SyncAPIResource):
                 "source": source,
                 "class": class_,
             },
-            body_model=_models.UploadAttachmentRequest,
+            body_model=_UploadAttachmentRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -157,7 +162,7 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _UPLOAD_ATTACHMENT,
-            _models.Attachment,
+            _AttachmentRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body={
                 "file": file,
@@ -166,7 +171,7 @@ class AsyncAttachmentsResource(_rt.AsyncAPIResource):
                 "source": source,
                 "class": class_,
             },
-            body_model=_models.UploadAttachmentRequest,
+            body_model=_UploadAttachmentRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -25,6 +25,11 @@ _GET_AUDIT_EVENT = _rt.Operation(
     name="get-audit-event", method="get", path="/audit-events/{event_id}"
 )
 
+_AuditEventRef: _rt.ModelRef[_models.AuditEvent] = _rt.ModelRef(_models, "AuditEvent")
+_ListAuditEventsResponseRef: _rt.ModelRef[_models.ListAuditEventsResponse] = (
+    _rt.ModelRef(_models, "ListAuditEventsResponse")
+)
+
 
 class AuditLogResource(_rt.SyncAPIResource):
 
@@ -47,7 +52,7 @@ class AuditLogResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _LIST_AUDIT_EVENTS,
-            _models.ListAuditEventsResponse,
+            _ListAuditEventsResponseRef,
             query={"since": since, "actor_id": actor_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -70,7 +75,7 @@ class AuditLogResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _GET_AUDIT_EVENT,
-            _models.AuditEvent,
+            _AuditEventRef,
             path_params={"event_id": event_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -115,7 +120,7 @@ class AsyncAuditLogResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _LIST_AUDIT_EVENTS,
-            _models.ListAuditEventsResponse,
+            _ListAuditEventsResponseRef,
             query={"since": since, "actor_id": actor_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -138,7 +143,7 @@ class AsyncAuditLogResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _GET_AUDIT_EVENT,
-            _models.AuditEvent,
+            _AuditEventRef,
             path_params={"event_id": event_id},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -22,6 +22,8 @@ _STREAM_EVENTS = _rt.Operation(
     name="streamEvents", method="get", path="/events", response="sse"
 )
 
+_EventRef: _rt.ModelRef[_models.Event] = _rt.ModelRef(_models, "Event")
+
 
 class EventsResource(_rt.SyncAPIResource):
 
@@ -45,7 +47,7 @@ class EventsResource(_rt.SyncAPIResource):
         """
         return self._client.request_stream(
             _STREAM_EVENTS,
-            _models.Event,
+            _EventRef,
             query={"notebook_id": notebook_id},
             headers={"Last-Event-ID": last_event_id},
             extra_headers=extra_headers,
@@ -89,7 +91,7 @@ class AsyncEventsResource(_rt.AsyncAPIResource):
         """
         return await self._client.request_stream(
             _STREAM_EVENTS,
-            _models.Event,
+            _EventRef,
             query={"notebook_id": notebook_id},
             headers={"Last-Event-ID": last_event_id},
             extra_headers=extra_headers,

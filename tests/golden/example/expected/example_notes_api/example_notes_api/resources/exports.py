@@ -27,6 +27,11 @@ _CREATE_EXPORT = _rt.Operation(
     name="createExport", method="post", path="/exports", body="json"
 )
 
+_CreateExportRequestRef: _rt.ModelRef[_models.CreateExportRequest] = _rt.ModelRef(
+    _models, "CreateExportRequest"
+)
+_ExportRef: _rt.ModelRef[_models.Export] = _rt.ModelRef(_models, "Export")
+
 
 class ExportsResource(_rt.SyncAPIResource):
 
@@ -53,7 +58,7 @@ class ExportsResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _CREATE_EXPORT,
-            _models.Export,
+            _ExportRef,
             headers={"Idempotency-Key": idempotency_key},
             body={
                 "notebook_id": notebook_id,
@@ -61,7 +66,7 @@ class ExportsResource(_rt.SyncAPIResource):
                 "note_ids": note_ids,
                 "include_attachments": include_attachments,
             },
-            body_model=_models.CreateExportRequest,
+            body_model=_CreateExportRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -106,7 +111,7 @@ class AsyncExportsResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _CREATE_EXPORT,
-            _models.Export,
+            _ExportRef,
             headers={"Idempotency-Key": idempotency_key},
             body={
                 "notebook_id": notebook_id,
@@ -114,7 +119,7 @@ class AsyncExportsResource(_rt.AsyncAPIResource):
                 "note_ids": note_ids,
                 "include_attachments": include_attachments,
             },
-            body_model=_models.CreateExportRequest,
+            body_model=_CreateExportRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -39,6 +39,14 @@ _ARCHIVE_NOTEBOOK = _rt.Operation(
     deprecated=True,
 )
 
+_CreateNotebookRequestRef: _rt.ModelRef[_models.CreateNotebookRequest] = _rt.ModelRef(
+    _models, "CreateNotebookRequest"
+)
+_NotebookListRef: _rt.ModelRef[_models.NotebookList] = _rt.ModelRef(
+    _models, "NotebookList"
+)
+_NotebookRef: _rt.ModelRef[_models.Notebook] = _rt.ModelRef(_models, "Notebook")
+
 
 class NoteBooksResource(_rt.SyncAPIResource):
 
@@ -64,7 +72,7 @@ class NoteBooksResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _LIST_NOTEBOOKS,
-            _models.NotebookList,
+            _NotebookListRef,
             query={"after": after, "limit": limit, "archived": archived},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -86,8 +94,8 @@ class NoteBooksResource(_rt.SyncAPIResource):
         """Iterate over every item of list_notebooks, fetching pages as needed."""
         return self._client.paginate(
             _LIST_NOTEBOOKS,
-            _models.NotebookList,
-            _models.Notebook,
+            _NotebookListRef,
+            _NotebookRef,
             query={"after": after, "limit": limit, "archived": archived},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -118,14 +126,14 @@ class NoteBooksResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _CREATE_NOTEBOOK,
-            _models.Notebook,
+            _NotebookRef,
             body={
                 "name": name,
                 "description": description,
                 "schema": schema,
                 "metadata": metadata,
             },
-            body_model=_models.CreateNotebookRequest,
+            body_model=_CreateNotebookRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -150,7 +158,7 @@ class NoteBooksResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _GET_NOTEBOOK,
-            _models.Notebook,
+            _NotebookRef,
             path_params={"notebook_id": notebook_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -211,7 +219,7 @@ class NoteBooksResource(_rt.SyncAPIResource):
         )
         return self._client.request(
             _ARCHIVE_NOTEBOOK,
-            _models.Notebook,
+            _NotebookRef,
             path_params={"notebook_id": notebook_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -268,7 +276,7 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _LIST_NOTEBOOKS,
-            _models.NotebookList,
+            _NotebookListRef,
             query={"after": after, "limit": limit, "archived": archived},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -290,8 +298,8 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         """Iterate over every item of list_notebooks, fetching pages as needed."""
         return self._client.paginate(
             _LIST_NOTEBOOKS,
-            _models.NotebookList,
-            _models.Notebook,
+            _NotebookListRef,
+            _NotebookRef,
             query={"after": after, "limit": limit, "archived": archived},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -322,14 +330,14 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _CREATE_NOTEBOOK,
-            _models.Notebook,
+            _NotebookRef,
             body={
                 "name": name,
                 "description": description,
                 "schema": schema,
                 "metadata": metadata,
             },
-            body_model=_models.CreateNotebookRequest,
+            body_model=_CreateNotebookRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -354,7 +362,7 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _GET_NOTEBOOK,
-            _models.Notebook,
+            _NotebookRef,
             path_params={"notebook_id": notebook_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -415,7 +423,7 @@ class AsyncNoteBooksResource(_rt.AsyncAPIResource):
         )
         return await self._client.request(
             _ARCHIVE_NOTEBOOK,
-            _models.Notebook,
+            _NotebookRef,
             path_params={"notebook_id": notebook_id},
             extra_headers=extra_headers,
             extra_query=extra_query,

@@ -57,6 +57,27 @@ _READ_NOTE_ALOUD = _rt.Operation(
     response="binary",
 )
 
+_CreateNoteRequestRef: _rt.ModelRef[_models.CreateNoteRequest] = _rt.ModelRef(
+    _models, "CreateNoteRequest"
+)
+_CreateSummaryRequestRef: _rt.ModelRef[_models.CreateSummaryRequest] = _rt.ModelRef(
+    _models, "CreateSummaryRequest"
+)
+_CreateSummaryResponseRef: _rt.ModelRef[_models.CreateSummaryResponse] = _rt.ModelRef(
+    _models, "CreateSummaryResponse"
+)
+_DeleteNoteResponseRef: _rt.ModelRef[_models.DeleteNoteResponse] = _rt.ModelRef(
+    _models, "DeleteNoteResponse"
+)
+_NoteListRef: _rt.ModelRef[_models.NoteList] = _rt.ModelRef(_models, "NoteList")
+_NoteRef: _rt.ModelRef[_models.Note] = _rt.ModelRef(_models, "Note")
+_NoteSummaryRef: _rt.ModelRef[_models.NoteSummary] = _rt.ModelRef(
+    _models, "NoteSummary"
+)
+_ReadNoteAloudRequestRef: _rt.ModelRef[_models.ReadNoteAloudRequest] = _rt.ModelRef(
+    _models, "ReadNoteAloudRequest"
+)
+
 
 class NotesResource(_rt.SyncAPIResource):
 
@@ -88,7 +109,7 @@ class NotesResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _LIST_NOTES,
-            _models.NoteList,
+            _NoteListRef,
             path_params={"notebook_id": notebook_id},
             query={
                 "after": after,
@@ -122,8 +143,8 @@ class NotesResource(_rt.SyncAPIResource):
         """Iterate over every item of list_notes, fetching pages as needed."""
         return self._client.paginate(
             _LIST_NOTES,
-            _models.NoteList,
-            _models.NoteSummary,
+            _NoteListRef,
+            _NoteSummaryRef,
             path_params={"notebook_id": notebook_id},
             query={
                 "after": after,
@@ -172,7 +193,7 @@ class NotesResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _CREATE_NOTE,
-            _models.Note,
+            _NoteRef,
             path_params={"notebook_id": notebook_id},
             body={
                 "title": title,
@@ -183,7 +204,7 @@ class NotesResource(_rt.SyncAPIResource):
                 "from": from_,
                 "metadata": metadata,
             },
-            body_model=_models.CreateNoteRequest,
+            body_model=_CreateNoteRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -212,7 +233,7 @@ class NotesResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _GET_NOTE,
-            _models.Note,
+            _NoteRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             query={"include[]": include},
             extra_headers=extra_headers,
@@ -241,7 +262,7 @@ class NotesResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _DELETE_NOTE,
-            _models.DeleteNoteResponse,
+            _DeleteNoteResponseRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -271,7 +292,7 @@ class NotesResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _REPLACE_NOTE_TAGS,
-            _models.Note,
+            _NoteRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body=body,
             extra_headers=extra_headers,
@@ -356,7 +377,7 @@ class NotesResource(_rt.SyncAPIResource):
         """
         return self._client.request_or_stream(
             _CREATE_SUMMARY,
-            _models.CreateSummaryResponse,
+            _CreateSummaryResponseRef,
             _rt.ServerSentEvent,
             stream is True,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
@@ -366,7 +387,7 @@ class NotesResource(_rt.SyncAPIResource):
                 "max_tokens": max_tokens,
                 "temperature": temperature,
             },
-            body_model=_models.CreateSummaryRequest,
+            body_model=_CreateSummaryRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -399,7 +420,7 @@ class NotesResource(_rt.SyncAPIResource):
             _rt.BinaryResponse,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body={"voice": voice, "speed": speed},
-            body_model=_models.ReadNoteAloudRequest,
+            body_model=_ReadNoteAloudRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -467,7 +488,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _LIST_NOTES,
-            _models.NoteList,
+            _NoteListRef,
             path_params={"notebook_id": notebook_id},
             query={
                 "after": after,
@@ -501,8 +522,8 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         """Iterate over every item of list_notes, fetching pages as needed."""
         return self._client.paginate(
             _LIST_NOTES,
-            _models.NoteList,
-            _models.NoteSummary,
+            _NoteListRef,
+            _NoteSummaryRef,
             path_params={"notebook_id": notebook_id},
             query={
                 "after": after,
@@ -551,7 +572,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _CREATE_NOTE,
-            _models.Note,
+            _NoteRef,
             path_params={"notebook_id": notebook_id},
             body={
                 "title": title,
@@ -562,7 +583,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
                 "from": from_,
                 "metadata": metadata,
             },
-            body_model=_models.CreateNoteRequest,
+            body_model=_CreateNoteRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -591,7 +612,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _GET_NOTE,
-            _models.Note,
+            _NoteRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             query={"include[]": include},
             extra_headers=extra_headers,
@@ -620,7 +641,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _DELETE_NOTE,
-            _models.DeleteNoteResponse,
+            _DeleteNoteResponseRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -650,7 +671,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _REPLACE_NOTE_TAGS,
-            _models.Note,
+            _NoteRef,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body=body,
             extra_headers=extra_headers,
@@ -735,7 +756,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
         """
         return await self._client.request_or_stream(
             _CREATE_SUMMARY,
-            _models.CreateSummaryResponse,
+            _CreateSummaryResponseRef,
             _rt.ServerSentEvent,
             stream is True,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
@@ -745,7 +766,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
                 "max_tokens": max_tokens,
                 "temperature": temperature,
             },
-            body_model=_models.CreateSummaryRequest,
+            body_model=_CreateSummaryRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -778,7 +799,7 @@ class AsyncNotesResource(_rt.AsyncAPIResource):
             _rt.AsyncBinaryResponse,
             path_params={"notebook_id": notebook_id, "note_id": note_id},
             body={"voice": voice, "speed": speed},
-            body_model=_models.ReadNoteAloudRequest,
+            body_model=_ReadNoteAloudRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

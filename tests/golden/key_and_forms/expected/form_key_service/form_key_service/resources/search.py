@@ -32,6 +32,14 @@ _FOLLOW_FEED = _rt.Operation(
     name="followFeed", method="get", path="/feed", response="sse"
 )
 
+_CreateTokenRequestRef: _rt.ModelRef[_models.CreateTokenRequest] = _rt.ModelRef(
+    _models, "CreateTokenRequest"
+)
+_SearchResponseRef: _rt.ModelRef[_models.SearchResponse] = _rt.ModelRef(
+    _models, "SearchResponse"
+)
+_TokenRef: _rt.ModelRef[_models.Token] = _rt.ModelRef(_models, "Token")
+
 
 class SearchResource(_rt.SyncAPIResource):
 
@@ -53,7 +61,7 @@ class SearchResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _SEARCH,
-            _models.SearchResponse,
+            _SearchResponseRef,
             query={"filter": filter, "ids": ids},
             headers={"X-Trace": x_trace},
             extra_headers=extra_headers,
@@ -75,9 +83,9 @@ class SearchResource(_rt.SyncAPIResource):
         """`POST /tokens` (operationId `createToken`)."""
         return self._client.request(
             _CREATE_TOKEN,
-            _models.Token,
+            _TokenRef,
             body={"grant_type": grant_type, "scope": scope},
-            body_model=_models.CreateTokenRequest,
+            body_model=_CreateTokenRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -141,7 +149,7 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _SEARCH,
-            _models.SearchResponse,
+            _SearchResponseRef,
             query={"filter": filter, "ids": ids},
             headers={"X-Trace": x_trace},
             extra_headers=extra_headers,
@@ -163,9 +171,9 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         """`POST /tokens` (operationId `createToken`)."""
         return await self._client.request(
             _CREATE_TOKEN,
-            _models.Token,
+            _TokenRef,
             body={"grant_type": grant_type, "scope": scope},
-            body_model=_models.CreateTokenRequest,
+            body_model=_CreateTokenRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

@@ -29,6 +29,15 @@ _WITH_RAW_RESPONSE = _rt.Operation(
     response="empty",
 )
 
+_ClientRef: _rt.ModelRef[_models.Client] = _rt.ModelRef(_models, "Client")
+_ListRequestBodyRef: _rt.ModelRef[_models.ListRequestBody] = _rt.ModelRef(
+    _models, "ListRequestBody"
+)
+_StreamRef: _rt.ModelRef[_models.Stream] = _rt.ModelRef(_models, "Stream")
+_WithRawResponseRequestRef: _rt.ModelRef[_models.WithRawResponseRequest] = _rt.ModelRef(
+    _models, "WithRawResponseRequest"
+)
+
 
 class AuditLogsResource(_rt.SyncAPIResource):
 
@@ -61,7 +70,7 @@ class AuditLogsResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _LIST,
-            _models.Client,
+            _ClientRef,
             query={"self": self_, "extra_query": extra_query_},
             headers={"timeout": timeout_},
             body={
@@ -73,7 +82,7 @@ class AuditLogsResource(_rt.SyncAPIResource):
                 "stream": stream,
                 "model": model,
             },
-            body_model=_models.ListRequestBody,
+            body_model=_ListRequestBodyRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -92,7 +101,7 @@ class AuditLogsResource(_rt.SyncAPIResource):
         """`GET /things/{body}` (operationId `type`)."""
         return self._client.request(
             _TYPE,
-            _models.Stream,
+            _StreamRef,
             path_params={"body": body_},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -116,7 +125,7 @@ class AuditLogsResource(_rt.SyncAPIResource):
             _rt.NoneType,
             path_params={"body": body_},
             body={"field": field},
-            body_model=_models.WithRawResponseRequest,
+            body_model=_WithRawResponseRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -173,7 +182,7 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _LIST,
-            _models.Client,
+            _ClientRef,
             query={"self": self_, "extra_query": extra_query_},
             headers={"timeout": timeout_},
             body={
@@ -185,7 +194,7 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
                 "stream": stream,
                 "model": model,
             },
-            body_model=_models.ListRequestBody,
+            body_model=_ListRequestBodyRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -204,7 +213,7 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
         """`GET /things/{body}` (operationId `type`)."""
         return await self._client.request(
             _TYPE,
-            _models.Stream,
+            _StreamRef,
             path_params={"body": body_},
             extra_headers=extra_headers,
             extra_query=extra_query,
@@ -228,7 +237,7 @@ class AsyncAuditLogsResource(_rt.AsyncAPIResource):
             _rt.NoneType,
             path_params={"body": body_},
             body={"field": field},
-            body_model=_models.WithRawResponseRequest,
+            body_model=_WithRawResponseRequestRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,

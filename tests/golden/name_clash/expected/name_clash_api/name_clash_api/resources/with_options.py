@@ -20,6 +20,10 @@ __all__ = [
 
 _GET_OPTIONS = _rt.Operation(name="getOptions", method="get", path="/options")
 
+_GetOptionsResponseRef: _rt.ModelRef[_models.GetOptionsResponse] = _rt.ModelRef(
+    _models, "GetOptionsResponse"
+)
+
 
 class WithOptionsResource(_rt.SyncAPIResource):
 
@@ -34,7 +38,7 @@ class WithOptionsResource(_rt.SyncAPIResource):
         """`GET /options` (operationId `getOptions`)."""
         return self._client.request(
             _GET_OPTIONS,
-            _models.GetOptionsResponse,
+            _GetOptionsResponseRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
@@ -67,7 +71,7 @@ class AsyncWithOptionsResource(_rt.AsyncAPIResource):
         """`GET /options` (operationId `getOptions`)."""
         return await self._client.request(
             _GET_OPTIONS,
-            _models.GetOptionsResponse,
+            _GetOptionsResponseRef,
             extra_headers=extra_headers,
             extra_query=extra_query,
             extra_body=extra_body,
