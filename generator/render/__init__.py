@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .. import ir, layout
+from ..readme import readme_view
 from .docs import docs_files
 from .imports import Imports
 from .methods import ResourceSurface, operation_literal
@@ -145,7 +146,7 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
     env = _environment()
     header = header_line(api.spec_name)
     files: dict[str, str] = {}
-    context = {"api": api, "header": header}
+    context = {"api": api, "header": header, "readme": readme_view(api)}
 
     def put(path: str, template: str, **extra: object) -> None:
         files[path] = env.get_template(template).render(**context, **extra)
