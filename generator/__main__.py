@@ -2,6 +2,11 @@
 
 import sys
 
-from .cli import main
+if __package__ != "oapigen":
+    # The source folder is generator/, but `python -m generator` would name the package
+    # after whatever `generator` comes first on sys.path: only `oapigen` is the tool.
+    sys.exit("run the generator as `oapigen` or `python -m oapigen`")
+
+from .cli import main  # noqa: E402
 
 sys.exit(main())

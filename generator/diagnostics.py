@@ -17,15 +17,17 @@ class Diagnostic:
     code: str  # "E101", "W201": stable, documented in docs/DIAGNOSTICS.md
     file: str  # path as the user named it (relative where possible)
     line: int | None  # 1-based; None when unknown
-    pointer: str  # JSON pointer inside `file`, "#/components/schemas/Foo"
+    pointer: (
+        str  # JSON pointer inside `file`, "#/components/schemas/Foo"; "" for a path
+    )
     message: str
     hint: str = ""
 
     def format(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
-        text = (
-            f"{where} {self.pointer}: {self.severity.value} {self.code}: {self.message}"
-        )
+        if self.pointer:  # empty for problems of a whole file or folder
+            where += f" {self.pointer}"
+        text = f"{where}: {self.severity.value} {self.code}: {self.message}"
         return f"{text} (hint: {self.hint})" if self.hint else text
 
 

@@ -193,6 +193,9 @@ class Response:
     # Typed event streams: (event name, model class) by event name; events with other
     # names come through untyped. Empty: every event is a `stream_chunk`.
     events: tuple[tuple[str, str], ...] = ()
+    # for "json" without a model class: the result type (the member union a root model
+    # of a union stands for: results hold the member itself, no `.root`)
+    type: TypeNode | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -255,6 +258,8 @@ class Operation:
     stream_end: str | None = None  # data of the event that ends a stream ("[DONE]")
     source: str = ""  # "POST /chat/completions", for docs and diagnostics
     pointer: str = ""  # "#/paths/~1chat~1completions/post"
+    # required headers allowing one value: sent on every call, not arguments
+    constant_headers: tuple[tuple[str, str], ...] = ()  # (wire name, value)
     examples: tuple[Example, ...] = ()  # for the reference docs
     errors: tuple[ErrorResponse, ...] = ()
 
@@ -282,6 +287,16 @@ class Auth:
 
 
 @dataclass(frozen=True, slots=True)
+class ClientOption:
+    """A keyword argument of both clients' `__init__`, sent as a header (config)."""
+
+    name: str  # Python argument name
+    header: str
+    env: str = ""  # env var read when the argument is not given ("" for none)
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Api:
     title: str
     version: str  # info.version as the spec says it
@@ -295,3 +310,6 @@ class Api:
     models: tuple[Model, ...]  # sorted by name
     params: tuple[TypedDictDef | ParamsAlias, ...] = ()  # sorted by name
     package_version: str = "0.0.0"  # info.version when it is a PEP 440 version
+    client_class: str = "Client"
+    async_client_class: str = "AsyncClient"
+    client_options: tuple[ClientOption, ...] = ()

@@ -14,11 +14,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import progress
 from .config import GeneratorConfig
-from .diagnostics import Diagnostic, GeneratorError, Severity, error
+from .diagnostics import Diagnostic, GeneratorError, Severity
 from .diff.history import history_files
-from .emit import Formatter, check_tree, format_sources, write_tree
+from .emit import Formatter, check_tree, format_sources, settle, write_tree
 from .emit.formatter import available_cpus
+from .inputcheck import check_spec_path
 from .loader import LoadOptions, load
 from .mirror import complete_resources
 from .modelgen import ModelsStage
@@ -50,6 +52,7 @@ def generate(
     use_cache: bool = True,
     strict: bool = False,
     config: GeneratorConfig | None = None,
+    overwrite: bool = False,
     load_options: LoadOptions | None = None,
 ) -> Result:
     started = time.perf_counter()
@@ -58,29 +61,26 @@ def generate(
     def mark(stage: str) -> None:
         marks.append((stage, time.perf_counter() - started))
 
-    if not spec.is_file():
-        raise GeneratorError(
-            [error("E103", str(spec), None, "#", "spec file not found")]
-        )
+    check_spec_path(spec)
     with (
         ModelsStage(jobs or available_cpus(), use_cache=use_cache, spec=spec) as models,
         Formatter(jobs=jobs or None, use_cache=use_cache) as formatter,
     ):
+        progress.stage("loading", spec.name)
         config = config or GeneratorConfig()
         document = load(
             spec, overlays=config.overlays, options=load_options or LoadOptions()
         )
         checked = validate(document)  # GeneratorError on a document-level error
         mark("loaded")
+        progress.stage("planning")
         # headers name the file, never an absolute path
         api, planned = plan(
-            document,
-            spec_name=spec.name,
-            package=package or config.package,
-            stream_end_marker=config.stream_end_marker,
+            document, spec_name=spec.name, package=package, config=config
         )
         diagnostics = [*document.warnings, *checked, *planned]
         mark("planned")
+        progress.stage("rendering")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
             raise GeneratorError(diagnostics)
         models.submit(api, document.locate)
@@ -90,6 +90,7 @@ def generate(
         mark("rendered")
         models.feed(formatter)
         mark("models printed")
+        progress.stage("formatting")
         formatted = formatter.results()
         files.update(models.results(formatted))
         mark("formatted")
@@ -100,6 +101,7 @@ def generate(
         )
     )
     target = output / api.package
+    settle(target)  # an interrupted run's files are rolled back before history reads
     files.update(history_files(api, target, diagnostics))  # CHANGELOG.md, snapshot
     result = Result(
         target=target,
@@ -108,10 +110,11 @@ def generate(
         models=len(api.models),
         files=len(files),
     )
+    progress.stage("checking" if check else "writing")
     if check:
         result.drift = check_tree(files, target)
     else:
-        write_tree(files, target)
+        result.diagnostics += write_tree(files, target, overwrite=overwrite).diagnostics
     mark("written")
     result.timings = marks
     return result

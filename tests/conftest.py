@@ -57,16 +57,21 @@ class GeneratedPackages:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._done: dict[tuple[Path, str | None], Path] = {}
+        self._done: dict[tuple[Path, str | None, Path | None], Path] = {}
 
-    def project(self, spec: Path, package: str | None = None) -> Path:
-        """Generate (once) and return the generated project folder."""
+    def project(
+        self, spec: Path, package: str | None = None, config: Path | None = None
+    ) -> Path:
+        """Generate (once) and return the generated project folder; `config`: a
+        generator config file (its overlays applied)."""
+        from oapigen.config import load_config
         from oapigen.pipeline import generate
 
-        key = (spec.resolve(), package)
+        key = (spec.resolve(), package, config)
         if key not in self._done:
             out = self.root / f"{spec.stem}-{package or 'default'}"
-            result = generate(spec, output=out, package=package)
+            settings = load_config(config) if config is not None else None
+            result = generate(spec, output=out, package=package, config=settings)
             self._done[key] = result.target
         return self._done[key]
 
@@ -74,8 +79,10 @@ class GeneratedPackages:
         """Every project generated so far in this session."""
         return sorted(set(self._done.values()))
 
-    def module(self, spec: Path, package: str | None = None) -> ModuleType:
-        project = self.project(spec, package)
+    def module(
+        self, spec: Path, package: str | None = None, config: Path | None = None
+    ) -> ModuleType:
+        project = self.project(spec, package, config)
         if str(project) not in sys.path:
             sys.path.insert(0, str(project))
         return importlib.import_module(project.name)
@@ -105,3 +112,14 @@ def example_package(generated: GeneratedPackages) -> ModuleType:
 def openai_package(generated: GeneratedPackages) -> ModuleType:
     """`openai_api` generated from the OpenAI 2.3.0 spec."""
     return generated.module(openai_spec("2.3.0"))
+
+
+OPENAI_CONFIG = SPECS / "openai.oapigen.toml"
+CONFIGURED_PACKAGE = "openai_configured"
+
+
+@pytest.fixture(scope="session")
+def openai_configured(generated: GeneratedPackages) -> ModuleType:
+    """`openai_configured`: the 2.3.0 spec generated as `make generate` does it, with
+    specs/openai.oapigen.toml (its overlay, client options, env prefix)."""
+    return generated.module(openai_spec("2.3.0"), CONFIGURED_PACKAGE, OPENAI_CONFIG)

@@ -260,9 +260,10 @@ def _result_changes(old: Method, new: Method, change: Maker) -> Iterator[Change]
     after = result_text(new.result, new.stream)
     if before == after:
         return
-    same_result = (old.result.kind, old.result.model) == (
+    same_result = (old.result.kind, old.result.model, old.result.type) == (
         new.result.kind,
         new.result.model,
+        new.result.type,
     )
     same_chunk = old.result.stream_chunk == new.result.stream_chunk
     # a stream offered where there was none (a `stream` flag) adds an overload only

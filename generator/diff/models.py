@@ -27,6 +27,8 @@ def model_sides(api: Surface) -> dict[str, Side]:
         for name in (method.result.model, method.result.stream_chunk):
             if name:
                 response.append(name)
+        if method.result.type is not None:
+            response += _model_names(method.result.type, params)
     sides: dict[str, Side] = {}
     for name in _closure(request, models, params):
         sides[name] = "request"
@@ -109,6 +111,8 @@ def _body_only(api: Surface) -> set[str]:
         referenced += [
             n for n in (method.result.model, method.result.stream_chunk) if n
         ]
+        if method.result.type is not None:
+            referenced += _model_names(method.result.type, params)
     for model in api.models:
         nodes = [f.type for f in model.fields] + ([model.root] if model.root else [])
         for node in nodes:

@@ -137,7 +137,9 @@ def _method(resource: str, op: ir.Operation) -> Method:
         http_method=op.http_method,
         path=op.path,
         arguments=tuple(arguments),
-        result=ir.Response(response.kind, response.model, response.stream_chunk),
+        result=ir.Response(
+            response.kind, response.model, response.stream_chunk, type=response.type
+        ),
         stream=op.stream,
         walker=op.pagination.method_name if op.pagination else None,
         deprecated=op.deprecated,
@@ -244,6 +246,8 @@ def _encode_method(method: Method) -> dict[str, Any]:
         "result": [result.kind, result.model, result.stream_chunk],
         "stream": method.stream,
     }
+    if result.type is not None:  # a value-like result (a union of models): its type
+        entry["result"].append(_encode_type(result.type))
     if method.walker is not None:
         entry["walker"] = method.walker
     if method.deprecated:
@@ -254,7 +258,8 @@ def _encode_method(method: Method) -> dict[str, Any]:
 
 
 def _decode_method(data: dict[str, Any]) -> Method:
-    kind, model, chunk = data["result"]
+    kind, model, chunk, *value = data["result"]
+    value_type = _decode_type(value[0]) if value else None
     arguments = []
     for name, wire, place, node, required, deprecated in data["args"]:
         if place not in PLACES:
@@ -281,7 +286,7 @@ def _decode_method(data: dict[str, Any]) -> Method:
         http_method=str(http_method),
         path=str(path),
         arguments=tuple(arguments),
-        result=ir.Response(kind, model, chunk),
+        result=ir.Response(kind, model, chunk, type=value_type),
         stream=data["stream"],
         walker=data.get("walker"),
         deprecated=bool(data.get("deprecated", False)),

@@ -4,6 +4,9 @@ with Formatter() as formatter:      # workers start importing black now
     ...                             # plan, render; formatter.submit(path, text)
     files = formatter.results()
 write_tree(files, Path("generated/openai_client"))  # or check_tree(...) for --check
+
+The project folder keeps a manifest of the files oapigen owns (manifest.py); writing
+replaces only those, in one journaled transaction (journal.py).
 """
 
 from .cache import FormatCache, default_cache_dir
@@ -17,20 +20,27 @@ from .formatter import (
     format_python,
     format_sources,
 )
-from .tree import check_tree, validated_paths, write_tree
+from .journal import OutputError, recover
+from .manifest import MANIFEST_NAME
+from .tree import WriteReport, check_tree, settle, validated_paths, write_tree
 
 __all__ = [
     "LINE_LENGTH",
+    "MANIFEST_NAME",
     "TARGET_VERSIONS",
     "FormatCache",
     "FormatError",
     "FormatStats",
+    "OutputError",
+    "WriteReport",
     "Formatter",
     "black_mode",
     "check_tree",
+    "settle",
     "default_cache_dir",
     "format_python",
     "format_sources",
+    "recover",
     "validated_paths",
     "write_tree",
 ]

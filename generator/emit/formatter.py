@@ -13,8 +13,9 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +24,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from .. import progress
 from ..diagnostics import Diagnostic, GeneratorError, error
 from .cache import FormatCache, cache_key, default_cache_dir
 
@@ -282,6 +284,7 @@ class Formatter:
             self._done[path] = source
             self.stats.passed_through += 1
             return
+        progress.count("formatting", total=1)
         key = ""
         if self._cache is not None and self._black_version is not None:
             key = cache_key(self._black_version, MODE_FINGERPRINT, source)
@@ -289,6 +292,7 @@ class Formatter:
             if hit is not None:
                 self._done[path] = hit
                 self.stats.cache_hits += 1
+                progress.count("formatting", done=1)
                 return
         lines = source.count("\n") + 1
         self._pending.append(_Job(path, key, source, lines))
@@ -312,7 +316,7 @@ class Formatter:
         futures, self._futures = self._futures, []
         for future, paths in futures:
             try:
-                self._collect(future.result())
+                self._collect(_wait(future))
             except BrokenProcessPool as exc:
                 self._errors += [(path, _worker_died(exc)) for path in paths]
         errors, self._errors = self._errors, []
@@ -359,6 +363,7 @@ class Formatter:
             except BrokenProcessPool as exc:  # an earlier chunk killed a worker
                 self._errors += [(path, _worker_died(exc)) for path in paths]
                 continue
+            future.add_done_callback(_count_done(len(paths)))
             self._futures.append((future, paths))
 
     def _format_pending_here(self) -> None:
@@ -367,6 +372,7 @@ class Formatter:
             local_cache = _cache_for_writing(str(self._cache.root), self._black_version)
         chunk = [(job.path, job.key, job.source) for job in self._take_pending()]
         self._collect(_format_chunk_with(chunk, local_cache))
+        progress.count("formatting", done=len(chunk))
 
     def _collect(self, outcomes: list[_Outcome]) -> None:
         for path, text, error in outcomes:
@@ -375,6 +381,21 @@ class Formatter:
             else:
                 self._done[path] = text
                 self.stats.formatted += 1
+
+
+def _wait(future: Future[list[_Outcome]]) -> list[_Outcome]:
+    """The future's result, keeping the progress line alive meanwhile (one huge file can
+    take black many seconds)."""
+    while True:
+        try:
+            return future.result(timeout=progress.REDRAW_SECONDS)
+        except FutureTimeout:
+            progress.tick()
+
+
+def _count_done(files: int) -> Callable[[Future[list[_Outcome]]], None]:
+    # Runs in the pool's management thread when a chunk comes back.
+    return lambda _future: progress.count("formatting", done=files)
 
 
 def _worker_died(exc: BaseException) -> str:

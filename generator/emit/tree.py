@@ -1,187 +1,310 @@
-"""Writing a rendered tree atomically, and comparing one for `--check`.
+"""Writing a generated project into its folder, and comparing one for `--check`.
 
-The new tree is built in a sibling temporary directory (same filesystem, so the
-final step is a rename) and swapped in only when complete: a run that fails at
-any point leaves the previous tree byte for byte as it was. Output paths are
-checked before anything touches the disk, so spec text can never steer a write
-outside the target.
+oapigen owns the files its manifest lists (manifest.py) and nothing else: regeneration
+replaces owned files, deletes owned files the new output no longer has, and keeps
+everything else (a `.git`, the user's files, build leftovers). It refuses a non-empty
+folder it did not generate unless `overwrite` is given. The change is one journaled
+transaction (journal.py): a run that fails or is killed at any point leaves, once
+recovered, the previous files byte for byte. Output paths are vetted (paths.py) before
+anything touches the disk, so spec text can never steer a write outside the folder.
 """
 
 from __future__ import annotations
 
 import os
-import posixpath
-import secrets
-import shutil
 import stat
-import tempfile
 from collections.abc import Mapping
-from pathlib import Path, PurePath, PureWindowsPath
+from dataclasses import dataclass, field
+from pathlib import Path
 
-FILE_MODE = 0o644
-DIR_MODE = 0o755
-# Created by importing the generated package (tests, mypy runs); never drift.
-IGNORED_DIRS = frozenset({"__pycache__"})
+from .. import progress
+from ..diagnostics import Diagnostic, warning
+from .journal import (
+    DIR_MODE,
+    FILE_MODE,
+    TXN_NAME,
+    OutputError,
+    Plan,
+    apply,
+    emptied_folders,
+    locked,
+    recover,
+)
+from .manifest import (
+    MANIFEST_NAME,
+    ManifestError,
+    digest,
+    manifest_bytes,
+    read_manifest,
+)
+from .paths import folders_of, validated_paths
 
-
-def _path_problem(path: str) -> str | None:
-    if not path:
-        return "empty path"
-    if "\0" in path:
-        return "NUL character"
-    if "\\" in path:
-        return "backslash (output paths are POSIX, '/'-separated)"
-    if path.startswith("/") or PureWindowsPath(path).anchor:
-        return "absolute path"
-    parts = path.split("/")
-    if ".." in parts:
-        return "'..' component"
-    if "" in parts or "." in parts:
-        return "not normalized (empty or '.' component, or trailing '/')"
-    return None
-
-
-def validated_paths(paths: Mapping[str, str]) -> list[str]:
-    """The sorted output paths, or ValueError naming the first unsafe one."""
-    ordered = sorted(paths)
-    for path in ordered:
-        problem = _path_problem(path)
-        if problem is not None:
-            raise ValueError(f"refusing to write output path {path!r}: {problem}")
-    files = set(ordered)
-    dirs = {posixpath.dirname(p) for p in ordered} - {""}
-    for directory in sorted(dirs):
-        dirs.update(_ancestors(directory))
-    for path in ordered:
-        if path in dirs:
-            raise ValueError(f"output path {path!r} is both a file and a directory")
-    # Names that differ only in case merge on macOS and Windows filesystems.
-    seen: dict[str, str] = {}
-    for name in sorted(files | dirs):
-        other = seen.setdefault(name.casefold(), name)
-        if other != name:
-            raise ValueError(f"output paths {other!r} and {name!r} differ only in case")
-    return ordered
+__all__ = [
+    "DIR_MODE",
+    "FILE_MODE",
+    "MANIFEST_NAME",
+    "OutputError",
+    "WriteReport",
+    "check_tree",
+    "validated_paths",
+    "write_tree",
+]
 
 
-def _ancestors(directory: str) -> list[str]:
-    parts = directory.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts))]
+@dataclass
+class WriteReport:
+    written: list[str] = field(default_factory=list)  # new or changed files
+    deleted: list[str] = field(default_factory=list)  # stale owned files
+    unchanged: int = 0
+    recovered: bool = False  # an interrupted earlier run was rolled back first
+    diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def _encoded(files: Mapping[str, str], paths: list[str]) -> dict[str, bytes]:
+def _encoded(files: Mapping[str, str]) -> dict[str, bytes]:
     encoded: dict[str, bytes] = {}
-    for path in paths:
+    for path in validated_paths(files):
         try:
             encoded[path] = files[path].encode("utf-8")
         except UnicodeEncodeError as exc:
             raise ValueError(
                 f"output file {path!r} is not valid UTF-8 text: {exc}"
             ) from exc
+    encoded[MANIFEST_NAME] = manifest_bytes(encoded)
     return encoded
 
 
-def write_tree(files: Mapping[str, str], target: Path) -> None:
-    """Replace the directory `target` with exactly `files` ({posix path: text}).
+def write_tree(
+    files: Mapping[str, str], target: Path, *, overwrite: bool = False
+) -> WriteReport:
+    """Make the owned files of the project folder `target` exactly `files`.
 
-    Text is written as UTF-8 exactly as given (no newline translation), files
-    0644 and directories 0755 whatever the umask. On failure the previous tree is
-    left untouched and the temporary directory is removed.
+    `files` is {posix path: text}; text is written as UTF-8 exactly as given (no newline
+    translation), files 0644 and new folders 0755 whatever the umask. Raises OutputError
+    (nothing changed) when the folder cannot be written as asked.
     """
-    payload = _encoded(files, validated_paths(files))
+    payload = _encoded(files)
+    shown = target
     target = Path(os.path.abspath(target))
-    if target.is_symlink() or (target.exists() and not target.is_dir()):
-        raise ValueError(f"output target {target} exists and is not a directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.new-", dir=target.parent))
+    _check_is_folder(target, shown)
+    created = not os.path.lexists(target)
+    if created:
+        try:
+            target.mkdir(parents=True)
+            os.chmod(target, DIR_MODE)
+        except OSError as exc:
+            raise OutputError(
+                "E512", shown, f"cannot create the folder: {exc.strerror}"
+            ) from None
     try:
-        _fill(staging, payload)
-        old = _swap_in(staging, target)
+        with locked(target):
+            report = WriteReport(recovered=recover(target))
+            if report.recovered:
+                progress.note(f"{shown}: rolled back an interrupted run first")
+            owned = _owned(target, shown, overwrite)
+            plan = _plan(target, shown, payload, owned, report)
+            plan.created_project = created
+            changed = [path for path in plan.changes if path != MANIFEST_NAME]
+            progress.count("changed", done=len(changed), total=len(changed))
+            progress.count("deleted", done=len(plan.stale), total=len(plan.stale))
+            if not plan.empty:
+                try:
+                    apply(target, plan)
+                except OSError as exc:
+                    raise OutputError(
+                        "E512", shown, f"writing failed, nothing changed: {exc}"
+                    ) from None
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        if created:
+            _remove_if_empty(target)
         raise
-    if old is not None:
-        # The new tree is already in place; a failure here only leaves litter.
-        shutil.rmtree(old)
+    return report
 
 
-def _fill(root: Path, payload: Mapping[str, bytes]) -> None:
-    os.chmod(root, DIR_MODE)  # mkdtemp creates 0700
-    made: set[str] = set()
+def _check_is_folder(target: Path, shown: Path) -> None:
+    if os.path.islink(target) or (
+        os.path.lexists(target) and not os.path.isdir(target)
+    ):
+        raise OutputError(
+            "E511",
+            shown,
+            "the output exists and is not a folder",
+            "--output names a folder",
+        )
+    for parent in target.parents:
+        if os.path.lexists(parent):
+            if not os.path.isdir(parent):
+                raise OutputError(
+                    "E511", parent, "is a file, not a folder", "--output names a folder"
+                )
+            break
+
+
+def _owned(target: Path, shown: Path, overwrite: bool) -> dict[str, str]:
+    """{path: digest} of the files a previous run wrote here."""
+    try:
+        owned = read_manifest(target)
+    except ManifestError as exc:
+        if overwrite:
+            return {}
+        raise OutputError(
+            "E510", shown, f"the folder's manifest is damaged: {exc}", _OVERWRITE_HINT
+        ) from None
+    if owned is not None:
+        return owned
+    if not overwrite and any(name != TXN_NAME for name in os.listdir(target)):
+        raise OutputError(
+            "E510",
+            shown,
+            f"the folder is not empty and oapigen did not generate it (no {MANIFEST_NAME})",
+            _OVERWRITE_HINT,
+        )
+    return {}
+
+
+_OVERWRITE_HINT = (
+    "pass --overwrite to write into it anyway; files oapigen does not generate are kept"
+)
+
+
+def _plan(
+    target: Path,
+    shown: Path,
+    payload: dict[str, bytes],
+    owned: dict[str, str],
+    report: WriteReport,
+) -> Plan:
+    changes: dict[str, bytes] = {}
+    existed: set[str] = set()
+    new_dirs: set[str] = set()
+    folder_kinds: dict[str, str | None] = {}
     for path, data in payload.items():
-        directory = posixpath.dirname(path)
-        if directory and directory not in made:
-            for ancestor in [*_ancestors(directory), directory]:
-                if ancestor not in made:
-                    _make_dir(root / ancestor)
-                    made.add(ancestor)
-        _write_file(root / path, data)
+        for directory in folders_of(path):
+            if directory not in folder_kinds:
+                folder_kinds[directory] = _kind(os.path.join(target, directory))
+            kind = folder_kinds[directory]
+            if kind is None:
+                new_dirs.add(directory)
+            elif kind != "dir":
+                message = f"cannot write {path}: {directory} is a {kind}, not a folder"
+                raise OutputError("E512", shown, message, "move it away")
+        full = os.path.join(target, path)
+        parent = os.path.dirname(path)
+        new_folder = bool(parent) and folder_kinds[parent] is None
+        kind = None if new_folder else _kind(full)
+        if kind == "dir":
+            message = f"cannot write {path}: a folder is in the way"
+            raise OutputError("E512", shown, message, "move it away")
+        if kind == "file" and _read(full) == data:
+            report.unchanged += 1
+            continue
+        if kind is not None:
+            existed.add(path)
+            if path in owned and _edited(full, owned[path]):
+                report.diagnostics.append(_edited_warning(shown, path, "replaced it"))
+        changes[path] = data
+    progress.count("writing", total=len(changes))
+    stale = []
+    for path in sorted(owned.keys() - payload.keys()):
+        if not _inside_real_folders(target, path) or _kind(target / path) != "file":
+            continue  # gone, or no longer what we wrote: not ours to delete
+        if _edited(target / path, owned[path]):
+            note = "kept it; it is no longer generated or owned"
+            report.diagnostics.append(_edited_warning(shown, path, note))
+            continue
+        stale.append(path)
+    keep = {d for path in payload for d in folders_of(path)}
+    report.written = sorted(changes)
+    report.deleted = stale
+    return Plan(
+        changes=changes,
+        existed=existed,
+        stale=stale,
+        new_dirs=sorted(new_dirs, key=lambda d: (d.count("/"), d)),
+        removed_dirs=emptied_folders(target, stale, keep),
+    )
 
 
-def _make_dir(path: Path) -> None:
-    path.mkdir()
-    os.chmod(path, DIR_MODE)
+def _edited_warning(shown: Path, path: str, what: str) -> Diagnostic:
+    message = f"{path} was edited by hand since oapigen wrote it; regeneration {what}"
+    return warning("W510", f"{shown}/{path}", None, "", message)
 
 
-def _write_file(path: Path, data: bytes) -> None:
-    with open(path, "xb") as handle:
-        handle.write(data)
-    os.chmod(path, FILE_MODE)
-
-
-def _swap_in(staging: Path, target: Path) -> Path | None:
-    """Rename `staging` to `target`; return where the previous tree was moved."""
-    if not os.path.lexists(target):
-        os.rename(staging, target)
-        return None
-    old = target.parent / f".{target.name}.old-{secrets.token_hex(8)}"
-    os.rename(target, old)
-    try:
-        os.rename(staging, target)
-    except BaseException:
-        os.rename(old, target)
-        raise
-    return old
+def settle(target: Path) -> None:
+    """Roll back what an interrupted run left in the project folder `target`, before
+    anything reads the folder's previous files (the changelog compares the new surface
+    with the snapshot there: a half-written run's snapshot would hide the change)."""
+    root = Path(os.path.abspath(target))
+    if os.path.islink(root) or not root.is_dir():
+        return
+    if not os.path.lexists(root / TXN_NAME):
+        return
+    with locked(root):
+        if recover(root):
+            progress.note(f"{target}: rolled back an interrupted run first")
 
 
 def check_tree(files: Mapping[str, str], target: Path) -> list[str]:
-    """Paths where `target` differs from `files`: changed, missing or extra, sorted.
-
-    Anything in the target that write_tree would not have written (a symlink,
-    a directory where a file belongs) counts as drift; `__pycache__` does not.
-    """
-    expected = _encoded(files, validated_paths(files))
-    drift: set[str] = set()
-    present: dict[str, str] = {}
+    """Owned paths where the folder differs from `files`, sorted: changed or missing
+    files, the manifest, and stale owned files still present. Files oapigen does not own
+    (build leftovers, `__pycache__`, the user's) are not compared."""
+    payload = _encoded(files)
     root = Path(os.path.abspath(target))
-    if root.is_dir() and not root.is_symlink():
-        for dirpath, dirnames, filenames in os.walk(root):
-            base = PurePath(dirpath).relative_to(root).as_posix()
-            prefix = "" if base == "." else base + "/"
-            kept = []
-            for name in dirnames:
-                full = os.path.join(dirpath, name)
-                if os.path.islink(full):
-                    drift.add(prefix + name)
-                elif name not in IGNORED_DIRS:
-                    kept.append(name)
-            dirnames[:] = kept
-            for name in filenames:
-                full = os.path.join(dirpath, name)
-                rel = prefix + name
-                if rel in expected and stat.S_ISREG(os.lstat(full).st_mode):
-                    present[rel] = full
-                else:
-                    drift.add(rel)
-    for path, data in expected.items():
-        if path not in present or _read(present[path]) != data:
+    if os.path.islink(root) or not root.is_dir():
+        return sorted(payload)
+    with locked(root):
+        if recover(root):
+            progress.note(f"{target}: rolled back an interrupted run first")
+        try:
+            owned = read_manifest(root) or {}
+        except ManifestError:
+            owned = {}  # the manifest itself shows as drift
+    drift = {
+        path
+        for path, data in payload.items()
+        if not _inside_real_folders(root, path)
+        or _kind(root / path) != "file"
+        or _read(root / path) != data
+    }
+    for path in owned.keys() - payload.keys():
+        if _inside_real_folders(root, path) and os.path.lexists(root / path):
             drift.add(path)
     return sorted(drift)
 
 
-def _read(path: str) -> bytes | None:
+def _kind(path: str | Path) -> str | None:
+    """ "file", "dir", "symlink", "special" or None (nothing there)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return "special"  # a parent is a file
+    if stat.S_ISREG(mode):
+        return "file"
+    if stat.S_ISDIR(mode):
+        return "dir"
+    return "symlink" if stat.S_ISLNK(mode) else "special"
+
+
+def _inside_real_folders(root: Path, path: str) -> bool:
+    return all(_kind(root / d) == "dir" for d in folders_of(path))
+
+
+def _edited(path: str | Path, expected: str) -> bool:
+    data = _read(path)
+    return data is not None and digest(data) != expected
+
+
+def _read(path: str | Path) -> bytes | None:
     try:
         with open(path, "rb") as handle:
             return handle.read()
     except OSError:
         return None
+
+
+def _remove_if_empty(path: Path) -> None:
+    try:
+        os.rmdir(path)
+    except OSError:
+        pass

@@ -13,11 +13,13 @@
 from __future__ import annotations
 
 from .. import ir
+from ..config import GeneratorConfig
 from ..diagnostics import Diagnostic
 from ..naming import Scope
 from .api import api_info
 from .checks import check_schemas
 from .collect import RawOperation, SchemaAt, collect
+from .configured import apply_renames, client_names, client_options, method_clash
 from .context import Context, LoadedDocument, component_pointer
 from .examples import with_examples
 from .models import ModelPlanner, Root, assign_modules, component_roots
@@ -35,11 +37,19 @@ def plan(
     *,
     spec_name: str,
     package: str | None = None,
+    config: GeneratorConfig | None = None,
     stream_end_marker: str | None = None,
 ) -> tuple[ir.Api, list[Diagnostic]]:
+    """`package` and `stream_end_marker` (given here) win over the config's."""
+    config = config or GeneratorConfig()
+    if stream_end_marker is None:
+        stream_end_marker = config.stream_end_marker
     context = Context(doc, spec_name)
-    info = api_info(context, package)
-    raws = collect(context)
+    info = api_info(
+        context, package or config.package, config.package_version, config.env_prefix
+    )
+    client_class, async_client_class = client_names(config)
+    raws, renames = apply_renames(collect(context), config)
     check_schemas(
         context,
         [(component_pointer(n), s) for n, s in context.schemas.items()]
@@ -69,9 +79,14 @@ def plan(
         default_base_url=info.default_base_url,
         auth=info.auth,
         spec_name=spec_name,
-        resources=resources(raws, builder),
+        resources=resources(
+            raws, builder, renames, lambda op, name: method_clash(config, op, name)
+        ),
         models=tuple(models),
         params=tuple(params.definitions(Scope("module"))),
+        client_class=client_class,
+        async_client_class=async_client_class,
+        client_options=client_options(config),
     )
     api = with_examples(context, api)  # example calls and errors, for the docs
     return api, context.diagnostics

@@ -27,7 +27,13 @@ class ApiInfo:
     auth: ir.Auth
 
 
-def api_info(context: Context, package: str | None) -> ApiInfo:
+def api_info(
+    context: Context,
+    package: str | None,
+    package_version: str | None = None,
+    prefix: str | None = None,
+) -> ApiInfo:
+    """`package_version` and `prefix` (from the config) win over what the spec implies."""
     info = mapping(context.root.get("info"))
     title = str(info.get("title") or "API")
     pkg = package or package_name(title)
@@ -46,8 +52,8 @@ def api_info(context: Context, package: str | None) -> ApiInfo:
             ]
         )
     version = str(info.get("version") or "0.0.0")
-    package_version = version
-    if not PEP440.fullmatch(version):
+    package_version = package_version or version
+    if package_version == version and not PEP440.fullmatch(version):
         package_version = "0.0.0"
         context.warn(
             "W203",
@@ -60,7 +66,7 @@ def api_info(context: Context, package: str | None) -> ApiInfo:
         package_version=package_version,
         description=str(info.get("description") or "").strip(),
         package=pkg,
-        env_prefix=env_prefix(title),
+        env_prefix=prefix or env_prefix(title),
         default_base_url=_base_url(context.root),
         auth=_auth(context.root),
     )

@@ -172,4 +172,21 @@ def _response(context: Context, raw: RawOperation) -> None:
             kind = "text"
         elif kind is None:
             kind = "binary"
+    if kind == "json" and raw.response is not None:
+        if _is_string(context.deref(raw.response.schema)):
+            # a "JSON string" result is a document (a file's content): bytes, as
+            # the runtime returns whatever the actual content type
+            kind, raw.response = "binary", None
     raw.response_kind = kind or "empty"
+
+
+def _is_string(schema: Any) -> bool:
+    if not isinstance(schema, Mapping) or "properties" in schema:
+        return False
+    kind = schema.get("type")
+    if isinstance(kind, list):
+        kinds = {k for k in kind if k != "null"}
+        return kinds == {"string"}
+    return kind == "string" and not any(
+        k in schema for k in ("oneOf", "anyOf", "allOf")
+    )

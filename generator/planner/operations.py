@@ -74,10 +74,15 @@ class OperationBuilder:
             "query": [],
             "header": [],
         }
+        constants: list[tuple[str, str]] = []
         for param in self._parameters(raw):
             where = location(param.get("in"))
             assert where is not None
-            by_location[where].append(self._parameter(param, where, names))
+            value = self._constant_header(param) if where == "header" else None
+            if value is not None:
+                constants.append((str(param["name"]), value))
+            else:
+                by_location[where].append(self._parameter(param, where, names))
         order = {seg: i for i, seg in enumerate(_placeholders(raw.path))}
         by_location["path"].sort(key=lambda p: order.get(p.wire_name, len(order)))
         body = self._body(raw, names)
@@ -114,7 +119,29 @@ class OperationBuilder:
             ),
             source=f"{raw.method.upper()} {raw.path}",
             pointer=raw.pointer,
+            constant_headers=tuple(sorted(constants)),
         )
+
+    def _constant_header(self, param: Mapping[str, Any]) -> str | None:
+        """The value of a required header whose schema allows exactly one (a one-value
+        `enum` or a `const`): sent on every call rather than asked for."""
+        if param.get("required") is not True:
+            return None
+        schema = self.context.deref(param.get("schema"))
+        if not isinstance(schema, Mapping):
+            return None
+        if "const" in schema:
+            values = [schema["const"]]
+        elif isinstance(schema.get("enum"), list):
+            values = list(schema["enum"])
+        else:
+            return None
+        if len(values) != 1 or not isinstance(values[0], (str, int, float, bool)):
+            return None
+        value = values[0]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return str(value)
 
     def _parameters(self, raw: RawOperation) -> list[Mapping[str, Any]]:
         return [p for p in raw.parameters if location(p.get("in")) is not None]
@@ -260,12 +287,15 @@ class OperationBuilder:
         chunk = self.class_of(raw.events)  # a JSON operation may also stream events
         events = event_models(self.context, raw.events, self.class_of)
         if kind == "json":
-            return ir.Response(
-                kind,
-                model=self.class_of(raw.response),
-                stream_chunk=chunk,
-                events=events,
-            )
+            model = self.class_of(raw.response)
+            root = self._by_name.get(model or "")
+            if root is not None and root.kind == "root" and root.root is not None:
+                # a value-like result (a union of models, a list...) is returned as
+                # its value: no RootModel reaches the caller
+                return ir.Response(
+                    kind, stream_chunk=chunk, events=events, type=root.root
+                )
+            return ir.Response(kind, model=model, stream_chunk=chunk, events=events)
         if kind == "sse":
             return ir.Response(kind, stream_chunk=chunk, events=events)
         if kind == "binary" or kind == "text" or kind == "empty":

@@ -8,11 +8,14 @@ methods render from the same IR node.
 
 from __future__ import annotations
 
+import ast
+from functools import cache
 from pathlib import Path
 
 import jinja2
 
 from .. import ir, layout
+from ..readme import readme_view
 from .docs import docs_files
 from .imports import Imports
 from .methods import ResourceSurface, operation_literal
@@ -39,6 +42,67 @@ def _templates_dir() -> Path:
 
 TEMPLATES = _templates_dir()
 RUNTIME = TEMPLATES / "runtime"
+# What the package's `__init__` re-exports from the runtime, where the runtime has it
+# (IncompleteStreamError comes with stream end markers).
+PACKAGE_EXPORTS = (
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncAPIResponse",
+    "AsyncBinaryResponse",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "BinaryResponse",
+    "ConflictError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestValidationError",
+    "ServerSentEvent",
+    "Stream",
+    "UnprocessableEntityError",
+)
+
+
+@cache
+def runtime_exports() -> tuple[str, ...]:
+    """The names of PACKAGE_EXPORTS the runtime's `__all__` lists."""
+    tree = ast.parse((RUNTIME / "__init__.py").read_text(encoding="utf-8"))
+    listed: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets
+        ):
+            listed.update(ast.literal_eval(node.value))
+    return tuple(name for name in PACKAGE_EXPORTS if name in listed)
+
+
+def import_order(names: list[str]) -> list[str]:
+    """As isort orders the names of one import: CONSTANTS, Classes, functions."""
+
+    def key(name: str) -> tuple[int, str]:
+        kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+        return kind, name
+
+    return sorted(names, key=key)
+
+
+def client_options_doc(api: ir.Api) -> str:
+    lines = ["The client and its options, each sent as its header when set:", ""]
+    for option in api.client_options:
+        text = option.description or f"Sent as the `{option.header}` header."
+        if option.env:
+            text += f" Default: the `{option.env}` environment variable."
+        lines.append(f"- `{option.name}`: {text}")
+    return "\n".join(lines)
 
 
 def _environment() -> jinja2.Environment:
@@ -56,6 +120,7 @@ def _environment() -> jinja2.Environment:
     env.globals["operation_literal"] = operation_literal
     env.globals["lazy_imports"] = lazy_imports
     env.globals["resource_entries"] = resource_entries
+    env.globals["client_options_doc"] = client_options_doc
     return env
 
 
@@ -82,14 +147,21 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
     env = _environment()
     header = header_line(api.spec_name)
     files: dict[str, str] = {}
-    context = {"api": api, "header": header}
+    context = {"api": api, "header": header, "readme": readme_view(api)}
 
     def put(path: str, template: str, **extra: object) -> None:
         files[path] = env.get_template(template).render(**context, **extra)
 
     put("pyproject.toml", "pyproject.toml.jinja")
     put("README.md", "README.md.jinja")
-    put(layout.package_file(api, "__init__.py"), "package_init.py.jinja")
+    exported = list(runtime_exports())
+    clients = [api.client_class, api.async_client_class]
+    put(
+        layout.package_file(api, "__init__.py"),
+        "package_init.py.jinja",
+        runtime_exports=import_order(exported),
+        exports=sorted([*exported, *clients, "__version__"]),
+    )
     put(layout.package_file(api, "_version.py"), "version.py.jinja")
     put(layout.package_file(api, "_client.py"), "client.py.jinja")
     put(layout.package_file(api, "__main__.py"), "package_main.py.jinja")

@@ -143,6 +143,8 @@ def model_groups(
                 nodes.append(op.body.type)
             roots += [n for n in (op.body.model if op.body else None,) if n]
             roots += [n for n in (op.response.model, op.response.stream_chunk) if n]
+            if op.response.type is not None:
+                nodes.append(op.response.type)
             for node in nodes:
                 roots += _models_in(node, params)
         for name in _closure(roots, models, params):
@@ -385,7 +387,8 @@ def example_code(
     else:
         rendered = "\n".join([call, *lines, ")"]) if lines else call + ")"
     head = ["from pathlib import Path", ""] if uses_path else []
-    head += [f"from {api.package} import Client", "", "client = Client()"]
+    client = api.client_class
+    head += [f"from {api.package} import {client}", "", f"client = {client}()"]
     if streamed:
         body = [f"for chunk in {rendered}:", "    print(chunk)"]
     elif op.response.kind == "empty":

@@ -43,12 +43,13 @@ class Call:
 
 @dataclass(frozen=True, slots=True)
 class EventStreamView:
-    """A typed event stream of a resource module: the type of its items (`alias`, for
-    type checkers only, so no model is imported before use) and the runtime
-    `EventModels` constant (`constant`) naming each event's model lazily."""
+    """A typed event stream of a resource module: the type of its items (`alias`, a
+    string, so no model is imported before use while `typing.get_type_hints` still
+    resolves it) and the runtime `EventModels` constant (`constant`) naming each
+    event's model lazily."""
 
     alias: str
-    union: str  # the models of the events, and ServerSentEvent for unknown ones
+    members: tuple[str, ...]  # the events' models, and ServerSentEvent for unknown ones
     constant: str
     events: tuple[tuple[str, str], ...]  # (event name, model class)
 
@@ -72,6 +73,7 @@ class ResourceSurface:
         self.resource = resource
         self.imports = imports
         self.printer = TypePrinter("resource", imports, model_modules={})
+        self.results = TypePrinter("result", imports, model_modules={})
         self.aliases: dict[str, str] = {}  # type expression -> alias name
         self._alias_names = Scope("class")
         arguments = [(op, p) for op in resource.operations for p in _arguments(op)]
@@ -92,14 +94,13 @@ class ResourceSurface:
         events = op.response.events
         if events in self.event_streams:
             return
-        self.imports.name("typing", "TYPE_CHECKING")
         self.imports.name("typing", "TypeAlias")
         members = sorted({f"_models.{model}" for _, model in events})
         # Named after the union's own model (`AssistantStreamEvent`) when it has one.
         wish = op.response.stream_chunk or pascal(op.method_name) + "Event"
         self.event_streams[events] = EventStreamView(
             alias="_" + self._alias_names.claim(wish),
-            union=" | ".join([*members, "_rt.ServerSentEvent"]),
+            members=(*members, "_rt.ServerSentEvent"),
             constant="_" + self._alias_names.claim(wish + "Models"),
             events=events,
         )
@@ -175,6 +176,14 @@ class ResourceSurface:
             model = op.response.model
             if model is not None:
                 return self.ref(model), f"_models.{model}"
+            if op.response.type is not None:
+                # the value type itself; mypy infers a union (`_models.A | _models.B`)
+                # or a Literal as the result only through a ModelRef cast
+                text = self.results.expr(op.response.type)
+                if not isinstance(op.response.type, (ir.UnionOf, ir.LiteralOf)):
+                    return text, text
+                self.imports.name("typing", "cast")
+                return f"cast(_rt.ModelRef[{text}], {text})", text
             return "object", "object"
         if kind == "text":
             return "str", "str"
@@ -290,8 +299,13 @@ class ResourceSurface:
             found.append(("path_params", mapping(op.path_params)))
         if op.query_params:
             found.append(("query", mapping(op.query_params)))
-        if op.header_params:
-            found.append(("headers", mapping(op.header_params)))
+        if op.header_params or op.constant_headers:
+            pairs = [
+                f"{py_literal(wire)}: {py_literal(value)}"
+                for wire, value in op.constant_headers
+            ]
+            pairs += [f"{py_literal(p.wire_name)}: {p.name}" for p in op.header_params]
+            found.append(("headers", "{" + ", ".join(pairs) + "}"))
         if op.body is not None:
             if op.body.flattened:
                 found.append(("body", mapping(op.body.params)))
@@ -355,6 +369,8 @@ def method_doc(op: ir.Operation) -> str:
             ) or [f"  {p.name}{note}:"]
             lines += [f"      {line}" if line.strip() else "" for line in rest]
         parts.append("\n".join(lines))
+    for wire, value in op.constant_headers:
+        parts.append(f"Sends the header `{wire}: {value}`.")
     parts.append(f"`{op.source}` (operationId `{op.operation_id}`).")
     return "\n\n".join(parts)
 

@@ -16,7 +16,8 @@ from typing_extensions import assert_never
 from .. import ir
 from .imports import Imports
 
-Position = Literal["model", "params", "resource"]
+# "result": a method's result type in a resource module (model spellings, `_models.`)
+Position = Literal["model", "params", "resource", "result"]
 
 
 def py_literal(value: object) -> str:
@@ -43,7 +44,7 @@ class TypePrinter:
         if isinstance(node, ir.Scalar):
             return self._scalar(node.name)
         if isinstance(node, ir.AnyValue):
-            if self.position == "model":
+            if self.position == "model" or self.position == "result":
                 self.imports.name("typing", "Any")
                 return "Any"
             return "object"
@@ -53,12 +54,12 @@ class TypePrinter:
             self.imports.name("typing", "Literal")
             return "Literal[" + ", ".join(py_literal(v) for v in node.values) + "]"
         if isinstance(node, ir.ListOf):
-            if self.position == "model":
+            if self.position == "model" or self.position == "result":
                 return f"list[{self.expr(node.item)}]"
             self.imports.name("collections.abc", "Sequence")
             return f"Sequence[{self.expr(node.item)}]"
         if isinstance(node, ir.MapOf):
-            if self.position == "model":
+            if self.position == "model" or self.position == "result":
                 return f"dict[str, {self.expr(node.value)}]"
             self.imports.name("collections.abc", "Mapping")
             return f"Mapping[str, {self.expr(node.value)}]"
@@ -95,7 +96,7 @@ class TypePrinter:
         return joined + tail
 
     def _model(self, name: str) -> str:
-        if self.position == "resource":
+        if self.position == "resource" or self.position == "result":
             return f"_models.{name}"
         module = self._model_modules[name]
         if self.position == "model":
@@ -108,7 +109,7 @@ class TypePrinter:
     def _params(self, name: str) -> str:
         if self.position == "resource":
             return f"_params.{name}"
-        if self.position == "model":
+        if self.position == "model" or self.position == "result":
             raise ValueError(f"a model cannot refer to the dict form {name}")
         module = self._params_modules[name]
         if module != self._module:
@@ -116,7 +117,7 @@ class TypePrinter:
         return name
 
     def _runtime(self) -> None:
-        if self.position == "resource":
+        if self.position == "resource" or self.position == "result":
             return  # resource modules always import the runtime as `_rt`
         self.imports.name("..", "_runtime", "_rt")
 

@@ -58,7 +58,12 @@ def result_text(
     """What a method returns, as its annotation reads (sync flavour)."""
     kind = response.kind
     if kind == "json" or kind == "sse":
-        result = name("model", response.model) if response.model else "object"
+        if response.model:
+            result = name("model", response.model)
+        elif response.type is not None:
+            result = type_text(response.type, "model", name)
+        else:
+            result = "object"
     elif kind == "text":
         result = "str"
     elif kind == "binary":

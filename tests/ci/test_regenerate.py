@@ -149,6 +149,14 @@ def same_tree(left: Path, right: Path, *, spec_names: tuple[str, str]) -> bool:
         return False
     mine, theirs = (f" from {name}. ".encode() for name in spec_names)
     for name in names:
+        if name == ".oapigen-manifest.json":  # hashes of files whose headers differ
+            owned = [
+                set(json.loads((root / name).read_text())["files"]) - {"CHANGELOG.md"}
+                for root in (left, right)
+            ]
+            if owned[0] != owned[1]:
+                return False
+            continue
         text = (left / name).read_bytes().replace(mine, theirs, 1)
         if text != (right / name).read_bytes():
             return False

@@ -384,7 +384,9 @@ def response_kind(op: OperationSpec) -> str:
         return "sse" if op.response_media else "empty"
     first = media[0]
     if first == "application/json" or first.endswith("+json"):
-        return "json"
+        # a "JSON string" is a document (a file's content): bytes (RUNTIME.md)
+        schema = resolve(op.version, op.response_schemas.get(first) or {})
+        return "binary" if schema.get("type") == "string" else "json"
     if first.startswith("text/plain"):
         return "text"
     return "binary"

@@ -17,6 +17,7 @@ from types import ModuleType
 from typing import Any
 
 import httpx
+import pydantic
 import pytest
 
 from tests.conftest import OPENAI_VERSIONS, openai_spec
@@ -195,20 +196,22 @@ def parse_multipart(
     return sorted(form), sorted(files)
 
 
-def declared_result_class(
-    package: ModuleType, op: OperationSpec, method: Callable[..., Any]
-) -> type[Any]:
-    """`<pkg>.models.<Component>` for a `$ref` response; for an inline schema, the class the
-    generator hoisted, read from the method's return annotation."""
+def expected_result(
+    package: ModuleType, op: OperationSpec, method: Callable[..., Any], payload: Any
+) -> Any:
+    """The spec-conformant payload validated strictly as the declared result:
+    `<pkg>.models.<Component>` for a `$ref` response; for an inline schema, the type the
+    method's return annotation names. A value-like result (a union of models) is the
+    member itself (API.md: no RootModel, no `.root`)."""
     schema = op.response_schemas[_json_media(op)]
     name = component_name(schema)
-    if name is not None:
-        cls = getattr(package.models, name)
-        assert isinstance(cls, type)
-        return cls
-    annotation = return_annotation(method)
-    assert isinstance(annotation, type), f"{op.test_id}: return type {annotation!r}"
-    return annotation
+    declared: Any = (
+        getattr(package.models, name) if name is not None else return_annotation(method)
+    )
+    value = pydantic.TypeAdapter(declared).validate_python(payload)
+    if isinstance(value, pydantic.RootModel):
+        value = value.root
+    return value
 
 
 def return_annotation(method: Callable[..., Any]) -> Any:
@@ -233,11 +236,14 @@ def check_result(
 ) -> None:
     kind = response_kind(op)
     if kind == "json":
-        cls = declared_result_class(package, op, method)
-        assert isinstance(result, cls), f"{type(result).__name__} is not {cls.__name__}"
-        # The model must accept the spec-conformant payload as it is (not leniently) and
-        # keep every value of it.
-        strict = cls.model_validate(served.payload)
+        # The result must accept the spec-conformant payload as it is (not leniently)
+        # and keep every value of it.
+        strict = expected_result(package, op, method, served.payload)
+        assert isinstance(strict, pydantic.BaseModel), f"{op.test_id}: {strict!r}"
+        assert not isinstance(result, pydantic.RootModel)
+        assert type(result) is type(strict), f"{type(result).__name__} is not " + (
+            type(strict).__name__
+        )
         assert (
             strict.model_dump(mode="json", by_alias=True, exclude_unset=True)
             == served.payload

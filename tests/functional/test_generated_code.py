@@ -14,7 +14,14 @@ from oapigen.loader import load
 from oapigen.planner import plan
 from oapigen.planner.context import COMPONENTS
 from tests import generated_rules as rules
-from tests.conftest import EXAMPLE_SPEC, ROOT, GeneratedPackages, openai_spec
+from tests.conftest import (
+    CONFIGURED_PACKAGE,
+    EXAMPLE_SPEC,
+    OPENAI_CONFIG,
+    ROOT,
+    GeneratedPackages,
+    openai_spec,
+)
 from tests.e2e.openai_cases import package_argument
 from tests.functional.test_name_collisions import (
     FIELD_SCHEMA,
@@ -42,6 +49,7 @@ CASES = [
     "openai/1.1.0",
     "openai/2.0.0",
     "openai/2.3.0",
+    "openai/configured",  # 2.3.0 with specs/openai.oapigen.toml
 ]
 
 
@@ -59,6 +67,8 @@ def _spec(case: str, scratch: Path) -> tuple[Path, str | None]:
         path = scratch / f"{name}.yaml"
         path.write_text(textwrap.dedent(INLINE[name]).lstrip("\n"), encoding="utf-8")
         return path, f"inline_{name}"
+    if name == "configured":
+        return openai_spec("2.3.0"), CONFIGURED_PACKAGE
     return openai_spec(name), package_argument(name)
 
 
@@ -74,7 +84,8 @@ def case(
     """(case, spec, generated package folder)."""
     name = str(request.param)
     spec, package = _spec(name, scratch)
-    project = generated.project(spec, package)
+    config = OPENAI_CONFIG if name == "openai/configured" else None
+    project = generated.project(spec, package, config)
     return name, spec, project / project.name
 
 

@@ -28,6 +28,8 @@ RUNTIME_TEMPLATES = ROOT / "templates" / "runtime"
 RUNTIME_DIR = "_runtime"
 SPEC_NAMES = ("spec.yaml", "spec.yml", "spec.json")
 IGNORED_DIRS = frozenset({"__pycache__", ".mypy_cache"})
+# Hashes of every file, runtime included: tested in tests/tool, not a golden.
+IGNORED_FILES = frozenset({".oapigen-manifest.json"})
 
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -92,6 +94,8 @@ def read_tree(root: Path) -> dict[str, bytes]:
     for path in sorted(root.rglob("*")):
         relative = path.relative_to(root)
         if any(part in IGNORED_DIRS for part in relative.parts) or not path.is_file():
+            continue
+        if relative.name in IGNORED_FILES:
             continue
         if is_runtime(relative.as_posix()):
             continue

@@ -189,7 +189,7 @@ def test_check_is_0_when_up_to_date_and_1_naming_the_edited_file(
     assert edited.read_text().endswith("# a local edit\n")  # --check never writes
 
 
-def test_check_reports_missing_and_extra_files(
+def test_check_reports_missing_owned_files_and_ignores_the_users(
     good_output: tuple[Path, dict[str, bytes]], tmp_path: Path
 ) -> None:
     output, _ = good_output
@@ -199,7 +199,7 @@ def test_check_reports_missing_and_extra_files(
         tmp_path / "good.yaml", "--output", output, "--package", "tiny", "--check"
     )
     assert result.returncode == 1
-    assert "tiny/py.typed" in result.stderr and "tiny/notes.txt" in result.stderr
+    assert result.stderr.splitlines() == [f"{output}/tiny/tiny/py.typed: out of date"]
 
 
 def test_check_without_any_output_is_drift(tmp_path: Path) -> None:
@@ -274,9 +274,32 @@ def test_an_invalid_package_name_exits_2(tmp_path: Path) -> None:
     assert not (tmp_path / "out").exists()
 
 
-def test_version() -> None:
+def test_version_names_the_tool_and_the_pinned_formatters() -> None:
+    from importlib import metadata
+
     from oapigen import __version__
 
     result = oapigen("--version")
     assert result.returncode == 0
-    assert result.stdout.strip() == f"oapigen {__version__}"
+    tools = ("datamodel-code-generator", "black")
+    assert result.stdout.splitlines() == [
+        f"oapigen {__version__}",
+        *(f"{tool} {metadata.version(tool)} (pinned)" for tool in tools),
+    ]
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    for tool in tools:
+        assert f'"{tool}=={metadata.version(tool)}"' in pyproject
+
+
+def test_python_m_generator_is_not_the_way() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+    )
+    assert result.returncode == 1
+    assert (
+        result.stderr.strip() == "run the generator as `oapigen` or `python -m oapigen`"
+    )

@@ -347,6 +347,36 @@ def test_snapshot_round_trips_and_is_deterministic(tmp_path: Path) -> None:
         loads(text[: len(text) // 2])
 
 
+def _union_result(spec: Spec, members: list[str]) -> None:
+    """`getItem` answers a union of models (a value-like result: no RootModel)."""
+    for name in members:
+        schemas(spec).setdefault(
+            name, {"type": "object", "properties": {"kind": {"type": "string"}}}
+        )
+    schemas(spec)["AnyItem"] = {
+        "oneOf": [{"$ref": f"#/components/schemas/{m}"} for m in members]
+    }
+    spec["paths"]["/items/{item_id}"]["get"]["responses"]["200"] = _json("AnyItem")
+
+
+def test_a_union_result_is_compared_by_its_members(tmp_path: Path) -> None:
+    old = copy.deepcopy(BASE)
+    _union_result(old, ["Item", "Tag"])
+    new = copy.deepcopy(BASE)
+    _union_result(new, ["Item", "Tag", "Bundle"])
+    log = diff_specs(
+        write(tmp_path / "old.json", old), write(tmp_path / "new.json", new)
+    )
+    (result,) = [c for c in log.changes if c.kind == "result"]
+    assert result.subject == GET
+    assert result.message == "returns `Item | Tag | Bundle` (was `Item | Tag`)"
+    surface = spec_surface(write(tmp_path / "union.json", old))
+    again = loads(dumps(surface, "# header"))
+    assert again.methods == surface.methods  # the value type survives the snapshot
+    unchanged = diff_specs(tmp_path / "old.json", write(tmp_path / "same.json", old))
+    assert unchanged.changes == []
+
+
 # -- the command line --------------------------------------------------------------------
 
 

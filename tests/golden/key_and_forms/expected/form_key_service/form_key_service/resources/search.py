@@ -35,9 +35,6 @@ _FOLLOW_FEED = _rt.Operation(
 _CreateTokenRequestRef: _rt.ModelRef[_models.CreateTokenRequest] = _rt.ModelRef(
     _models, "CreateTokenRequest"
 )
-_SearchResponseRef: _rt.ModelRef[_models.SearchResponse] = _rt.ModelRef(
-    _models, "SearchResponse"
-)
 _TokenRef: _rt.ModelRef[_models.Token] = _rt.ModelRef(_models, "Token")
 
 
@@ -53,7 +50,7 @@ class SearchResource(_rt.SyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | _rt.NotGiven = _rt.NOT_GIVEN,
-    ) -> _models.SearchResponse:
+    ) -> list[int]:
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
@@ -61,7 +58,7 @@ class SearchResource(_rt.SyncAPIResource):
         """
         return self._client.request(
             _SEARCH,
-            _SearchResponseRef,
+            list[int],
             query={"filter": filter, "ids": ids},
             headers={"X-Trace": x_trace},
             extra_headers=extra_headers,
@@ -141,7 +138,7 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         extra_query: Mapping[str, object] | None = None,
         extra_body: Mapping[str, object] | None = None,
         timeout: float | httpx.Timeout | None | _rt.NotGiven = _rt.NOT_GIVEN,
-    ) -> _models.SearchResponse:
+    ) -> list[int]:
         """Args:
           x_trace (deprecated): Old tracing header; \"\"\" and \\ are kept.
 
@@ -149,7 +146,7 @@ class AsyncSearchResource(_rt.AsyncAPIResource):
         """
         return await self._client.request(
             _SEARCH,
-            _SearchResponseRef,
+            list[int],
             query={"filter": filter, "ids": ids},
             headers={"X-Trace": x_trace},
             extra_headers=extra_headers,
