@@ -321,7 +321,8 @@ def _options(api: ir.Api) -> tuple[ClientOption, ...]:
                 option.name,
                 option.env,
                 "none",
-                option.description or f"sent as the `{option.header}` header",
+                f"the `{option.header}` header"
+                + (f": {option.description}" if option.description else ""),
             )
             for option in api.client_options
         ),

@@ -191,7 +191,8 @@ def test_every_key_reaches_the_package(tmp_path: Path) -> None:
     assert "main(Cats)" in main
     readme = (project / "README.md").read_text()
     assert "from tiny_cats_keys import Cats" in readme
-    assert "| `organization` | `Cat-Organization` | `CAT_ORG` |" in readme
+    row = "| `organization` | `CAT_ORG` | none | the `Cat-Organization` header: Whose"
+    assert row in readme
     client = module.Cats(api_key="k", base_url="https://x")
     assert callable(client.catalog.every)  # method and resource renamed
     assert callable(client.facts.fact)  # method renamed, resource kept
