@@ -31,3 +31,33 @@ def runtime_module(api: ir.Api, name: str) -> str:
 def package_file(api: ir.Api, name: str) -> str:
     """`__init__.py`, `_client.py`, `models/__init__.py`... inside the package."""
     return f"{api.package}/{name}"
+
+
+# What the package's `__init__` re-exports from the runtime, where the runtime has it
+# (IncompleteStreamError comes with stream end markers).
+PACKAGE_EXPORTS = (
+    "NOT_GIVEN",
+    "APIConnectionError",
+    "APIError",
+    "APIResponse",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncAPIResponse",
+    "AsyncBinaryResponse",
+    "AsyncStream",
+    "AuthenticationError",
+    "BadRequestError",
+    "BinaryResponse",
+    "ConflictError",
+    "IncompleteStreamError",
+    "InternalServerError",
+    "NotFoundError",
+    "NotGiven",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RequestValidationError",
+    "ServerSentEvent",
+    "Stream",
+    "UnprocessableEntityError",
+)

@@ -8,6 +8,7 @@ from dataclasses import replace
 from .. import ir
 from ..config import GeneratorConfig
 from ..diagnostics import Diagnostic, GeneratorError, error
+from ..layout import PACKAGE_EXPORTS
 from .collect import RawOperation
 
 # Names the package's `__init__` and `_client` modules already bind: a client class
@@ -23,31 +24,7 @@ TAKEN_CLIENT_NAMES = frozenset(
         "importlib",
         "models",
         "params",
-        # exported by the package's __init__
-        "NOT_GIVEN",
-        "APIConnectionError",
-        "APIError",
-        "APIResponse",
-        "APIResponseValidationError",
-        "APIStatusError",
-        "APITimeoutError",
-        "AsyncAPIResponse",
-        "AsyncBinaryResponse",
-        "AsyncStream",
-        "AuthenticationError",
-        "BadRequestError",
-        "BinaryResponse",
-        "ConflictError",
-        "IncompleteStreamError",
-        "InternalServerError",
-        "NotFoundError",
-        "NotGiven",
-        "PermissionDeniedError",
-        "RateLimitError",
-        "RequestValidationError",
-        "ServerSentEvent",
-        "Stream",
-        "UnprocessableEntityError",
+        *PACKAGE_EXPORTS,
     }
 )
 

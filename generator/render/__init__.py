@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 
 from .. import ir, layout
+from ..layout import PACKAGE_EXPORTS
 from ..readme import readme_view
 from .docs import docs_files
 from .imports import Imports
@@ -42,34 +43,6 @@ def _templates_dir() -> Path:
 
 TEMPLATES = _templates_dir()
 RUNTIME = TEMPLATES / "runtime"
-# What the package's `__init__` re-exports from the runtime, where the runtime has it
-# (IncompleteStreamError comes with stream end markers).
-PACKAGE_EXPORTS = (
-    "NOT_GIVEN",
-    "APIConnectionError",
-    "APIError",
-    "APIResponse",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AsyncAPIResponse",
-    "AsyncBinaryResponse",
-    "AsyncStream",
-    "AuthenticationError",
-    "BadRequestError",
-    "BinaryResponse",
-    "ConflictError",
-    "IncompleteStreamError",
-    "InternalServerError",
-    "NotFoundError",
-    "NotGiven",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "RequestValidationError",
-    "ServerSentEvent",
-    "Stream",
-    "UnprocessableEntityError",
-)
 
 
 @cache
