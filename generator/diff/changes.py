@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from .. import ir
 from .surface import Surface
-from .types import Side
+from .types import Side, type_change
 
 Section = Literal["resources", "operations", "models"]
 
@@ -58,4 +60,47 @@ class Maker(Protocol):
     ) -> Change: ...
 
 
-__all__ = ["Change", "Changelog", "Counts", "Maker", "Section", "Side"]
+class Typed(Protocol):
+    """An argument or a field: what `typed_changes` compares."""
+
+    @property
+    def type(self) -> ir.TypeNode: ...
+
+    @property
+    def deprecated(self) -> bool: ...
+
+
+def typed_changes(
+    change: Maker,
+    name: str,
+    before: Typed,
+    after: Typed,
+    side: Side,
+    what: Literal["argument", "field"],
+) -> Iterator[Change]:
+    """The type and deprecation changes of one argument or field."""
+    delta = type_change(before.type, after.type, side, what)
+    if delta is not None:
+        yield change(
+            delta.kind,
+            f"`{name}`: {delta.message}",
+            delta.breaking,
+            name=name,
+            old=delta.old,
+            new=delta.new,
+        )
+    if before.deprecated != after.deprecated:
+        word = "deprecated" if after.deprecated else "no longer deprecated"
+        yield change(f"{what}-deprecated", f"`{name}` {word}", name=name)
+
+
+__all__ = [
+    "Change",
+    "Changelog",
+    "Counts",
+    "Maker",
+    "Section",
+    "Side",
+    "Typed",
+    "typed_changes",
+]

@@ -23,10 +23,9 @@ import re
 from collections.abc import Iterable, Iterator
 
 from ..render.typetext import result_text, type_text
-from .changes import Change, Changelog, Counts, Maker
+from .changes import Change, Changelog, Counts, Maker, typed_changes
 from .models import compare_models, model_sides
 from .surface import Argument, Method, Surface
-from .types import type_change
 
 
 def compare(old: Surface, new: Surface) -> Changelog:
@@ -240,19 +239,7 @@ def _argument_pair(
             )
         else:
             yield change("argument-optional", f"`{name}` is now optional", name=name)
-    delta = type_change(before.type, after.type, "request", "argument")
-    if delta is not None:
-        yield change(
-            delta.kind,
-            f"`{name}`: {delta.message}",
-            delta.breaking,
-            name=name,
-            old=delta.old,
-            new=delta.new,
-        )
-    if before.deprecated != after.deprecated:
-        word = "deprecated" if after.deprecated else "no longer deprecated"
-        yield change("argument-deprecated", f"`{name}` {word}", name=name)
+    yield from typed_changes(change, name, before, after, "request", "argument")
 
 
 def _result_changes(old: Method, new: Method, change: Maker) -> Iterator[Change]:

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 from .. import ir
 from ..render.typetext import type_text
-from .changes import Change, Changelog, Counts, Maker, Side
+from .changes import Change, Changelog, Counts, Maker, Side, typed_changes
 from .surface import FieldShape, ModelShape, Surface
 from .types import names_in, type_change
 
@@ -212,19 +212,7 @@ def _field_pair(
                 side != "request",
                 name=name,
             )
-    delta = type_change(before.type, after.type, side, "field")
-    if delta is not None:
-        yield change(
-            delta.kind,
-            f"`{name}`: {delta.message}",
-            delta.breaking,
-            name=name,
-            old=delta.old,
-            new=delta.new,
-        )
-    if before.deprecated != after.deprecated:
-        word = "deprecated" if after.deprecated else "no longer deprecated"
-        yield change("field-deprecated", f"`{name}` {word}", name=name)
+    yield from typed_changes(change, name, before, after, side, "field")
 
 
 __all__ = ["compare_models", "model_sides"]
