@@ -1,11 +1,11 @@
 """The stages in one direction: load -> plan -> render -> format -> emit.
 
-Orchestration only: each stage lives in its own module. dmcg and black are the slow
-parts, so their worker pools start first and import them while the spec loads and the
-planner runs: the models stage (`modelgen`) prints the model modules (groups it has
-printed before come from its cache) and hands them to the formatter as they come;
-resource modules are rendered without their async half, which `mirror` writes from the
-formatted sync half.
+Orchestration only: each stage lives in its own module. dmcg is the slow part, so its
+workers start first and import it while the spec loads and the planner runs; the models
+stage (`modelgen`) prints and formats the model modules there (groups it has printed
+before come from its cache) while this process renders and formats the rest (black
+only where a line is too long: `emit.selective`). Resource modules are rendered without
+their async half, which `mirror` writes from the formatted sync half.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from . import progress
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity
 from .diff.history import history_files
-from .emit import Formatter, check_tree, format_sources, settle, write_tree
+from .emit import check_tree, format_sources, settle, write_tree
 from .emit.formatter import available_cpus
 from .inputcheck import check_spec_path
 from .loader import LoadOptions, load
@@ -62,10 +62,9 @@ def generate(
         marks.append((stage, time.perf_counter() - started))
 
     check_spec_path(spec)
-    with (
-        ModelsStage(jobs or available_cpus(), use_cache=use_cache, spec=spec) as models,
-        Formatter(jobs=jobs or None, use_cache=use_cache) as formatter,
-    ):
+    with ModelsStage(
+        jobs or available_cpus(), use_cache=use_cache, spec=spec
+    ) as models:
         progress.stage("loading", spec.name)
         config = config or GeneratorConfig()
         document = load(
@@ -85,19 +84,18 @@ def generate(
             raise GeneratorError(diagnostics)
         models.submit(api, document.locate)
         files = render(api, resources=False)
-        formatter.submit_many(render_resources(api, include_async=False))
-        formatter.submit_many({p: t for p, t in files.items() if "/_runtime/" not in p})
+        sources = render_resources(api, include_async=False)
+        sources.update({p: t for p, t in files.items() if "/_runtime/" not in p})
         mark("rendered")
-        models.feed(formatter)
-        mark("models printed")
         progress.stage("formatting")
-        formatted = formatter.results()
-        files.update(models.results(formatted))
+        # here, while the workers print the models: black only sees the long lines
+        files.update(format_sources(sources, jobs=1, use_cache=use_cache))
         mark("formatted")
-    files.update(formatted)
+        files.update(models.results())
+        mark("models printed")
     files.update(
         complete_resources(
-            api, formatted, lambda stale: format_sources(stale, use_cache=use_cache)
+            api, files, lambda stale: format_sources(stale, use_cache=use_cache)
         )
     )
     target = output / api.package

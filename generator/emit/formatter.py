@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from .. import progress
 from ..diagnostics import Diagnostic, GeneratorError, error
 from .cache import FormatCache, cache_key, default_cache_dir
+from .selective import format_selectively
 
 if TYPE_CHECKING:
     from black.mode import Mode
@@ -91,17 +92,26 @@ def available_cpus() -> int:
 
 
 @cache
-def black_mode() -> Mode:
+def black_mode(line_length: int = LINE_LENGTH) -> Mode:
     from black.mode import Mode, TargetVersion
 
     return Mode(
-        line_length=LINE_LENGTH,
+        line_length=line_length,
         target_versions={TargetVersion[name] for name in TARGET_VERSIONS},
     )
 
 
 def format_python(source: str) -> str:
-    """Format one source with the project's Mode, in one black pass (raises black's errors).
+    """Format one generated source as black would (raises black's errors).
+
+    Only the statements with a line over the limit go through black (`selective`): the
+    templates print the rest in black's style already.
+    """
+    return format_selectively(source, _format_with_black, LINE_LENGTH)
+
+
+def _format_with_black(source: str, line_length: int) -> str:
+    """One black pass with the project's Mode at `line_length`.
 
     `black.format_str` formats a second time whenever the first pass changed the text, to
     settle rare trailing-comma interactions; that doubles the cost of every generated file.
@@ -114,8 +124,8 @@ def format_python(source: str) -> str:
 
     once = getattr(black, "_format_str_once", None)
     if once is None or getattr(black, "__version__", "") != PINNED_BLACK:
-        return black.format_str(source, mode=black_mode())
-    text: str = once(source, mode=black_mode())
+        return black.format_str(source, mode=black_mode(line_length))
+    text: str = once(source, mode=black_mode(line_length))
     return text
 
 

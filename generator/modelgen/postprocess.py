@@ -1,8 +1,9 @@
 """What dmcg cannot do, done on the parsed module (never by regular expressions over
 code): the import block rebuilt (relative imports of the base model, only what the
-module uses, sorted as isort's black profile sorts), `__all__`, and the module-level
+module uses, sorted as isort's black profile sorts), `__all__`, the module-level
 `model_rebuild()` calls dropped (validators are built on first use: importing a model
-must stay cheap; forward references resolve then).
+must stay cheap; forward references resolve then), and strings quoted as black quotes
+them (dmcg prints `repr`), so that black only sees the lines that are too long.
 """
 
 from __future__ import annotations
@@ -11,13 +12,14 @@ import ast
 from collections.abc import Sequence
 
 from ..render.imports import Imports
+from ..render.text import py_literal
 from .prepare import BASE_MODULE
 
 
 def module_body(source: str, exports: Sequence[str]) -> str:
     """dmcg's module -> ours, without the header line."""
     tree = ast.parse(source)
-    lines = source.split("\n")
+    lines = _requoted(source.split("\n"), tree)
     imports = Imports()
     imports.name("__future__", "annotations")
     kept: list[str] = []
@@ -45,6 +47,31 @@ def module_body(source: str, exports: Sequence[str]) -> str:
     names = ", ".join(f'"{name}"' for name in sorted(exports))
     head = "\n".join(imports.lines()) + f"\n\n__all__ = [{names}]"
     return "\n\n\n".join([head, *kept]) + "\n"
+
+
+def _requoted(lines: list[str], tree: ast.Module) -> list[str]:
+    """`lines` with every one-line string dmcg wrote in single quotes spelled as
+    `py_literal` spells it (an implicit concatenation, which is not one token, is left).
+    """
+    spots: dict[int, list[tuple[int, int, str]]] = {}
+    for node in ast.walk(tree):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and node.lineno == node.end_lineno
+            and node.end_col_offset is not None
+        ):
+            spots.setdefault(node.lineno - 1, []).append(
+                (node.col_offset, node.end_col_offset, node.value)
+            )
+    for index, found in spots.items():
+        line = lines[index].encode("utf-8")  # ast's columns count UTF-8 bytes
+        for start, end, value in sorted(found, reverse=True):
+            written = line[start:end].decode("utf-8")
+            if written.startswith("'") and written == repr(value):
+                line = line[:start] + py_literal(value).encode("utf-8") + line[end:]
+        lines[index] = line.decode("utf-8")
+    return lines
 
 
 def _module_path(node: ast.ImportFrom) -> str:

@@ -1,21 +1,20 @@
 """The models stage: every model module of the package, from the plan.
 
-with ModelsStage(jobs=2) as models:   # a worker forks now and warms up dmcg
+with ModelsStage(jobs=2) as models:   # workers fork now and warm up dmcg
     ...                               # load, plan
     models.submit(api)                # cached groups are done; the others go to work
-    ...                               # render the rest, hand it to the formatter
-    models.feed(formatter)            # each printed bin goes to black as it arrives
-    formatted = formatter.results()
-    files = models.results(formatted) # {path: text} of the model modules
+    ...                               # render and format the rest meanwhile
+    files = models.results()          # {path: text} of the model modules
 
 Modules found in the cache (see `groups` for their keys) cost a file read. The others
 are printed in runs (`groups.Prepared.runs`) packed into bins, largest first, one dmcg
 call per bin, in worker processes forked first thing (before the spec is read: no
 threads yet, nothing loaded) that warm up dmcg while the main process loads and plans.
-Their modules go to the formatter's pool as each bin arrives (black's content cache
-first), without the header line (which names the spec file), so that a bump of the spec
-hits both caches. On two cores one dmcg worker keeps both busy alongside black: dmcg is
-a third of the work and black the rest, and every extra worker costs its warm-up (~1 s).
+A worker formats what it printed (black only where a line is too long, see
+`emit.selective`) and sends it back without the header line (which names the spec
+file), so that a bump of the spec hits the cache. dmcg is most of the work left once
+black is selective, so there are as many workers as jobs: the main process renders and
+formats the rest of the package while they print.
 """
 
 from __future__ import annotations
@@ -37,7 +36,7 @@ from typing import Any
 
 from .. import ir, layout
 from ..diagnostics import Diagnostic, GeneratorError, error
-from ..emit import Formatter
+from ..emit import FormatError, format_python
 from ..render.text import header_line
 from .cache import ModelsCache, salt
 from .groups import Group, Prepared
@@ -62,23 +61,39 @@ class _Bin:
         return sum(g.size for g in self.groups)
 
 
-def print_bin(bin_groups: tuple[Group, ...], spec_file: str) -> _Outcome:
-    """One dmcg call over runs that share no class: {module: source} of their own."""
+def print_bin(
+    bin_groups: tuple[Group, ...], spec_file: str, formatted: bool = True
+) -> _Outcome:
+    """One dmcg call over runs that share no class: {module: source} of their own,
+    formatted (black's errors are reported as E501 on the module's path)."""
     from .dmcg import print_group
     from .groups import merged
 
     try:
-        return ("ok", print_group(merged(bin_groups), spec_file))
+        printed = print_group(merged(bin_groups), spec_file)
     except GeneratorError as exc:
         return ("error", exc.diagnostics)
+    if not formatted:
+        return ("ok", printed)
+    done: dict[str, str] = {}
+    failed: list[tuple[str, str]] = []
+    for module, source in printed.items():
+        try:
+            done[module] = format_python(source)
+        except Exception as exc:  # noqa: BLE001 - black's, about generated code
+            failed.append((module, str(exc) or type(exc).__name__))
+    if failed:
+        return ("format-error", failed)
+    return ("ok", done)
 
 
 def _warm_up() -> None:
-    """Pool initializer: dmcg's first run imports most of it (~1 s)."""
+    """dmcg's first run imports most of it (~1 s); black's first call loads its grammar."""
     from .dmcg import print_group
     from .groups import warm_up_group
 
     print_group(warm_up_group())
+    format_python("x = (1,)\n")
 
 
 def _worker(tasks: Queue[Any], results: Queue[Any]) -> None:
@@ -90,9 +105,9 @@ def _worker(tasks: Queue[Any], results: Queue[Any]) -> None:
     except Exception:  # noqa: BLE001 - a real run reports it (E301)
         pass
     while (task := tasks.get()) is not None:
-        index, bin_groups, spec_file = task
+        index, bin_groups, spec_file, formatted = task
         try:
-            outcome = print_bin(bin_groups, spec_file)
+            outcome = print_bin(bin_groups, spec_file, formatted)
         except BaseException as exc:  # reported by the main process, as E303
             outcome = ("crash", f"{type(exc).__name__}: {exc}")
         results.put((index, outcome))
@@ -110,8 +125,9 @@ class ModelsStage:
         use_cache: bool = True,
         cache_dir: Path | None = None,
         spec: Path | None = None,
+        formatted: bool = True,
     ) -> None:
-        self.workers = max(1, jobs // 2) if jobs > 1 else 0
+        self.workers = jobs if jobs > 1 else 0
         self._cache = ModelsCache(cache_dir) if use_cache else None
         # A spec whose every module was cached last time will most likely be again: no
         # worker then (its warm-up costs ~1 s of CPU for nothing); whatever is missing
@@ -120,6 +136,7 @@ class ModelsStage:
         if self._seen_key is not None and self._cache is not None:
             if self._cache.get(self._seen_key) is not None:
                 self.workers = 0
+        self.formatted = formatted  # False: as dmcg printed them (for tests)
         self._processes: list[BaseProcess] = []
         self._tasks: Queue[Any] | None = None
         self._results: Queue[Any] | None = None
@@ -127,6 +144,7 @@ class ModelsStage:
         self._local: list[_Bin] = []
         self._cached: dict[str, str] = {}  # module -> formatted text
         self._printed: dict[str, str] = {}  # module -> its key, printed in this run
+        self._texts: dict[str, str] | None = None  # module -> text, once collected
         self._api: ir.Api | None = None
         self._locate: Locate | None = None
         self.runs = 0  # dmcg runs (connected groups of modules to print)
@@ -191,29 +209,39 @@ class ModelsStage:
             if self._tasks is None:
                 self._local.append(bin_)
             else:
-                self._tasks.put((self._sent, bin_.groups, api.spec_name))
+                self._tasks.put(
+                    (self._sent, bin_.groups, api.spec_name, self.formatted)
+                )
                 self._sent += 1
 
-    def feed(self, formatter: Formatter | _Collected) -> None:
-        """Hand every printed module to `formatter` (without its header), each bin as
-        soon as it is printed."""
+    def collect(self) -> None:
+        """Wait for every printed module; GeneratorError (located) on any failure."""
         api = self._api
         assert api is not None, "submit() first"
+        if self._texts is not None:
+            return
+        texts: dict[str, str] = {}
         diagnostics: list[Diagnostic] = []
+        failed: list[tuple[str, str]] = []
         for status, payload in self._outcomes(api):
             if status == "ok":
                 assert isinstance(payload, dict)
-                for module, source in sorted(payload.items()):
-                    formatter.submit(layout.model_module(api, module), source)
+                texts.update(payload)
             elif status == "error":
                 assert isinstance(payload, list)
                 diagnostics += payload
+            elif status == "format-error":
+                assert isinstance(payload, list)
+                failed += [(layout.model_module(api, m), why) for m, why in payload]
             else:
                 message = f"the model generation process failed: {payload}"
                 pointer = "#/components/schemas"
                 diagnostics.append(error("E303", api.spec_name, None, pointer, message))
         if diagnostics:
             raise GeneratorError([self._located(d) for d in diagnostics])
+        if failed:
+            raise FormatError(failed)
+        self._texts = texts
 
     def _located(self, diagnostic: Diagnostic) -> Diagnostic:
         if diagnostic.line is not None or self._locate is None:
@@ -225,7 +253,7 @@ class ModelsStage:
     def _outcomes(self, api: ir.Api) -> Iterator[_Outcome]:
         local, self._local = self._local, []
         for bin_ in local:
-            yield print_bin(bin_.groups, api.spec_name)
+            yield print_bin(bin_.groups, api.spec_name, self.formatted)
         waiting, self._sent = self._sent, 0
         while waiting:
             assert self._results is not None
@@ -239,14 +267,16 @@ class ModelsStage:
             waiting -= 1
             yield outcome
 
-    def results(self, formatted: dict[str, str]) -> dict[str, str]:
-        """{path: text} of every model module: the printed ones taken out of
-        `formatted` (and cached), the cached ones, with headers."""
+    def results(self) -> dict[str, str]:
+        """{path: text} of every model module, the printed ones (now cached) and the
+        cached ones, with headers."""
         api = self._api
         assert api is not None, "submit() first"
+        self.collect()
+        assert self._texts is not None
         done = dict(self._cached)
         for module, key in self._printed.items():
-            text = done[module] = formatted.pop(layout.model_module(api, module))
+            text = done[module] = self._texts[module]
             if self._cache is not None:
                 self._cache.put(key, text)
         if self._cache is not None and self._seen_key is not None:
@@ -258,21 +288,12 @@ class ModelsStage:
         }
 
 
-class _Collected(dict[str, str]):
-    """Stands in for the formatter: keeps each module as dmcg's post-processing left it."""
-
-    def submit(self, path: str, text: str) -> None:
-        self[path] = text
-
-
 def print_models(api: ir.Api, locate: Locate | None = None) -> dict[str, str]:
     """{path: text} of every model module, printed in this process, without the cache
     or black: for checks of what the code does (tests), never for output."""
-    with ModelsStage(1, use_cache=False) as stage:
+    with ModelsStage(1, use_cache=False, formatted=False) as stage:
         stage.submit(api, locate)
-        collected = _Collected()
-        stage.feed(collected)
-        return stage.results(collected)
+        return stage.results()
 
 
 def _seen_key(spec: Path | None) -> str | None:

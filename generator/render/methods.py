@@ -290,25 +290,23 @@ class ResourceSurface:
         )
 
     def call_keywords(self, op: ir.Operation) -> tuple[tuple[str, str], ...]:
-        def mapping(params: tuple[ir.Parameter, ...]) -> str:
-            pairs = ", ".join(f"{py_literal(p.wire_name)}: {p.name}" for p in params)
-            return "{" + pairs + "}"
+        def pairs(params: tuple[ir.Parameter, ...]) -> list[str]:
+            return [f"{py_literal(p.wire_name)}: {p.name}" for p in params]
 
         found: list[tuple[str, str]] = []
         if op.path_params:
-            found.append(("path_params", mapping(op.path_params)))
+            found.append(_keyword("path_params", pairs(op.path_params)))
         if op.query_params:
-            found.append(("query", mapping(op.query_params)))
+            found.append(_keyword("query", pairs(op.query_params)))
         if op.header_params or op.constant_headers:
-            pairs = [
+            headers = [
                 f"{py_literal(wire)}: {py_literal(value)}"
                 for wire, value in op.constant_headers
             ]
-            pairs += [f"{py_literal(p.wire_name)}: {p.name}" for p in op.header_params]
-            found.append(("headers", "{" + ", ".join(pairs) + "}"))
+            found.append(_keyword("headers", headers + pairs(op.header_params)))
         if op.body is not None:
             if op.body.flattened:
-                found.append(("body", mapping(op.body.params)))
+                found.append(_keyword("body", pairs(op.body.params)))
             else:
                 found.append(("body", "body"))
             if op.body.model:
@@ -320,6 +318,21 @@ class ResourceSurface:
             ("timeout", "timeout"),
         ]
         return tuple(found)
+
+
+# The keywords of the client call in a method body: `            key=value,`.
+CALL_KEYWORD_INDENT = METHOD_INDENT + 4
+
+
+def _keyword(key: str, pairs: list[str]) -> tuple[str, str]:
+    """`key` and a dict of `pairs`, on one line where it fits, else one pair per line
+    with a trailing comma: black's layout, so black has nothing to change."""
+    flat = "{" + ", ".join(pairs) + "}"
+    if CALL_KEYWORD_INDENT + len(key) + len(flat) + 2 <= LINE_LENGTH:
+        return key, flat
+    inner = " " * (CALL_KEYWORD_INDENT + 4)
+    lines = "".join(f"{inner}{pair},\n" for pair in pairs)
+    return key, "{\n" + lines + " " * CALL_KEYWORD_INDENT + "}"
 
 
 def _arguments(op: ir.Operation) -> list[ir.Parameter]:

@@ -81,4 +81,26 @@ def block_docstring(text: str, indent: int) -> str:
 
 
 def py_literal(value: object) -> str:
+    """`repr`, with strings quoted as black quotes them (so black has nothing to change):
+    double quotes unless single ones need fewer backslashes."""
+    if isinstance(value, str):
+        return _quoted(value)
+    if isinstance(value, tuple):
+        items = [py_literal(item) for item in value]
+        return "(" + (f"{items[0]}," if len(items) == 1 else ", ".join(items)) + ")"
+    if isinstance(value, list):
+        return "[" + ", ".join(py_literal(item) for item in value) + "]"
+    if isinstance(value, dict):
+        pairs = (f"{py_literal(k)}: {py_literal(v)}" for k, v in value.items())
+        return "{" + ", ".join(pairs) + "}"
     return repr(value)
+
+
+def _quoted(text: str) -> str:
+    single = repr(text)
+    if single.startswith('"'):  # a `'` and no `"` inside: black keeps it so
+        return single
+    body = single[1:-1]  # every `'` in it is escaped, no `"` is
+    if text.count('"') > text.count("'"):
+        return single  # fewer backslashes in single quotes: black keeps those
+    return '"' + body.replace("\\'", "'").replace('"', '\\"') + '"'

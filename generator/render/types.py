@@ -15,13 +15,10 @@ from typing_extensions import assert_never
 
 from .. import ir
 from .imports import Imports
+from .text import py_literal
 
 # "result": a method's result type in a resource module (model spellings, `_models.`)
 Position = Literal["model", "params", "resource", "result"]
-
-
-def py_literal(value: object) -> str:
-    return repr(value)
 
 
 class TypePrinter:

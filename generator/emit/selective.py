@@ -1,0 +1,294 @@
+"""Black only where the generated code needs it.
+
+The templates print code in black's style (double quotes, black's blank lines, long
+argument lists exploded one per line with a trailing comma), so what black still changes
+is the lines the templates cannot know are too long: a long description, a long union, a
+long literal. Formatting a whole file costs ~0.3 ms per line; this module finds the
+statements that have a line over the limit and hands black only those, each at its own
+indentation (black measures a line with its indentation, so a statement formatted at
+column 0 with the limit less its indentation comes out the same). The rest is kept as
+printed. The statements of a file that share an indentation go to black in one call,
+apart from each other by a marker comment (a call costs ~0.5 ms on top of its lines).
+
+Whether that equals black on the whole file rests on the templates printing black's
+style: every generated file the tests make is checked with `black --check`, and
+`tests/unit/test_selective_format.py` compares both ways over whole packages.
+
+What cannot be cut out is formatted with its parent: a docstring (black treats it by
+its place), a statement sharing a line with its parent's header, a statement with a line indented less than itself (a multi-line
+string), an `if`/`try` whose own lines (`else:`) are long. At the top, that is the file.
+A def's or class's long header is formatted over a `pass` body (black formats a header
+the same whatever its body; `pass`, unlike `...`, never joins the header's line).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, replace
+
+# Formats code (a file, or statements at column 0) for a line length.
+Formatter = Callable[[str, int], str]
+
+# Between the statements of one black call; a comment, so black keeps it on its line.
+_MARKER = "# oapigen: cut here"
+
+# One element of a collection printed one per line: a string, or a string key and value.
+# black leaves such a line as it is, however long: it has no bracket to split at (and the
+# collection keeps its lines: the templates end it with a trailing comma).
+_ELEMENT = re.compile(r' *"[^"\\]*"(: "[^"\\]*")?,')
+_ONE_BODY = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+
+
+class _NeedsContext(Exception):
+    """This statement cannot be formatted apart from its parent."""
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """Lines `first`..`last` (0-based, inclusive) of the file, to be replaced by `code`
+    formatted at column 0 for `line_length` and indented back by `indent`."""
+
+    first: int
+    last: int
+    indent: int
+    code: str
+    line_length: int
+    # "statement"; "header": `code` ends with a `pass` body that is not kept;
+    # "parameter": `code` is `def _(` + the line + `):` + `pass`, only the line is kept
+    kind: str = "statement"
+
+
+def format_selectively(source: str, fmt: Formatter, line_length: int) -> str:
+    """`source` with its over-long statements formatted by `fmt`, the rest as is."""
+    lines = source.splitlines(keepends=True)
+    cutter = _Cutter(lines, line_length)
+    if not any(cutter.too_long(index) for index in range(len(lines))):
+        return source if _ends_cleanly(source) else fmt(source, line_length)
+    try:
+        pieces = list(cutter.block(ast.parse(source).body))
+    except (SyntaxError, _NeedsContext):
+        return fmt(source, line_length)  # on a syntax error black says what is wrong
+    formatted = _format_pieces(pieces, fmt)
+    if formatted is None:
+        return fmt(source, line_length)
+    out: list[str] = []
+    position = 0  # the next line of `lines` to copy
+    for piece, text in zip(pieces, formatted):
+        out.extend(lines[position : piece.first])
+        out.append(text)
+        position = piece.last + 1
+    out.extend(lines[position:])
+    return "".join(out)
+
+
+def _ends_cleanly(source: str) -> bool:
+    return source.endswith("\n") and not source.endswith("\n\n")
+
+
+def _format_pieces(pieces: list[_Piece], fmt: Formatter) -> list[str] | None:
+    """The text of each piece, indented back; None if black's output cannot be cut at
+    the markers (then the file is formatted whole). Equal pieces are formatted once."""
+    texts: dict[int, str] = {}
+    for length in sorted({piece.line_length for piece in pieces}):
+        batch = [i for i, piece in enumerate(pieces) if piece.line_length == length]
+        codes = sorted({pieces[i].code for i in batch})
+        joined = f"\n{_MARKER}\n".join(code.rstrip("\n") for code in codes)
+        parts = _cut(fmt(joined + "\n", length))
+        if len(parts) != len(codes):
+            return None
+        done = dict(zip(codes, parts))
+        for i in batch:
+            piece = pieces[i]
+            kept = _kept(piece, done[piece.code])
+            if kept is None:
+                return None
+            pad = " " * piece.indent
+            texts[i] = "".join(
+                pad + line if line.strip() else line
+                for line in kept.splitlines(keepends=True)
+            )
+    return [texts[i] for i in range(len(pieces))]
+
+
+def _kept(piece: _Piece, text: str) -> str | None:
+    """What of black's output replaces the piece's lines."""
+    if piece.kind == "statement":
+        return text
+    lines = text.splitlines(keepends=True)
+    if piece.kind == "header":
+        return "".join(lines[:-1])  # the `pass` line
+    if len(lines) < 4 or lines[-2] != "):\n" or not lines[0].startswith("def _("):
+        return None
+    return "".join(lines[1:-2])
+
+
+def _cut(text: str) -> list[str]:
+    parts: list[str] = []
+    current: list[str] = []
+    for line in text.splitlines(keepends=True):
+        if line.rstrip("\n") == _MARKER:
+            parts.append("".join(current).strip("\n") + "\n")
+            current = []
+        else:
+            current.append(line)
+    parts.append("".join(current).strip("\n") + "\n")
+    return parts
+
+
+class _Cutter:
+    def __init__(self, lines: list[str], line_length: int) -> None:
+        self.lines = lines
+        self.line_length = line_length
+
+    def too_long(self, index: int) -> bool:
+        line = self.lines[index].rstrip("\r\n")
+        return len(line) > self.line_length and not _ELEMENT.fullmatch(line)
+
+    def _long(self, node: ast.stmt, first: int, last: int) -> bool:
+        if _is_string(node):
+            # black splits no string; a docstring's closing quotes go on a line of
+            # their own when the last line is too long: only that line counts
+            return self.too_long(last)
+        return any(self.too_long(index) for index in range(first, last + 1))
+
+    def block(self, body: list[ast.stmt]) -> Iterator[_Piece]:
+        """The pieces of `body` to format, in the order of the file."""
+        for node in body:
+            first, last = _span(node)
+            if self._long(node, first, last):
+                yield from self._statement(node, first, last)
+
+    def _statement(self, node: ast.stmt, first: int, last: int) -> Iterator[_Piece]:
+        children = list(_bodies(node))
+        if children:
+            try:
+                yield from self._compound(node, first, last, children)
+                return
+            except _NeedsContext:
+                pass  # formatted whole, below
+        elif _is_string(node):
+            raise _NeedsContext  # a docstring: black treats it by its place
+        yield self._piece(node, first, last)
+
+    def _compound(
+        self,
+        node: ast.stmt,
+        first: int,
+        last: int,
+        children: list[list[ast.stmt]],
+    ) -> Iterator[_Piece]:
+        own = set(range(first, last + 1))
+        for body in children:
+            for child in body:
+                child_first, child_last = _span(child)
+                if not self._starts_line(child, child_first):
+                    # `def f(...) -> T: ...`, an overload: only its parameters can
+                    # be cut out
+                    if children == [[child]]:
+                        parameters = self._parameters(node, first, last)
+                        if parameters is not None:
+                            yield from parameters
+                            return
+                    raise _NeedsContext
+                own -= set(range(child_first, child_last + 1))
+        pieces: list[_Piece] = []
+        if any(self.too_long(index) for index in own):
+            pieces += self._header(node, first, children)
+        for body in children:
+            pieces += self.block(body)
+        yield from sorted(pieces, key=lambda piece: piece.first)
+
+    def _header(
+        self, node: ast.stmt, first: int, children: list[list[ast.stmt]]
+    ) -> Iterator[_Piece]:
+        if len(children) != 1 or not isinstance(node, _ONE_BODY):
+            raise _NeedsContext  # `else:`, `except:` lines: with the whole statement
+        body = children[0][0]
+        end = _span(body)[0] - 1
+        parameters = self._parameters(node, first, end)
+        if parameters is not None:
+            yield from parameters
+            return
+        pass_line = " " * (body.col_offset - node.col_offset) + "pass\n"
+        piece = self._piece(node, first, end)
+        yield replace(piece, code=piece.code + pass_line, kind="header")
+
+    def _parameters(self, node: ast.stmt, first: int, end: int) -> list[_Piece] | None:
+        """A signature printed one parameter per line, its long lines each formatted on
+        its own (black splits each line of an exploded bracket by itself); None if the
+        header is not such a signature or another of its lines is long."""
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return None
+        opening = node.lineno - 1
+        indent = " " * node.col_offset
+        inner = indent + "    "
+        own = [*range(first, opening + 1), end]
+        if (
+            not self.lines[opening].rstrip("\r\n").endswith("(")
+            or not self.lines[end].startswith(indent + ")")
+            or any(self.too_long(index) for index in own)
+        ):
+            return None
+        pieces: list[_Piece] = []
+        for index in range(opening + 1, end):
+            line = self.lines[index].rstrip("\r\n")
+            if not line.startswith(inner) or not line.endswith(","):
+                return None  # not one parameter per line
+            if self.too_long(index):
+                code = f"def _(\n{line[len(indent):]}\n):\n    pass\n"
+                length = self.line_length - len(indent)
+                pieces.append(
+                    _Piece(index, index, len(indent), code, length, "parameter")
+                )
+        return pieces
+
+    def _starts_line(self, node: ast.stmt, first: int) -> bool:
+        line = self.lines[first]
+        return len(line) - len(line.lstrip(" ")) == node.col_offset
+
+    def _piece(self, node: ast.stmt, first: int, last: int) -> _Piece:
+        indent = " " * node.col_offset
+        code: list[str] = []
+        for line in self.lines[first : last + 1]:
+            if line.strip() == "":
+                if line not in ("\n", "\r\n"):
+                    raise _NeedsContext  # whitespace that may sit in a string
+                code.append(line)
+            elif line.startswith(indent):
+                code.append(line[len(indent) :])
+            else:
+                raise _NeedsContext  # a line of a multi-line string, left of us
+        return _Piece(
+            first, last, len(indent), "".join(code), self.line_length - len(indent)
+        )
+
+
+def _span(node: ast.stmt) -> tuple[int, int]:
+    """0-based first and last line, decorators included."""
+    first = node.lineno
+    for decorator in getattr(node, "decorator_list", ()):
+        first = min(first, decorator.lineno)
+    assert node.end_lineno is not None
+    return first - 1, node.end_lineno - 1
+
+
+def _bodies(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists nested in a compound statement."""
+    for name in ("body", "orelse", "finalbody"):
+        body = getattr(node, name, None)
+        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
+            yield body
+    for handler in getattr(node, "handlers", ()):
+        yield handler.body
+    for case in getattr(node, "cases", ()):
+        yield case.body
+
+
+def _is_string(node: ast.stmt) -> bool:
+    return (
+        isinstance(node, ast.Expr)
+        and isinstance(node.value, ast.Constant)
+        and isinstance(node.value.value, str)
+    )
