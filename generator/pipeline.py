@@ -89,13 +89,17 @@ def generate(
         mark("rendered")
         progress.stage("formatting")
         # here, while the workers print the models: black only sees the long lines
-        files.update(format_sources(sources, jobs=1, use_cache=use_cache))
+        files.update(
+            format_sources(sources, jobs=1, use_cache=use_cache, generated=True)
+        )
         mark("formatted")
         files.update(models.results())
         mark("models printed")
     files.update(
         complete_resources(
-            api, files, lambda stale: format_sources(stale, use_cache=use_cache)
+            api,
+            files,
+            lambda stale: format_sources(stale, use_cache=use_cache, generated=True),
         )
     )
     target = output / api.package

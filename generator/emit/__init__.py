@@ -17,6 +17,7 @@ from .formatter import (
     Formatter,
     FormatStats,
     black_mode,
+    format_generated,
     format_python,
     format_sources,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "check_tree",
     "settle",
     "default_cache_dir",
+    "format_generated",
     "format_python",
     "format_sources",
     "recover",

@@ -102,11 +102,14 @@ def black_mode(line_length: int = LINE_LENGTH) -> Mode:
 
 
 def format_python(source: str) -> str:
-    """Format one generated source as black would (raises black's errors).
+    """Format any source with black and the project's Mode (raises black's errors)."""
+    return _format_with_black(source, LINE_LENGTH)
 
-    Only the statements with a line over the limit go through black (`selective`): the
-    templates print the rest in black's style already.
-    """
+
+def format_generated(source: str) -> str:
+    """Format a source our templates printed: the same text as `format_python`, but only
+    the statements with a line over the limit go through black (`selective`): the
+    templates print the rest in black's style already."""
     return format_selectively(source, _format_with_black, LINE_LENGTH)
 
 
@@ -148,14 +151,16 @@ def _cache_for_writing(
     return FormatCache(Path(root))
 
 
-def _format_chunk_with(chunk: _Chunk, cache_: FormatCache | None) -> list[_Outcome]:
+def _format_chunk_with(
+    chunk: _Chunk, cache_: FormatCache | None, generated: bool
+) -> list[_Outcome]:
     import black
     from black.parsing import InvalidInput
 
     outcomes: list[_Outcome] = []
     for path, key, source in chunk:
         try:
-            text = format_python(source)
+            text = format_generated(source) if generated else format_python(source)
         except InvalidInput as exc:
             outcomes.append((path, None, str(exc)))
             continue
@@ -179,8 +184,8 @@ def _init_worker(cache_root: str | None, black_version: str | None) -> None:
     format_python("x = (1,)\n")
 
 
-def _format_chunk_in_worker(chunk: _Chunk) -> list[_Outcome]:
-    return _format_chunk_with(chunk, _worker_cache)
+def _format_chunk_in_worker(chunk: _Chunk, generated: bool) -> list[_Outcome]:
+    return _format_chunk_with(chunk, _worker_cache, generated)
 
 
 def _ready() -> None:
@@ -227,7 +232,8 @@ class Formatter:
     pass through unchanged. With `eager=True` the worker pool starts on `__enter__`
     so black's start-up overlaps the caller's work; with `eager=False` it starts
     only once there is more than TINY_JOB_LINES of uncached work, and smaller jobs
-    are formatted in this process. `jobs=1` never starts a pool.
+    are formatted in this process. `jobs=1` never starts a pool. `generated=True`: the
+    sources come from our templates (`format_generated`, black only on long lines).
     """
 
     def __init__(
@@ -237,9 +243,13 @@ class Formatter:
         cache_dir: Path | None = None,
         use_cache: bool = True,
         eager: bool = True,
+        generated: bool = False,
     ) -> None:
         self.jobs = max(1, available_cpus() if jobs is None else jobs)
         self.eager = eager
+        self.generated = generated
+        # selective output equals black's for our templates' code, not for any code
+        self._fingerprint = MODE_FINGERPRINT + (";generated" if generated else "")
         self.stats = FormatStats()
         self._black_version = _installed_black_version() if use_cache else None
         self._cache: FormatCache | None = None
@@ -297,7 +307,7 @@ class Formatter:
         progress.count("formatting", total=1)
         key = ""
         if self._cache is not None and self._black_version is not None:
-            key = cache_key(self._black_version, MODE_FINGERPRINT, source)
+            key = cache_key(self._black_version, self._fingerprint, source)
             hit = self._cache.get(key)
             if hit is not None:
                 self._done[path] = hit
@@ -369,7 +379,9 @@ class Formatter:
         for chunk in chunks:
             paths = [path for path, _, _ in chunk]
             try:
-                future = self._pool.submit(_format_chunk_in_worker, chunk)
+                future = self._pool.submit(
+                    _format_chunk_in_worker, chunk, self.generated
+                )
             except BrokenProcessPool as exc:  # an earlier chunk killed a worker
                 self._errors += [(path, _worker_died(exc)) for path in paths]
                 continue
@@ -381,7 +393,7 @@ class Formatter:
         if self._cache is not None:
             local_cache = _cache_for_writing(str(self._cache.root), self._black_version)
         chunk = [(job.path, job.key, job.source) for job in self._take_pending()]
-        self._collect(_format_chunk_with(chunk, local_cache))
+        self._collect(_format_chunk_with(chunk, local_cache, self.generated))
         progress.count("formatting", done=len(chunk))
 
     def _collect(self, outcomes: list[_Outcome]) -> None:
@@ -418,8 +430,15 @@ def format_sources(
     jobs: int | None = None,
     cache_dir: Path | None = None,
     use_cache: bool = True,
+    generated: bool = False,
 ) -> dict[str, str]:
     """Format a whole rendered tree at once (no early submission to overlap)."""
-    with Formatter(jobs, cache_dir=cache_dir, use_cache=use_cache, eager=False) as fmt:
+    with Formatter(
+        jobs,
+        cache_dir=cache_dir,
+        use_cache=use_cache,
+        eager=False,
+        generated=generated,
+    ) as fmt:
         fmt.submit_many(files)
         return fmt.results()

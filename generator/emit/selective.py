@@ -64,12 +64,19 @@ def format_selectively(source: str, fmt: Formatter, line_length: int) -> str:
     """`source` with its over-long statements formatted by `fmt`, the rest as is."""
     lines = source.splitlines(keepends=True)
     cutter = _Cutter(lines, line_length)
-    if not any(cutter.too_long(index) for index in range(len(lines))):
+    if '"""' not in source and not any(map(cutter.too_long, range(len(lines)))):
         return source if _ends_cleanly(source) else fmt(source, line_length)
     try:
-        pieces = list(cutter.block(ast.parse(source).body))
-    except (SyntaxError, _NeedsContext):
-        return fmt(source, line_length)  # on a syntax error black says what is wrong
+        tree = ast.parse(source)
+    except SyntaxError:
+        return fmt(source, line_length)  # black says what is wrong, in its words
+    cutter.find_dirty(tree)
+    if not cutter.dirty:
+        return source if _ends_cleanly(source) else fmt(source, line_length)
+    try:
+        pieces = list(cutter.block(tree.body))
+    except _NeedsContext:
+        return fmt(source, line_length)
     formatted = _format_pieces(pieces, fmt)
     if formatted is None:
         return fmt(source, line_length)
@@ -141,23 +148,58 @@ class _Cutter:
     def __init__(self, lines: list[str], line_length: int) -> None:
         self.lines = lines
         self.line_length = line_length
+        self.dirty: set[int] = set()  # 0-based indexes of lines black would change
 
     def too_long(self, index: int) -> bool:
         line = self.lines[index].rstrip("\r\n")
-        return len(line) > self.line_length and not _ELEMENT.fullmatch(line)
+        return _width(line) > self.line_length and not _ELEMENT.fullmatch(line)
 
-    def _long(self, node: ast.stmt, first: int, last: int) -> bool:
-        if _is_string(node):
-            # black splits no string; a docstring's closing quotes go on a line of
-            # their own when the last line is too long: only that line counts
-            return self.too_long(last)
-        return any(self.too_long(index) for index in range(first, last + 1))
+    def find_dirty(self, tree: ast.Module) -> None:
+        """The lines black would change: those too long, outside strings (black splits
+        no string), and the whole of a string statement (a docstring) black's clean-up
+        would change or whose last line is too long (its closing quotes move)."""
+        strings: set[int] = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.stmt) and _is_string(node):
+                first, last = _span(node)
+                strings.update(range(first, last + 1))
+                if self.too_long(last) or not self._clean_docstring(node, first, last):
+                    self.dirty.update(range(first, last + 1))
+        self.dirty.update(
+            index
+            for index in range(len(self.lines))
+            if index not in strings and self.too_long(index)
+        )
+
+    def _long(self, first: int, last: int) -> bool:
+        return any(index in self.dirty for index in range(first, last + 1))
+
+    def _clean_docstring(self, node: ast.stmt, first: int, last: int) -> bool:
+        """What black's clean-up of a docstring leaves as it is: triple double quotes,
+        the text starting right after them, no tab, no trailing space, blank lines empty, and the
+        lines after the first indented as the statement (at least one exactly so)."""
+        lines = [line.rstrip("\r\n") for line in self.lines[first : last + 1]]
+        indent = " " * node.col_offset
+        opening = lines[0][node.col_offset :]
+        if not opening.startswith('"""') or opening[3:4].isspace():
+            return False
+        if any("\t" in line or line != line.rstrip() for line in lines):
+            return False
+        if len(lines) == 1:
+            return True
+        rest = lines[1:]
+        if rest[-1] == indent + '"""':
+            rest = rest[:-1]  # the closing quotes on their own line
+        content = [line for line in rest if line]
+        return all(line.startswith(indent) for line in content) and (
+            not content or any(not line[len(indent)].isspace() for line in content)
+        )
 
     def block(self, body: list[ast.stmt]) -> Iterator[_Piece]:
         """The pieces of `body` to format, in the order of the file."""
         for node in body:
             first, last = _span(node)
-            if self._long(node, first, last):
+            if self._long(first, last):
                 yield from self._statement(node, first, last)
 
     def _statement(self, node: ast.stmt, first: int, last: int) -> Iterator[_Piece]:
@@ -194,7 +236,7 @@ class _Cutter:
                     raise _NeedsContext
                 own -= set(range(child_first, child_last + 1))
         pieces: list[_Piece] = []
-        if any(self.too_long(index) for index in own):
+        if any(index in self.dirty for index in own):
             pieces += self._header(node, first, children)
         for body in children:
             pieces += self.block(body)
@@ -263,6 +305,16 @@ class _Cutter:
         return _Piece(
             first, last, len(indent), "".join(code), self.line_length - len(indent)
         )
+
+
+def _width(line: str) -> int:
+    """The line's width as black measures it (a wide character counts two columns, a
+    combining one none)."""
+    if line.isascii():
+        return len(line)
+    from black.strings import str_width
+
+    return int(str_width(line))
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:

@@ -48,6 +48,7 @@ def salt() -> str:
         digest.update(part.encode("utf-8") + b"\0")
     here = Path(__file__).resolve().parent
     sources = sorted(here.glob("*.py")) + sorted(template_dir().rglob("*.jinja2"))
+    sources.append(here.parent / "emit" / "selective.py")  # formats what is cached
     for path in sources:
         digest.update(path.name.encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -36,7 +36,7 @@ from typing import Any
 
 from .. import ir, layout
 from ..diagnostics import Diagnostic, GeneratorError, error
-from ..emit import FormatError, format_python
+from ..emit import FormatError, format_generated
 from ..render.text import header_line
 from .cache import ModelsCache, salt
 from .groups import Group, Prepared
@@ -79,7 +79,7 @@ def print_bin(
     failed: list[tuple[str, str]] = []
     for module, source in printed.items():
         try:
-            done[module] = format_python(source)
+            done[module] = format_generated(source)
         except Exception as exc:  # noqa: BLE001 - black's, about generated code
             failed.append((module, str(exc) or type(exc).__name__))
     if failed:
@@ -93,7 +93,7 @@ def _warm_up() -> None:
     from .groups import warm_up_group
 
     print_group(warm_up_group())
-    format_python("x = (1,)\n")
+    format_generated("x = (1,)\n")
 
 
 def _worker(tasks: Queue[Any], results: Queue[Any]) -> None:

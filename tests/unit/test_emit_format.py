@@ -215,7 +215,9 @@ def test_unparsable_source_names_the_file(jobs: int) -> None:
 
 @pytest.mark.skipif(sys.platform != "linux", reason="the patch reaches workers by fork")
 def test_dead_worker_is_reported_not_hung(monkeypatch: pytest.MonkeyPatch) -> None:
-    def die(chunk: object, cache: object) -> list[tuple[str, str, str]]:
+    def die(
+        chunk: object, cache: object, generated: bool
+    ) -> list[tuple[str, str, str]]:
         os._exit(3)
 
     monkeypatch.setattr(formatter_module, "_format_chunk_with", die)
