@@ -38,6 +38,7 @@ _MARKER = "# oapigen: cut here"
 # black leaves such a line as it is, however long: it has no bracket to split at (and the
 # collection keeps its lines: the templates end it with a trailing comma).
 _ELEMENT = re.compile(r' *"[^"\\]*"(: "[^"\\]*")?,')
+_UPPER_HEX = re.compile(r"\\(x[0-9a-f]?[A-F]|u[0-9a-f]{0,3}[A-F]|U[0-9a-f]{0,7}[A-F])")
 _ONE_BODY = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -64,8 +65,6 @@ def format_selectively(source: str, fmt: Formatter, line_length: int) -> str:
     """`source` with its over-long statements formatted by `fmt`, the rest as is."""
     lines = source.splitlines(keepends=True)
     cutter = _Cutter(lines, line_length)
-    if '"""' not in source and not any(map(cutter.too_long, range(len(lines)))):
-        return source if _ends_cleanly(source) else fmt(source, line_length)
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -155,20 +154,59 @@ class _Cutter:
         return _width(line) > self.line_length and not _ELEMENT.fullmatch(line)
 
     def find_dirty(self, tree: ast.Module) -> None:
-        """The lines black would change: those too long, outside strings (black splits
-        no string), and the whole of a string statement (a docstring) black's clean-up
-        would change or whose last line is too long (its closing quotes move)."""
+        """The lines black would change: those too long outside strings (black splits
+        no string); the whole of a string statement (a docstring) black's clean-up would
+        change or whose last line is too long (its closing quotes move); a literal black
+        would spell otherwise (a quote, a string prefix, a number's case or sign)."""
         strings: set[int] = set()
+        docstrings: set[int] = set()  # id() of their constants
         for node in ast.walk(tree):
-            if isinstance(node, ast.stmt) and _is_string(node):
+            if isinstance(node, ast.Expr) and _is_string(node):
+                docstrings.add(id(node.value))
                 first, last = _span(node)
                 strings.update(range(first, last + 1))
                 if self.too_long(last) or not self._clean_docstring(node, first, last):
                     self.dirty.update(range(first, last + 1))
+            elif isinstance(node, (ast.Constant, ast.JoinedStr)):
+                if id(node) not in docstrings and self._respelled(node):
+                    assert node.end_lineno is not None
+                    self.dirty.update(range(node.lineno - 1, node.end_lineno))
         self.dirty.update(
             index
             for index in range(len(self.lines))
             if index not in strings and self.too_long(index)
+        )
+
+    def _respelled(self, node: ast.Constant | ast.JoinedStr) -> bool:
+        """Whether black may spell this literal otherwise: conservative (a string with a
+        single quote anywhere may well keep it)."""
+        if isinstance(node, ast.Constant) and (
+            node.value is None or isinstance(node.value, bool)
+        ):
+            return False
+        if node.lineno != node.end_lineno or node.end_col_offset is None:
+            text = "".join(self.lines[node.lineno - 1 : node.end_lineno])
+        else:
+            line = self.lines[node.lineno - 1].encode("utf-8")  # ast counts bytes
+            text = line[node.col_offset : node.end_col_offset].decode("utf-8")
+        if isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes)):
+            lowered = text.lower()
+            return (
+                text != lowered  # black: 0xABC, 1e5, 1j
+                or lowered.startswith("0x")
+                or "e+" in lowered
+                or lowered.startswith(".")
+                or lowered.endswith(".")
+                or ".e" in lowered
+            )
+        prefix = text[: len(text) - len(text.lstrip("rRbBuUfF"))]
+        return (
+            "'" in text
+            or prefix != prefix.lower()
+            or "u" in prefix
+            or (  # black: `\xab`, `\N{BULLET}`
+                "\\" in text and ("\\N{" in text or _UPPER_HEX.search(text) is not None)
+            )
         )
 
     def _long(self, first: int, last: int) -> bool:
