@@ -8,8 +8,9 @@ with ModelsStage(jobs=2) as models:   # workers fork now and warm up dmcg
 
 Modules found in the cache (see `groups` for their keys) cost a file read. The others
 are printed in runs (`groups.Prepared.runs`) packed into bins, largest first, one dmcg
-call per bin, in worker processes forked first thing (before the spec is read: no
-threads yet, nothing loaded) that warm up dmcg while the main process loads and plans.
+call per bin, in worker processes: the first is forked first thing (before the spec is
+read: no threads yet, nothing loaded), warms up dmcg and black while the main process
+loads and plans, then forks the others, which start warm (one warm-up, ~0.6 s, for all).
 A worker formats what it printed (black only where a line is too long, see
 `emit.selective`) and sends it back without the header line (which names the spec
 file), so that a bump of the spec hits the cache. dmcg is most of the work left once
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import multiprocessing
+import os
 import queue
 import signal
 import sys
@@ -96,14 +98,37 @@ def _warm_up() -> None:
     format_generated("x = (1,)\n")
 
 
-def _worker(tasks: Queue[Any], results: Queue[Any]) -> None:
-    """A dmcg worker: warm up, then print bins until told to stop (None). Ctrl-C is the
-    main process's to handle (it stops the workers)."""
+def _worker(tasks: Queue[Any], results: Queue[Any], siblings: int = 0) -> None:
+    """The first dmcg worker: warm up, fork `siblings` more workers (they start warm:
+    one warm-up for all), report their process ids, then print bins until told to stop
+    (None). Ctrl-C is the main process's to handle (it stops the workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent()
     try:
         _warm_up()
     except Exception:  # noqa: BLE001 - a real run reports it (E301)
         pass
+    # Before any queue is used here (a queue's feeder thread would make fork unsafe).
+    # Siblings are reaped by the kernel, so the main process sees them gone at once.
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    pids: list[int] = []
+    for _ in range(siblings):
+        pid = os.fork()
+        if pid == 0:
+            _die_with_parent()
+            code = 0
+            try:
+                _serve(tasks, results)
+            except BaseException:  # noqa: BLE001 - the main process sees it gone
+                code = 1
+            os._exit(code)  # never the parent's exit handlers
+        pids.append(pid)
+    for pid in pids:
+        results.put((_SIBLING, pid))
+    _serve(tasks, results)
+
+
+def _serve(tasks: Queue[Any], results: Queue[Any]) -> None:
     while (task := tasks.get()) is not None:
         index, bin_groups, spec_file, formatted = task
         try:
@@ -111,6 +136,31 @@ def _worker(tasks: Queue[Any], results: Queue[Any]) -> None:
         except BaseException as exc:  # reported by the main process, as E303
             outcome = ("crash", f"{type(exc).__name__}: {exc}")
         results.put((index, outcome))
+
+
+# The index of a result that is not one: a sibling worker's process id.
+_SIBLING = -1
+
+
+def _die_with_parent() -> None:
+    """A worker ends with the process that started it, even one killed (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class ModelsStage:
@@ -138,6 +188,7 @@ class ModelsStage:
                 self.workers = 0
         self.formatted = formatted  # False: as dmcg printed them (for tests)
         self._processes: list[BaseProcess] = []
+        self._siblings: list[int] = []  # process ids of the workers the first forked
         self._tasks: Queue[Any] | None = None
         self._results: Queue[Any] | None = None
         self._sent = 0
@@ -153,12 +204,13 @@ class ModelsStage:
         if self.workers and _can_fork():
             context = multiprocessing.get_context("fork")
             self._tasks, self._results = context.Queue(), context.Queue()
-            for _ in range(self.workers):
-                process = context.Process(
-                    target=_worker, args=(self._tasks, self._results), daemon=True
-                )
-                process.start()
-                self._processes.append(process)
+            process = context.Process(
+                target=_worker,
+                args=(self._tasks, self._results, self.workers - 1),
+                daemon=True,
+            )
+            process.start()
+            self._processes.append(process)
         return self
 
     def __exit__(
@@ -172,6 +224,12 @@ class ModelsStage:
     def close(self) -> None:
         """Stop the workers, without waiting for one still warming up (nothing was left
         to print, or the run failed)."""
+        for pid in self._siblings:
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        self._siblings = []
         for process in self._processes:
             if process.is_alive():
                 process.terminate()
@@ -258,12 +316,17 @@ class ModelsStage:
         while waiting:
             assert self._results is not None
             try:
-                _, outcome = self._results.get(timeout=0.5)
+                index, outcome = self._results.get(timeout=0.5)
             except queue.Empty:
-                if all(p.is_alive() for p in self._processes):
+                if all(p.is_alive() for p in self._processes) and all(
+                    map(_alive, self._siblings)
+                ):
                     continue
                 yield ("crash", "a worker process died")
                 return
+            if index == _SIBLING:
+                self._siblings.append(outcome)
+                continue
             waiting -= 1
             yield outcome
 
