@@ -101,7 +101,10 @@ def _format_pieces(pieces: list[_Piece], fmt: Formatter) -> list[str] | None:
         batch = [i for i, piece in enumerate(pieces) if piece.line_length == length]
         codes = sorted({pieces[i].code for i in batch})
         joined = f"\n{_MARKER}\n".join(code.rstrip("\n") for code in codes)
-        parts = _cut(fmt(joined + "\n", length))
+        try:
+            parts = _cut(fmt(joined + "\n", length))
+        except Exception:  # noqa: BLE001 - the whole file then, which says why
+            return None
         if len(parts) != len(codes):
             return None
         done = dict(zip(codes, parts))
@@ -365,7 +368,12 @@ def _span(node: ast.stmt) -> tuple[int, int]:
 
 
 def _bodies(node: ast.stmt) -> Iterator[list[ast.stmt]]:
-    """The statement lists nested in a compound statement."""
+    """The statement lists nested in a compound statement (an `elif` is an `if` nested
+    in the `else` that has no line of its own: its statement is taken whole)."""
+    if isinstance(node, ast.If) and len(node.orelse) == 1:
+        nested = node.orelse[0]
+        if isinstance(nested, ast.If) and nested.col_offset == node.col_offset:
+            raise _NeedsContext
     for name in ("body", "orelse", "finalbody"):
         body = getattr(node, name, None)
         if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
