@@ -38,7 +38,14 @@ _MARKER = "# oapigen: cut here"
 # black leaves such a line as it is, however long: it has no bracket to split at (and the
 # collection keeps its lines: the templates end it with a trailing comma).
 _ELEMENT = re.compile(r' *"[^"\\]*"(: "[^"\\]*")?,')
-_UPPER_HEX = re.compile(r"\\(x[0-9a-f]?[A-F]|u[0-9a-f]{0,3}[A-F]|U[0-9a-f]{0,7}[A-F])")
+# What black may spell otherwise on a line (outside docstrings): a single quote, a
+# backslash (an escape's case), a string prefix with a capital or `u`, a number with a
+# letter or a bare dot (0xab, 1e+5, 1E5, 2J, 1., .5; 1.5 and 10 are black's already).
+_RESPELLED = re.compile(
+    r"'|\\|(?<!\w)[A-Za-z]?[A-Zu][A-Za-z]?\""
+    r"|(?<![\w.])(?:0[xXoObB]|\d[\d_]*(?:\.[\d_]*)?[eEjJlL]|\d[\d_]*\.(?![\d_]))"
+    r"|(?<![\w.)\]])\.\d"
+)
 _ONE_BODY = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 
 
@@ -157,60 +164,23 @@ class _Cutter:
         return _width(line) > self.line_length and not _ELEMENT.fullmatch(line)
 
     def find_dirty(self, tree: ast.Module) -> None:
-        """The lines black would change: those too long outside strings (black splits
-        no string); the whole of a string statement (a docstring) black's clean-up would
-        change or whose last line is too long (its closing quotes move); a literal black
-        would spell otherwise (a quote, a string prefix, a number's case or sign)."""
-        strings: set[int] = set()
-        docstrings: set[int] = set()  # id() of their constants
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Expr) and _is_string(node):
-                docstrings.add(id(node.value))
+        """The lines black would change: the whole of a docstring black's clean-up would
+        change or whose last line is too long (its closing quotes move); outside
+        docstrings, a line too long or with a literal black may spell otherwise (a
+        single quote, a backslash escape, a string prefix, a number: conservative, a
+        line with `it's` in a string is dirty too)."""
+        docstrings: set[int] = set()
+        for node in _statements(tree.body):
+            if _is_string(node):
                 first, last = _span(node)
-                strings.update(range(first, last + 1))
+                docstrings.update(range(first, last + 1))
                 if self.too_long(last) or not self._clean_docstring(node, first, last):
                     self.dirty.update(range(first, last + 1))
-            elif isinstance(node, (ast.Constant, ast.JoinedStr)):
-                if id(node) not in docstrings and self._respelled(node):
-                    assert node.end_lineno is not None
-                    self.dirty.update(range(node.lineno - 1, node.end_lineno))
-        self.dirty.update(
-            index
-            for index in range(len(self.lines))
-            if index not in strings and self.too_long(index)
-        )
-
-    def _respelled(self, node: ast.Constant | ast.JoinedStr) -> bool:
-        """Whether black may spell this literal otherwise: conservative (a string with a
-        single quote anywhere may well keep it)."""
-        if isinstance(node, ast.Constant) and (
-            node.value is None or isinstance(node.value, bool)
-        ):
-            return False
-        if node.lineno != node.end_lineno or node.end_col_offset is None:
-            text = "".join(self.lines[node.lineno - 1 : node.end_lineno])
-        else:
-            line = self.lines[node.lineno - 1].encode("utf-8")  # ast counts bytes
-            text = line[node.col_offset : node.end_col_offset].decode("utf-8")
-        if isinstance(node, ast.Constant) and not isinstance(node.value, (str, bytes)):
-            lowered = text.lower()
-            return (
-                text != lowered  # black: 0xABC, 1e5, 1j
-                or lowered.startswith("0x")
-                or "e+" in lowered
-                or lowered.startswith(".")
-                or lowered.endswith(".")
-                or ".e" in lowered
-            )
-        prefix = text[: len(text) - len(text.lstrip("rRbBuUfF"))]
-        return (
-            "'" in text
-            or prefix != prefix.lower()
-            or "u" in prefix
-            or (  # black: `\xab`, `\N{BULLET}`
-                "\\" in text and ("\\N{" in text or _UPPER_HEX.search(text) is not None)
-            )
-        )
+        for index, line in enumerate(self.lines):
+            if index not in docstrings and (
+                _RESPELLED.search(line) or self.too_long(index)
+            ):
+                self.dirty.add(index)
 
     def _long(self, first: int, last: int) -> bool:
         return any(index in self.dirty for index in range(first, last + 1))
@@ -356,6 +326,20 @@ def _width(line: str) -> int:
     from black.strings import str_width
 
     return int(str_width(line))
+
+
+def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
+    """Every statement of `body`, nested ones included."""
+    for node in body:
+        yield node
+        for name in ("body", "orelse", "finalbody"):
+            nested = getattr(node, name, None)
+            if isinstance(nested, list) and nested and isinstance(nested[0], ast.stmt):
+                yield from _statements(nested)
+        for handler in getattr(node, "handlers", ()):
+            yield from _statements(handler.body)
+        for case in getattr(node, "cases", ()):
+            yield from _statements(case.body)
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:
