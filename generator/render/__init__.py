@@ -92,7 +92,6 @@ def _environment() -> jinja2.Environment:
     env.filters["block_docstring"] = block_docstring
     env.globals["operation_literal"] = operation_literal
     env.globals["lazy_imports"] = lazy_imports
-    env.globals["resource_entries"] = resource_entries
     env.globals["client_options_doc"] = client_options_doc
     return env
 
@@ -138,7 +137,12 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
     put(layout.package_file(api, "_version.py"), "version.py.jinja")
     put(layout.package_file(api, "_client.py"), "client.py.jinja")
     put(layout.package_file(api, "__main__.py"), "package_main.py.jinja")
-    put(layout.package_file(api, "resources/__init__.py"), "resources_init.py.jinja")
+    put(
+        layout.package_file(api, "resources/__init__.py"),
+        "lazy_init.py.jinja",
+        doc="One module per resource; the client imports each on first use.",
+        entries=resource_entries(api),
+    )
     put(
         layout.package_file(api, "models/__init__.py"),
         "lazy_init.py.jinja",
