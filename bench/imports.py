@@ -89,6 +89,10 @@ def baselines(pythons: set[Path]) -> list[Target]:
 def _env(target: Target) -> dict[str, str]:
     env = dict(os.environ)
     env.pop("PYTHONPATH", None)
+    # The warm-up run must write the bytecode caches (an installed package has them):
+    # with PYTHONDONTWRITEBYTECODE inherited, a package on PYTHONPATH would be compiled
+    # from source on every run while site-packages (pip compiles on install) would not.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     if target.pythonpath is not None:
         env["PYTHONPATH"] = str(target.pythonpath)
     return env

@@ -2,8 +2,10 @@
 code): the import block rebuilt (relative imports of the base model, only what the
 module uses, sorted as isort's black profile sorts), `__all__`, the module-level
 `model_rebuild()` calls dropped (validators are built on first use: importing a model
-must stay cheap; forward references resolve then), and strings quoted as black quotes
-them (dmcg prints `repr`), so that black only sees the lines that are too long.
+must stay cheap; forward references resolve then), `from __future__ import
+annotations` only where an annotation refers forward (see `_forward_references`), and
+strings quoted as black quotes them (dmcg prints `repr`), so that black only sees the
+lines that are too long.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ def module_body(source: str, exports: Sequence[str]) -> str:
     tree = ast.parse(source)
     lines = _requoted(source.split("\n"), tree)
     imports = Imports()
-    imports.name("__future__", "annotations")
+    if _forward_references(tree):
+        imports.name("__future__", "annotations")
     kept: list[str] = []
     used = _used_names(tree)
     for node in tree.body:
@@ -72,6 +75,50 @@ def _requoted(lines: list[str], tree: ast.Module) -> list[str]:
                 line = line[:start] + py_literal(value).encode("utf-8") + line[end:]
         lines[index] = line.decode("utf-8")
     return lines
+
+
+def _forward_references(tree: ast.Module) -> bool:
+    """Whether a class annotation needs postponed evaluation: it names a class of this
+    module not defined yet (itself included) or a field name of its class (which the
+    class body would bind first). Otherwise annotations are evaluated as the class
+    body runs, instead of pydantic compiling and evaluating each one's text when it
+    builds the class: a third of a model class's creation."""
+    ours = {
+        target.id
+        for node in tree.body
+        for target in _bound(node)
+        if isinstance(target, ast.Name)
+    }
+    defined: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            fields = {
+                item.target.id
+                for item in node.body
+                if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name)
+            }
+            for item in node.body:
+                if not isinstance(item, ast.AnnAssign):
+                    continue
+                for child in ast.walk(item.annotation):
+                    if isinstance(child, ast.Name) and (
+                        child.id in fields
+                        or (child.id in ours and child.id not in defined)
+                    ):
+                        return True
+        defined.update(t.id for t in _bound(node) if isinstance(t, ast.Name))
+    return False
+
+
+def _bound(node: ast.stmt) -> list[ast.expr]:
+    """The names a top-level statement binds (classes and assignments)."""
+    if isinstance(node, ast.ClassDef):
+        return [ast.Name(id=node.name)]
+    if isinstance(node, ast.Assign):
+        return list(node.targets)
+    if isinstance(node, ast.AnnAssign):
+        return [node.target]
+    return []
 
 
 def _module_path(node: ast.ImportFrom) -> str:

@@ -58,6 +58,19 @@ def runtime_exports() -> tuple[str, ...]:
     return tuple(name for name in PACKAGE_EXPORTS if name in listed)
 
 
+@cache
+def runtime_lazy_names() -> frozenset[str]:
+    """The runtime's names loaded on first access (the keys of its `_LAZY`): the
+    package `__init__` re-exports them lazily too, so importing it stays cheap."""
+    tree = ast.parse((RUNTIME / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(t, ast.Name) and t.id == "_LAZY" for t in node.targets
+        ):
+            return frozenset(ast.literal_eval(node.value))
+    return frozenset()
+
+
 def import_order(names: list[str]) -> list[str]:
     """As isort orders the names of one import: CONSTANTS, Classes, functions."""
 
@@ -127,11 +140,13 @@ def render(api: ir.Api, *, resources: bool = True) -> dict[str, str]:
     put("pyproject.toml", "pyproject.toml.jinja")
     put("README.md", "README.md.jinja")
     exported = list(runtime_exports())
+    lazy = runtime_lazy_names()
     clients = [api.client_class, api.async_client_class]
     put(
         layout.package_file(api, "__init__.py"),
         "package_init.py.jinja",
-        runtime_exports=import_order(exported),
+        runtime_exports=import_order([n for n in exported if n not in lazy]),
+        runtime_lazy=import_order([n for n in exported if n in lazy]),
         exports=sorted([*exported, *clients, "__version__"]),
     )
     put(layout.package_file(api, "_version.py"), "version.py.jinja")

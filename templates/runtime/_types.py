@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import IO, Final, Literal, TypedDict, Union
 
 import httpx
@@ -70,26 +69,100 @@ FileInput = Union[
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One API operation, a module-level constant of the generated package."""
+class _Record:
+    """An immutable record: keyword or positional construction, equality, hash and repr
+    over its `__slots__` (what `@dataclass(frozen=True, slots=True)` gives, without
+    writing and compiling each method when the runtime is imported: that took a third
+    of the runtime's import time)."""
 
+    __slots__: tuple[str, ...] = ()
+
+    def _init(self, *values: object) -> None:
+        for name, value in zip(self.__slots__, values):
+            object.__setattr__(self, name, value)
+
+    def _values(self) -> tuple[object, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"cannot delete field {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _Record) or other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{n}={getattr(self, n)!r}" for n in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+    def __reduce__(self) -> tuple[type[_Record], tuple[object, ...]]:
+        return type(self), self._values()
+
+
+class Operation(_Record):
+    """One API operation, a module-level constant of the generated package.
+
+    `body`: "none" | "json" | "multipart" | "form" | "raw"; `response`: "json" | "sse" |
+    "binary" | "text" | "empty"; `query_styles`: wire name -> "form" |
+    "form:noexplode" | "deepObject" | "spaceDelimited" | ...; `stream_end`: the data
+    of the event that ends a stream of this operation ("[DONE]" for OpenAI): a stream
+    whose body ends without it raises IncompleteStreamError.
+    """
+
+    __slots__ = (
+        "name",
+        "method",
+        "path",
+        "body",
+        "response",
+        "deprecated",
+        "file_fields",
+        "query_styles",
+        "stream_end",
+    )
     name: str
     method: str
     path: str
-    body: str = "none"  # "none" | "json" | "multipart" | "form" | "raw"
-    response: str = "json"  # "json" | "sse" | "binary" | "text" | "empty"
-    deprecated: bool = False
-    file_fields: frozenset[str] = frozenset()
-    # wire name -> "form" | "form:noexplode" | "deepObject" | "spaceDelimited" | ...
-    query_styles: Mapping[str, str] = field(default_factory=dict)
-    # The data of the event that ends a stream of this operation ("[DONE]" for
-    # OpenAI): a stream whose body ends without it raises IncompleteStreamError.
-    stream_end: str | None = None
+    body: str
+    response: str
+    deprecated: bool
+    file_fields: frozenset[str]
+    query_styles: Mapping[str, str]
+    stream_end: str | None
+
+    def __init__(
+        self,
+        name: str,
+        method: str,
+        path: str,
+        body: str = "none",
+        response: str = "json",
+        deprecated: bool = False,
+        file_fields: frozenset[str] = frozenset(),
+        query_styles: Mapping[str, str] | None = None,
+        stream_end: str | None = None,
+    ) -> None:
+        self._init(
+            name,
+            method,
+            path,
+            body,
+            response,
+            deprecated,
+            file_fields,
+            {} if query_styles is None else query_styles,
+            stream_end,
+        )
 
 
-@dataclass(frozen=True, slots=True)
-class AuthScheme:
+class AuthScheme(_Record):
     """How the API key is sent: "bearer" | "basic" | "header" | "query" | "none".
 
     `required`: the spec declares auth, so a client without a key (argument, env var
@@ -97,32 +170,74 @@ class AuthScheme:
     drawing a 401 on its first call.
     """
 
-    kind: str = "bearer"
-    name: str = "Authorization"
-    required: bool = False
+    __slots__ = ("kind", "name", "required")
+    kind: str
+    name: str
+    required: bool
+
+    def __init__(
+        self, kind: str = "bearer", name: str = "Authorization", required: bool = False
+    ) -> None:
+        self._init(kind, name, required)
 
 
-@dataclass(frozen=True, slots=True)
-class ClientOption:
+class ClientOption(_Record):
     """A client keyword argument sent as a header on every request, e.g.
     `ClientOption("organization", "OpenAI-Organization", "OPENAI_ORG_ID")`: the value
-    is the argument, else the env var (when named), else not sent."""
+    is the argument, else the env var (when named), else not sent.
 
-    name: str  # the keyword argument (a Python identifier)
+    `name`: the keyword argument (a Python identifier)."""
+
+    __slots__ = ("name", "header", "env")
+    name: str
     header: str
-    env: str = ""
+    env: str
+
+    def __init__(self, name: str, header: str, env: str = "") -> None:
+        self._init(name, header, env)
 
 
-@dataclass(frozen=True, slots=True)
-class ClientConfig:
+class ClientConfig(_Record):
     """Per-package constants, a class attribute of the generated Client/AsyncClient."""
 
+    __slots__ = (
+        "package",
+        "version",
+        "env_prefix",
+        "default_base_url",
+        "auth",
+        "options",
+    )
     package: str
     version: str
     env_prefix: str
     default_base_url: str
-    auth: AuthScheme = AuthScheme()
-    options: tuple[ClientOption, ...] = ()
+    auth: AuthScheme
+    options: tuple[ClientOption, ...]
+
+    def __init__(
+        self,
+        package: str,
+        version: str,
+        env_prefix: str,
+        default_base_url: str,
+        auth: AuthScheme | None = None,
+        options: tuple[ClientOption, ...] = (),
+    ) -> None:
+        self._init(
+            package,
+            version,
+            env_prefix,
+            default_base_url,
+            AuthScheme() if auth is None else auth,
+            options,
+        )
+
+    def replace(self, **changes: object) -> ClientConfig:
+        """A copy with `changes` (field name -> value)."""
+        values = dict(zip(self.__slots__, self._values()))
+        values.update(changes)
+        return ClientConfig(**values)  # type: ignore[arg-type]
 
 
 class RequestOptions(TypedDict, total=False):

@@ -38,6 +38,7 @@ _WRAPPED = {
     "lax-or-strict": "lax_schema",
     "json-or-python": "python_schema",
 }
+_CONTAINERS = (dict, list, tuple)
 _SEQUENCES = frozenset({"list", "set", "frozenset", "tuple", "generator"})
 _STRICT_SCALARS = frozenset({"str", "int", "float", "bool"})
 # Value constraints: the server's to judge.
@@ -147,11 +148,15 @@ def _widen(node: Any) -> Any:
     # Only a schema node's own keys are dropped or kept opaque: the keys of `fields`
     # (names) and of tagged-union `choices` (tags) are data.
     is_schema = isinstance(kind, str)
-    copy = {
-        key: value if is_schema and key in _OPAQUE else _widen(value)
-        for key, value in node.items()
-        if not (is_schema and key in _CONSTRAINTS)
-    }
+    copy = {}
+    for key, value in node.items():
+        if is_schema and key in _CONSTRAINTS:
+            continue
+        # Leaves (most values) are kept without a call: this walk is part of the
+        # first call of every operation with a body.
+        if isinstance(value, _CONTAINERS) and not (is_schema and key in _OPAQUE):
+            value = _widen(value)
+        copy[key] = value
     if not is_schema:
         return copy
     if kind in _STRICT_SCALARS:

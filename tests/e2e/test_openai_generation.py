@@ -134,8 +134,9 @@ def _operation_methods(resource: object) -> set[str]:
 def test_package_imports_cheaply_in_a_fresh_process(
     version: str, openai_project: Callable[[str], Path]
 ) -> None:
-    """`PYTHONPATH=<project> python -c "import <pkg>"` works and loads no model and no
-    resource module; a model loads on first use."""
+    """`PYTHONPATH=<project> python -c "import <pkg>"` works and loads no model, no
+    resource module and none of the runtime's stream and binary modules (re-exported
+    lazily: `<pkg>.Stream` still works); a model loads on first use."""
     openai_spec(version)
     project = openai_project(version)
     package = openai_package_name(version)
@@ -151,7 +152,9 @@ def test_package_imports_cheaply_in_a_fresh_process(
         "before = sorted(m for m in sys.modules if m.startswith(sys.argv[1] + '.'))\n"
         f"from {package}.models import {model}\n"
         "after = sorted(m for m in sys.modules if m.startswith(sys.argv[1] + '.'))\n"
-        "print(json.dumps([before, after]))\n"
+        f"from {package} import BinaryResponse, Stream\n"
+        f"lazy = [Stream.__module__, BinaryResponse.__module__, {package}.__all__]\n"
+        "print(json.dumps([before, after, lazy]))\n"
     )
     result = _run(
         [sys.executable, "-c", script, package],
@@ -159,13 +162,21 @@ def test_package_imports_cheaply_in_a_fresh_process(
         env={"PYTHONPATH": str(project)},
     )
     assert result.returncode == 0, result.stderr
-    before, after = json.loads(result.stdout)
+    before, after, (stream_module, binary_module, exported) = json.loads(result.stdout)
     assert f"{package}._client" in before
     loaded_lazily = [
-        m for m in before if m.startswith((f"{package}.models", f"{package}.resources"))
+        m
+        for m in before
+        if m.startswith((f"{package}.models", f"{package}.resources"))
+        or m.endswith(("._streaming", "._sse", "._binary"))
     ]
     assert loaded_lazily == []
     assert any(m.startswith(f"{package}.models.") for m in after)
+    assert stream_module == f"{package}._runtime._streaming"
+    assert binary_module == f"{package}._runtime._binary"
+    assert {"Stream", "AsyncStream", "BinaryResponse", "ServerSentEvent"} <= set(
+        exported
+    )
 
 
 # -- tools on the whole package ---------------------------------------------------------

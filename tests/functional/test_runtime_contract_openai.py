@@ -16,7 +16,6 @@ server of tests/servers/faulty.py (127.0.0.1, records every request as sent):
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -407,8 +406,7 @@ def with_options(api: ModuleType, base: type) -> type:
     """A subclass of a generated client as templates/client.py.jinja will render it
     from the project's OpenAI config: the options declared, keywords passed on."""
     rt = api._runtime
-    config = dataclasses.replace(
-        base._config,
+    config = base._config.replace(
         options=(
             rt.ClientOption("organization", "OpenAI-Organization", "OPENAI_ORG_ID"),
             rt.ClientOption("project", "OpenAI-Project", "OPENAI_PROJECT_ID"),

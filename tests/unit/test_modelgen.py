@@ -13,6 +13,7 @@ import textwrap
 import warnings
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -268,8 +269,6 @@ def test_post_processing_rebuilds_imports_and_exports() -> None:
         Thing.model_rebuild()
         ''')
     assert module_body(printed, ["Thing"]) == textwrap.dedent('''\
-        from __future__ import annotations
-
         from typing import Literal
 
         from ._base import BaseModel
@@ -285,6 +284,70 @@ def test_post_processing_rebuilds_imports_and_exports() -> None:
             zeta: Zeta | None = None
             alpha: Alpha
         ''')
+
+
+def _module(body: str) -> str:
+    return "from __future__ import annotations\nfrom _base import BaseModel\n\n" + (
+        textwrap.dedent(body)
+    )
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a class of the module defined later
+        """
+        class Parent(BaseModel):
+            child: Child | None = None
+
+
+        class Child(BaseModel):
+            name: str
+        """,
+        # itself (a recursive model)
+        """
+        class Node(BaseModel):
+            children: list[Node] = []
+        """,
+        # a field whose name is also a type it names (the class body binds it first)
+        """
+        from datetime import date
+
+
+        class Stamp(BaseModel):
+            date: str | None = None
+            other: date | None = None
+        """,
+    ],
+)
+def test_annotations_that_refer_forward_keep_postponed_evaluation(body: str) -> None:
+    names = [
+        line.split()[1].split("(")[0] for line in body.split("\n") if "class " in line
+    ]
+    module = module_body(_module(body), names)
+    assert module.startswith("from __future__ import annotations\n")
+
+
+def test_annotations_without_forward_references_are_evaluated_with_the_class() -> None:
+    body = """
+        class Child(BaseModel):
+            name: str
+
+
+        class Parent(BaseModel):
+            child: Child | None = None
+            children: list[Child] = []
+        """
+    module = module_body(_module(body), ["Child", "Parent"])
+    assert "__future__" not in module
+    namespace: dict[str, Any] = {}
+    code = module.replace(
+        "from ._base import BaseModel", "from pydantic import BaseModel"
+    )
+    exec(compile(code, "m", "exec", dont_inherit=True), namespace)
+    parent = namespace["Parent"]
+    assert parent.__annotations__["child"] == namespace["Child"] | None  # not a string
+    assert parent.model_validate({"child": {"name": "a"}}).child.name == "a"
 
 
 # -- dmcg ------------------------------------------------------------------------------

@@ -20,21 +20,15 @@ from ._runtime import (
     APIStatusError,
     APITimeoutError,
     AsyncAPIResponse,
-    AsyncBinaryResponse,
-    AsyncStream,
     AuthenticationError,
     BadRequestError,
-    BinaryResponse,
     ConflictError,
-    IncompleteStreamError,
     InternalServerError,
     NotFoundError,
     NotGiven,
     PermissionDeniedError,
     RateLimitError,
     RequestValidationError,
-    ServerSentEvent,
-    Stream,
     UnprocessableEntityError,
 )
 from ._version import __version__
@@ -42,6 +36,26 @@ from ._version import __version__
 if TYPE_CHECKING:
     from . import models as models
     from . import params as params
+    from ._runtime import (
+        AsyncBinaryResponse,
+        AsyncStream,
+        BinaryResponse,
+        IncompleteStreamError,
+        ServerSentEvent,
+        Stream,
+    )
+
+# Streams and binary responses load with their first use, as in the runtime.
+_RUNTIME_LAZY = frozenset(
+    {
+        "AsyncBinaryResponse",
+        "AsyncStream",
+        "BinaryResponse",
+        "IncompleteStreamError",
+        "ServerSentEvent",
+        "Stream",
+    }
+)
 
 
 def __getattr__(name: str) -> object:
@@ -49,6 +63,10 @@ def __getattr__(name: str) -> object:
     # stay unloaded until used.
     if name in ("models", "params"):
         return importlib.import_module(f".{name}", __name__)
+    if name in _RUNTIME_LAZY:
+        value = getattr(importlib.import_module("._runtime", __name__), name)
+        globals()[name] = value
+        return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -6,8 +6,6 @@ Validators are built on first use, so importing a model module stays cheap. Patt
 Python regular expressions (the planner drops those Python cannot compile).
 """
 
-from __future__ import annotations
-
 from typing import ClassVar
 
 from pydantic import BaseModel as _PydanticBaseModel
@@ -26,5 +24,7 @@ class BaseModel(_PydanticBaseModel):
         regex_engine="python-re",
     )
     # The server's `x-request-id` of the call that returned this model (set by the
-    # client on results; None on models built otherwise). Not a field.
+    # client on results; None on models built otherwise). Not a field. Annotated
+    # without `from __future__ import annotations`: pydantic evaluates the annotations
+    # of every base each time it builds a model class, and a string costs a compile.
     _request_id: ClassVar[str | None] = None
