@@ -1,9 +1,11 @@
-"""Black formatting of rendered sources: a warm process pool plus a content cache.
+"""Black formatting of rendered sources: a content cache, and a process pool for work
+large enough to pay for one.
 
-Black dominates generation time (about 0.7 ms per source line, two passes per
-file), so formatting starts as soon as sources exist: `submit` is cheap and hands
-work to worker processes that imported black while the caller was still planning.
-The black Mode is fixed here; the user's black configuration is never read.
+Black costs ~0.25 ms per line it formats. Our templates' output goes through
+`format_generated` (`Formatter(generated=True)`), which hands black only what black
+would change (`selective`), a tenth of the lines; any other source gets black whole
+(`format_python`). The black Mode is fixed here; the user's black configuration is
+never read.
 """
 
 from __future__ import annotations
