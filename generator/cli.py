@@ -16,7 +16,6 @@ import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,6 +33,8 @@ PINNED_TOOLS = ("datamodel-code-generator", "black")
 
 def version_text() -> str:
     """The tool's version and, for each pinned tool, the installed and pinned versions."""
+    from importlib import metadata
+
     lines = [f"oapigen {__version__}"]
     pins = _pins()
     for tool in PINNED_TOOLS:
@@ -51,6 +52,8 @@ def version_text() -> str:
 
 
 def _pins() -> dict[str, str]:
+    from importlib import metadata
+
     try:
         requirements = metadata.requires("oapigen") or []
     except metadata.PackageNotFoundError:
