@@ -12,6 +12,7 @@ import hashlib
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 # Bump when the entry layout or the meaning of the key changes.
 CACHE_FORMAT = "oapigen-black-cache-1"
@@ -27,6 +28,31 @@ def default_cache_dir() -> Path:
     # The XDG spec says relative values are invalid and must be ignored.
     base = Path(xdg) if os.path.isabs(xdg) else Path.home() / ".cache"
     return base / "oapigen" / "black"
+
+
+def template_cache_dir(fingerprint: str) -> Path:
+    """Where compiled Jinja templates are kept: beside the black cache (`templates/` in
+    `$OAPIGEN_CACHE_DIR`, else `.../oapigen/templates`), one folder per `fingerprint`
+    of what the compiled code depends on besides a template's source."""
+    override = os.environ.get("OAPIGEN_CACHE_DIR", "")
+    root = Path(override) if override else default_cache_dir().parent
+    digest = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:16]
+    return root / "templates" / digest
+
+
+def template_bytecode_cache(fingerprint: str) -> Any:
+    """A `jinja2.BytecodeCache` for `template_cache_dir(fingerprint)`, or None when that
+    folder cannot be made. Jinja checks each entry against the template's source and the
+    Python version; `fingerprint` adds the environment's settings and Jinja's version.
+    Compiling oapigen's templates costs ~0.3 s a run."""
+    import jinja2
+
+    directory = template_cache_dir(f"{jinja2.__version__}\0{fingerprint}")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(directory))
 
 
 def cache_key(black_version: str, mode_fingerprint: str, source: str) -> str:

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..diagnostics import Diagnostic, GeneratorError, error
 from .bundle import Bundle, Bundler, Origin
 from .limits import DEFAULT_OPTIONS, LoadOptions
-from .overlay import Overlay, apply_overlays, read_overlay
 from .parse import SourceFile, read_source
 from .pointer import Missing, lookup, split_pointer, type_name
+
+if TYPE_CHECKING:  # overlay.py imports jsonpath (~50 ms): only when there are overlays
+    from .overlay import Overlay
 from .refs import FileSet
 
 
@@ -107,6 +109,8 @@ class Document:
 
     def with_overlays(self, overlays: Sequence[Overlay]) -> Document:
         """This document with OpenAPI Overlays applied in order (see overlay.py)."""
+        from .overlay import apply_overlays
+
         bundle, warnings = apply_overlays(
             self._bundle(), self._lazy.files.root, [*overlays]
         )
@@ -131,6 +135,8 @@ def load(
     try:
         document = _load(path, options)
         if overlays:
+            from .overlay import read_overlay
+
             document = document.with_overlays([read_overlay(Path(o)) for o in overlays])
         return document
     except RecursionError:

@@ -119,7 +119,7 @@ def _parse(
         if json_error is not None and suffix not in _YAML_SUFFIXES:
             return _json_diagnostic(json_error, name)
         return _yaml_diagnostic(exc, name, raw)
-    return SourceFile(name, data, YamlLines(raw), list(lined))
+    return SourceFile(name, data, YamlLines(raw, data), list(lined))
 
 
 _JSON_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')

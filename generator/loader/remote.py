@@ -7,8 +7,6 @@ are followed, each document once, with the same size limit as files and a timeou
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from pathlib import PurePosixPath
 from urllib.parse import urljoin, urlsplit
 
@@ -34,6 +32,11 @@ def unsupported_scheme(url: str) -> str | None:
 
 def fetch(url: str, options: LoadOptions) -> SourceFile | Diagnostic:
     """The parsed document at `url`; a Diagnostic (E103) when it cannot be fetched."""
+    # imported here: urllib.request (with http.client, ssl, email) costs ~20 ms at
+    # every start, and remote refs are rare (and refused unless allowed)
+    import urllib.error
+    import urllib.request
+
     request = urllib.request.Request(
         url,
         headers={

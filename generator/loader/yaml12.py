@@ -201,6 +201,11 @@ def load_yaml(
     node = compose_yaml(data, libyaml=libyaml)
     if node is None:
         return None, []
+    return load_yaml_node(node, max_depth=max_depth)
+
+
+def load_yaml_node(node: Node, *, max_depth: int = 256) -> tuple[Any, list[Duplicate]]:
+    """(data, duplicate keys) of a composed node tree; raises yaml.YAMLError."""
     builder = _Builder(max_depth)
     try:
         return builder.build(node), builder.duplicates
@@ -378,4 +383,11 @@ def _unsupported(node: Node) -> ConstructorError:
     )
 
 
-__all__ = ["HAVE_LIBYAML", "MERGE_TAG", "TooDeep", "compose_yaml", "load_yaml"]
+__all__ = [
+    "HAVE_LIBYAML",
+    "MERGE_TAG",
+    "TooDeep",
+    "compose_yaml",
+    "load_yaml",
+    "load_yaml_node",
+]

@@ -22,6 +22,7 @@ Which classes go into one document is `groups`' business.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -254,19 +255,17 @@ def prewrapped(text: str) -> str:
 
 def _unescape(escaped: str) -> str:
     """The inverse of dmcg's docstring escape on text our escape produced."""
-    out: list[str] = []
-    index = 0
-    while index < len(escaped):
-        if escaped.startswith('\\"\\"\\"', index):
-            out.append('"""')
-            index += 6
-        elif escaped.startswith("\\\\", index):
-            out.append("\\")
-            index += 2
-        else:
-            out.append(escaped[index])
-            index += 1
-    return "".join(out)
+    if "\\" not in escaped:
+        return escaped
+    return _ESCAPED.sub(_unescaped, escaped)
+
+
+# Left to right, an escaped triple quote before a lone escaped backslash.
+_ESCAPED = re.compile(r'\\"\\"\\"|\\\\')
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    return '"""' if match.group() != "\\\\" else "\\"
 
 
 def warm_up_models() -> list[ir.Model]:

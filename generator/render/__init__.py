@@ -11,10 +11,12 @@ from __future__ import annotations
 import ast
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import jinja2
 
 from .. import ir, layout
+from ..emit.cache import template_bytecode_cache
 from ..layout import PACKAGE_EXPORTS
 from ..readme import readme_view
 from .docs import docs_files
@@ -91,14 +93,21 @@ def client_options_doc(api: ir.Api) -> str:
     return "\n".join(lines)
 
 
+_ENVIRONMENT: dict[str, Any] = dict(
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+    autoescape=False,
+)
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        autoescape=False,
+        # compiled templates are kept between runs, keyed by these settings too
+        bytecode_cache=template_bytecode_cache(repr(sorted(_ENVIRONMENT.items()))),
+        **_ENVIRONMENT,
     )
     env.filters["py_literal"] = py_literal
     env.filters["docstring"] = docstring

@@ -20,9 +20,11 @@ def docstring(text: str) -> str:
     """Spec text made safe inside a triple-quoted docstring."""
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\\", "\\\\")
     text = text.replace('"""', '\\"\\"\\"')
-    text = "".join(
-        ch if ch.isprintable() or ch in "\n\t" else _escape_char(ch) for ch in text
-    )
+    # most text is printable: checked at C speed before the walk over its characters
+    if not text.replace("\n", "").replace("\t", "").isprintable():
+        text = "".join(
+            ch if ch.isprintable() or ch in "\n\t" else _escape_char(ch) for ch in text
+        )
     text = "\n".join(line.rstrip() for line in text.split("\n")).strip()
     if text.endswith('"'):
         text += " "

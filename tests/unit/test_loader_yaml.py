@@ -325,6 +325,108 @@ def test_locate_yaml_lines(tmp_path: Path) -> None:
     assert doc.locate("#/paths/~1users~1{id}/get/parameters/7") == (name, 6)
 
 
+# Every construct the text walk of `lines.YamlLines` follows or must hand over to the
+# full composer: block and compact sequences, quoted keys, a key written twice, aliases
+# and merge keys, flow collections, block scalars with key-like lines, comments.
+TRICKY = """
+openapi: 3.1.0
+# a comment: at the top
+tags:
+- name: one
+- name: two
+paths:
+  "/a/{id}":
+    get:
+      parameters:
+      - name: id
+        in: path
+      - &param
+        name: q
+        in: query
+      responses:
+        '200':
+          description: |
+            ok:
+            not_a_key: really
+          content: {application/json: {schema: {type: string}}}
+    put:
+      parameters:
+      - *param
+components:
+  schemas:
+    Base: &base
+      type: object
+      properties:
+        id: {type: integer}
+    Merged:
+      <<: *base
+      description: merged
+    Twice:
+      type: string
+    Twice:
+      type: integer
+      minimum: 1
+    Folded:
+      description: >
+        text
+
+      type: string
+    Deep:
+      properties:
+        inner:
+          properties:
+            leaf:
+              type: string   # trailing comment
+"""
+
+
+def _pointers(value: Any, path: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    found = [path, (*path, "missing")]
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _pointers(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _pointers(item, (*path, str(index)))
+    return found
+
+
+def test_text_walk_lines_equal_the_composed_lines() -> None:
+    from oapigen.loader.lines import YamlLines
+
+    raw = TRICKY.lstrip("\n").encode("utf-8")
+    data, _ = load_yaml(raw)
+    for pointer in _pointers(data):
+        composed = YamlLines(raw).line_of(pointer)  # no data: composes the file
+        assert YamlLines(raw, data).line_of(pointer) == composed, pointer
+
+
+def test_text_walk_composes_only_the_member_it_reaches(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from oapigen.loader import lines
+
+    raw = TRICKY.lstrip("\n").encode("utf-8")
+    data, _ = load_yaml(raw)
+    composed: list[int] = []
+
+    def compose(text: bytes) -> Any:
+        composed.append(text.count(b"\n"))
+        return compose_yaml(text)
+
+    monkeypatch.setattr(lines, "compose_yaml", compose)
+    index = lines.YamlLines(raw, data)
+    assert index.line_of(("components", "schemas", "Deep", "properties")) == 44
+    assert index.line_of(("components", "schemas", "Twice", "minimum")) == 37
+    assert composed == [6, 1]  # `properties:` of Deep; `minimum:` of the later Twice
+    # through an alias: `parameters:` alone does not compose (the anchor is elsewhere),
+    # so the whole file is, once; later lookups use it
+    assert index.line_of(("paths", "/a/{id}", "put", "parameters", "0", "in")) == 14
+    assert composed[2:] == [2, raw.count(b"\n")]
+    assert index.line_of(("components", "schemas", "Folded", "type")) == 42
+    assert len(composed) == 4
+
+
 def test_loaded_data_is_plain_json_types(tmp_path: Path) -> None:
     doc = load_text(tmp_path, SCALARS)
 

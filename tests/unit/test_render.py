@@ -325,3 +325,33 @@ def test_multi_line_docstrings_are_indented_with_their_method(tmp_path: Path) ->
             indent = " " * doc.col_offset
             for line in lines[doc.lineno : doc.end_lineno]:  # after the first line
                 assert not line or line.startswith(indent), (node.name, line)
+
+
+def test_compiled_templates_are_kept_and_give_the_same_files(
+    hostile: tuple[ir.Api, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    api, files = hostile
+    monkeypatch.setenv("OAPIGEN_CACHE_DIR", str(tmp_path))
+    first = render(api)  # compiles, and keeps the compiled templates
+    kept = sorted((tmp_path / "templates").rglob("*.cache"))
+    assert kept
+    stamps = [path.stat().st_mtime_ns for path in kept]
+    assert render(api) == first == files  # from the kept ones
+    assert [path.stat().st_mtime_ns for path in kept] == stamps
+    # a damaged entry is compiled again, never used
+    kept[0].write_bytes(b"damaged")
+    assert render(api) == files
+
+
+def test_compiled_templates_are_kept_per_environment_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from oapigen.emit.cache import template_cache_dir
+
+    monkeypatch.setenv("OAPIGEN_CACHE_DIR", str(tmp_path))
+    one = template_cache_dir("trim_blocks=True")
+    assert one == template_cache_dir("trim_blocks=True")
+    assert one != template_cache_dir("trim_blocks=False")
+    assert one.parent == tmp_path / "templates"
