@@ -8,8 +8,11 @@ with the field names it chose. A mismatch is a generator bug, reported as E302.
 
 from __future__ import annotations
 
+import io
 import json
+import re
 import tempfile
+import tokenize
 import warnings
 from functools import cache
 from importlib import metadata
@@ -105,6 +108,11 @@ def print_group(group: Group, spec_file: str = "") -> dict[str, str]:
             ) from exc
     if isinstance(output, str):
         raise _mismatch(spec_file, "dmcg returned one module; expected a package")
+    renames = _renamed(group, found)
+    if renames:
+        output = {parts: _rename(text, renames) for parts, text in output.items()}
+        for entry in found.get("models", ()):
+            entry["class_name"] = renames.get(entry["class_name"], entry["class_name"])
     placed = _check(group, found, spec_file)
     sources: dict[str, str] = {}
     for parts, text in (output or {}).items():
@@ -119,6 +127,47 @@ def print_group(group: Group, spec_file: str = "") -> dict[str, str]:
     if missing:
         raise _mismatch(spec_file, f"dmcg wrote no module {sorted(missing)[0]!r}")
     return sources
+
+
+def _renamed(group: Group, found: Any) -> dict[str, str]:
+    """Classes dmcg printed under another name than the plan's: {its name: ours}.
+
+    dmcg 0.89.0 names the item union of a list root model (`X = list[A | B]` with a
+    discriminator) first, then calls the root model `XModel` (its duplicate suffix) and
+    inlines the item: the class is the planned one, under a suffixed name, in the planned
+    module, and the planned name is printed nowhere."""
+    printed = {entry.get("class_name") for entry in found.get("models", ())}
+    renames: dict[str, str] = {}
+    for entry in found.get("models", ()):
+        name = str(entry.get("class_name"))
+        planned = _SUFFIXED.sub("", name)
+        expected = group.expected.get(planned)
+        if (
+            name not in group.expected
+            and planned != name
+            and expected is not None
+            and expected.module == entry.get("module")
+            and planned not in printed
+        ):
+            renames[name] = planned
+    return renames
+
+
+_SUFFIXED = re.compile(r"Model\d*$")
+
+
+def _rename(source: str, renames: dict[str, str]) -> str:
+    """`source` with every name token in `renames` renamed (strings and comments are
+    left as they are)."""
+    lines = source.splitlines(keepends=True)
+    spots: list[tuple[int, int, int, str]] = []
+    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        if token.type == tokenize.NAME and token.string in renames:
+            (row, start), (_, end) = token.start, token.end
+            spots.append((row - 1, start, end, renames[token.string]))
+    for row, start, end, name in sorted(spots, reverse=True):
+        lines[row] = lines[row][:start] + name + lines[row][end:]
+    return "".join(lines)
 
 
 def _check(group: Group, found: Any, spec_file: str) -> dict[str, list[str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import os
+import sys
 import textwrap
 import warnings
 from dataclasses import replace
@@ -637,3 +638,59 @@ def test_a_list_that_contains_itself_generates(tmp_path: Path) -> None:
     spec = tmp_path / "lists.yaml"
     spec.write_text(SELF_LIST_SPEC, encoding="utf-8")
     generate(spec, output=tmp_path / "out", use_cache=False, jobs=1)
+
+
+ROOT_LIST_OF_TAGGED_UNION_SPEC = """\
+openapi: 3.0.3
+info: {title: Rules, version: '1'}
+paths:
+  /rules:
+    get:
+      operationId: getRules
+      responses:
+        '200':
+          description: ok
+          content:
+            application/json:
+              schema: {$ref: '#/components/schemas/Rules'}
+components:
+  schemas:
+    Rules:
+      type: array
+      items:
+        oneOf:
+          - {$ref: '#/components/schemas/Creation'}
+          - {$ref: '#/components/schemas/Deletion'}
+        discriminator:
+          propertyName: type
+          mapping: {creation: '#/components/schemas/Creation', deletion: '#/components/schemas/Deletion'}
+    Creation:
+      type: object
+      required: [type]
+      properties: {type: {type: string, enum: [creation]}}
+    Deletion:
+      type: object
+      required: [type]
+      properties: {type: {type: string, enum: [deletion]}, reason: {type: string}}
+"""
+
+
+def test_a_root_list_of_a_tagged_union_keeps_its_planned_name(tmp_path: Path) -> None:
+    """dmcg 0.89.0 prints it as `RulesModel` (GitHub's `repos/get-branch-rules` has
+    one): the class is taken back under the plan's name, references included."""
+    from oapigen.pipeline import generate
+
+    spec = tmp_path / "rules.yaml"
+    spec.write_text(ROOT_LIST_OF_TAGGED_UNION_SPEC, encoding="utf-8")
+    result = generate(spec, output=tmp_path / "out", use_cache=False, jobs=1)
+    module = (result.target / "rules" / "models" / "rules.py").read_text("utf-8")
+    classes = [n.name for n in ast.parse(module).body if isinstance(n, ast.ClassDef)]
+    assert classes == ["Rules"] and "RulesModel" not in module
+    sys.path.insert(0, str(result.target))
+    try:
+        from rules.models import Rules  # type: ignore[import-not-found]
+
+        items = Rules.model_validate([{"type": "deletion", "reason": "r"}]).root
+        assert type(items[0]).__name__ == "Deletion" and items[0].reason == "r"
+    finally:
+        sys.path.remove(str(result.target))
