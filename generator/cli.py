@@ -104,7 +104,10 @@ def _parser() -> argparse.ArgumentParser:
         "--strict", action="store_true", help="treat warnings as errors"
     )
     parser.add_argument(
-        "--jobs", type=int, default=0, help="model worker processes (default: CPU count)"
+        "--jobs",
+        type=int,
+        default=0,
+        help="model worker processes (default: CPU count)",
     )
     parser.add_argument(
         "--no-cache", action="store_true", help="do not use the formatting cache"

@@ -109,7 +109,7 @@ def print_group(group: Group, spec_file: str = "") -> dict[str, str]:
     if isinstance(output, str):
         raise _mismatch(spec_file, "dmcg returned one module; expected a package")
     renames = _renamed(group, found)
-    if renames:
+    if renames and output:
         output = {parts: _rename(text, renames) for parts, text in output.items()}
         for entry in found.get("models", ()):
             entry["class_name"] = renames.get(entry["class_name"], entry["class_name"])
