@@ -10,6 +10,7 @@ never read.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 import re
@@ -135,6 +136,12 @@ def _format_with_black(source: str, line_length: int) -> str:
 
 
 @cache
+def _selective_version() -> str:
+    source = Path(__file__).with_name("selective.py").read_bytes()
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
+@cache
 def _installed_black_version() -> str | None:
     try:
         return metadata.version("black")
@@ -250,8 +257,11 @@ class Formatter:
         self.jobs = max(1, available_cpus() if jobs is None else jobs)
         self.eager = eager
         self.generated = generated
-        # selective output equals black's for our templates' code, not for any code
-        self._fingerprint = MODE_FINGERPRINT + (";generated" if generated else "")
+        # selective output equals black's for our templates' code, not for any code,
+        # and only as far as its rules go: their version is part of the key
+        self._fingerprint = MODE_FINGERPRINT + (
+            f";generated={_selective_version()}" if generated else ""
+        )
         self.stats = FormatStats()
         self._black_version = _installed_black_version() if use_cache else None
         self._cache: FormatCache | None = None
@@ -394,9 +404,10 @@ class Formatter:
         local_cache = None
         if self._cache is not None:
             local_cache = _cache_for_writing(str(self._cache.root), self._black_version)
-        chunk = [(job.path, job.key, job.source) for job in self._take_pending()]
-        self._collect(_format_chunk_with(chunk, local_cache, self.generated))
-        progress.count("formatting", done=len(chunk))
+        for job in self._take_pending():  # one by one: the count goes up as they do
+            chunk = [(job.path, job.key, job.source)]
+            self._collect(_format_chunk_with(chunk, local_cache, self.generated))
+            progress.count("formatting", done=1)
 
     def _collect(self, outcomes: list[_Outcome]) -> None:
         for path, text, error in outcomes:

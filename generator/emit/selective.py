@@ -171,11 +171,17 @@ class _Cutter:
         line with `it's` in a string is dirty too)."""
         docstrings: set[int] = set()
         for node in _statements(tree.body):
+            first, last = _span(node)
             if _is_string(node):
-                first, last = _span(node)
                 docstrings.update(range(first, last + 1))
                 if self.too_long(last) or not self._clean_docstring(node, first, last):
                     self.dirty.update(range(first, last + 1))
+                continue
+            children = list(_statement_lists(node))
+            if children:  # its own lines: up to its first child
+                last = _span(children[0][0])[0] - 1
+            if last > first and self._joinable(node, first, last):
+                self.dirty.update(range(first, last + 1))
         for index, line in enumerate(self.lines):
             if index not in docstrings and (
                 _RESPELLED.search(line) or self.too_long(index)
@@ -184,6 +190,21 @@ class _Cutter:
 
     def _long(self, first: int, last: int) -> bool:
         return any(index in self.dirty for index in range(first, last + 1))
+
+    def _joinable(self, node: ast.stmt, first: int, last: int) -> bool:
+        """Whether black might lay out these lines of one statement otherwise: without
+        a line ending in a comma (black keeps a bracket with a magic trailing comma
+        exploded), only black's right-hand split is taken as it is: three lines, an
+        opening bracket, its content, its closing one, and too long as one line."""
+        lines = [line.strip() for line in self.lines[first : last + 1]]
+        if any(line.endswith(",") for line in lines):
+            return False
+        width = node.col_offset + sum(_width(line) for line in lines)
+        return (
+            width <= self.line_length
+            or len(lines) != 3
+            or not lines[0].endswith(("(", "[", "{"))
+        )
 
     def _clean_docstring(self, node: ast.stmt, first: int, last: int) -> bool:
         """What black's clean-up of a docstring leaves as it is: triple double quotes,
@@ -332,14 +353,20 @@ def _statements(body: list[ast.stmt]) -> Iterator[ast.stmt]:
     """Every statement of `body`, nested ones included."""
     for node in body:
         yield node
-        for name in ("body", "orelse", "finalbody"):
-            nested = getattr(node, name, None)
-            if isinstance(nested, list) and nested and isinstance(nested[0], ast.stmt):
-                yield from _statements(nested)
-        for handler in getattr(node, "handlers", ()):
-            yield from _statements(handler.body)
-        for case in getattr(node, "cases", ()):
-            yield from _statements(case.body)
+        for nested in _statement_lists(node):
+            yield from _statements(nested)
+
+
+def _statement_lists(node: ast.stmt) -> Iterator[list[ast.stmt]]:
+    """The statement lists nested in `node`, in the order of the file."""
+    for name in ("body", "orelse", "finalbody"):
+        nested = getattr(node, name, None)
+        if isinstance(nested, list) and nested and isinstance(nested[0], ast.stmt):
+            yield nested
+    for handler in getattr(node, "handlers", ()):
+        yield handler.body
+    for case in getattr(node, "cases", ()):
+        yield case.body
 
 
 def _span(node: ast.stmt) -> tuple[int, int]:
@@ -358,14 +385,7 @@ def _bodies(node: ast.stmt) -> Iterator[list[ast.stmt]]:
         nested = node.orelse[0]
         if isinstance(nested, ast.If) and nested.col_offset == node.col_offset:
             raise _NeedsContext
-    for name in ("body", "orelse", "finalbody"):
-        body = getattr(node, name, None)
-        if isinstance(body, list) and body and isinstance(body[0], ast.stmt):
-            yield body
-    for handler in getattr(node, "handlers", ()):
-        yield handler.body
-    for case in getattr(node, "cases", ()):
-        yield case.body
+    yield from _statement_lists(node)
 
 
 def _is_string(node: ast.stmt) -> bool:

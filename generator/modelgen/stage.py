@@ -36,7 +36,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .. import ir, layout
+from .. import ir, layout, progress
 from ..diagnostics import Diagnostic, GeneratorError, error
 from ..emit import FormatError, format_generated
 from ..render.text import header_line
@@ -261,6 +261,10 @@ class ModelsStage:
                 self._printed[module] = key
             else:
                 self._cached[module] = hit
+        # counted with the other files being formatted: a model module is done when
+        # its bin comes back printed and formatted (a cached one at once)
+        progress.count("formatting", total=len(prepared.keys))
+        progress.count("formatting", done=len(self._cached))
         runs = prepared.runs(self._printed)
         self.runs = len(runs)
         for bin_ in _bins(runs):
@@ -285,6 +289,7 @@ class ModelsStage:
             if status == "ok":
                 assert isinstance(payload, dict)
                 texts.update(payload)
+                progress.count("formatting", done=len(payload))
             elif status == "error":
                 assert isinstance(payload, list)
                 diagnostics += payload
@@ -316,11 +321,12 @@ class ModelsStage:
         while waiting:
             assert self._results is not None
             try:
-                index, outcome = self._results.get(timeout=0.5)
+                index, outcome = self._results.get(timeout=progress.REDRAW_SECONDS)
             except queue.Empty:
                 if all(p.is_alive() for p in self._processes) and all(
                     map(_alive, self._siblings)
                 ):
+                    progress.tick()  # the elapsed time goes on
                     continue
                 yield ("crash", "a worker process died")
                 return
