@@ -109,8 +109,6 @@ def _worker(tasks: Queue[Any], results: Queue[Any], siblings: int = 0) -> None:
     except Exception:  # noqa: BLE001 - a real run reports it (E301)
         pass
     # Before any queue is used here (a queue's feeder thread would make fork unsafe).
-    # Siblings are reaped by the kernel, so the main process sees them gone at once.
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     pids: list[int] = []
     for _ in range(siblings):
         pid = os.fork()
@@ -126,6 +124,8 @@ def _worker(tasks: Queue[Any], results: Queue[Any], siblings: int = 0) -> None:
     for pid in pids:
         results.put((_SIBLING, pid))
     _serve(tasks, results)
+    for pid in pids:  # waited for, their CPU time counts as this process's children's
+        os.waitpid(pid, 0)
 
 
 def _serve(tasks: Queue[Any], results: Queue[Any]) -> None:
@@ -154,13 +154,14 @@ def _die_with_parent() -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether a sibling worker still runs (an exited one stays a zombie until the
+    first worker waits for it)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
+            state = stat.read().rpartition(")")[2].split()[:1]
+    except OSError:
         return False
-    except PermissionError:
-        return True
-    return True
+    return state not in (["Z"], ["X"], [])
 
 
 class ModelsStage:
@@ -222,8 +223,15 @@ class ModelsStage:
         self.close()
 
     def close(self) -> None:
-        """Stop the workers, without waiting for one still warming up (nothing was left
-        to print, or the run failed)."""
+        """Stop the workers: told to when they printed everything (so that each is
+        waited for and its CPU time is counted where it belongs), else at once, without
+        waiting for one still warming up (nothing was left to print, or the run
+        failed)."""
+        if self._texts is not None and self._processes and self._tasks is not None:
+            for _ in range(self.workers):
+                self._tasks.put(None)
+            for process in self._processes:
+                process.join(timeout=10)
         for pid in self._siblings:
             try:
                 os.kill(pid, signal.SIGTERM)
