@@ -213,8 +213,9 @@ class _Cutter:
 
     def _clean_docstring(self, node: ast.stmt, first: int, last: int) -> bool:
         """What black's clean-up of a docstring leaves as it is: triple double quotes,
-        the text starting right after them, no tab, no trailing space, blank lines empty, and the
-        lines after the first indented as the statement (at least one exactly so)."""
+        the text starting right after them, no tab, no trailing space, blank lines
+        empty, and the lines after the first indented as the statement (at least one
+        exactly so)."""
         lines = [line.rstrip("\r\n") for line in self.lines[first : last + 1]]
         indent = " " * node.col_offset
         opening = lines[0][node.col_offset :]
@@ -295,9 +296,9 @@ class _Cutter:
         yield replace(piece, code=piece.code + pass_line, kind="header")
 
     def _parameters(self, node: ast.stmt, first: int, end: int) -> list[_Piece] | None:
-        """A signature printed one parameter per line, its long lines each formatted on
+        """A signature printed one parameter per line, its dirty lines each formatted on
         its own (black splits each line of an exploded bracket by itself); None if the
-        header is not such a signature or another of its lines is long."""
+        header is not such a signature or another of its lines is dirty."""
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return None
         opening = node.lineno - 1
@@ -307,7 +308,7 @@ class _Cutter:
         if (
             not self.lines[opening].rstrip("\r\n").endswith("(")
             or not self.lines[end].startswith(indent + ")")
-            or any(self.too_long(index) for index in own)
+            or any(index in self.dirty for index in own)
         ):
             return None
         pieces: list[_Piece] = []
@@ -315,7 +316,7 @@ class _Cutter:
             line = self.lines[index].rstrip("\r\n")
             if not line.startswith(inner) or not line.endswith(","):
                 return None  # not one parameter per line
-            if self.too_long(index):
+            if index in self.dirty:
                 code = f"def _(\n{line[len(indent):]}\n):\n    pass\n"
                 length = self.line_length - len(indent)
                 pieces.append(

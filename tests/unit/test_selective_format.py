@@ -63,6 +63,15 @@ CASES = {
         "    ) -> None:\n"
         "        return None\n"
     ),
+    "a short parameter black would respell": (
+        "class A:\n"
+        "    def f(\n"
+        "        self,\n"
+        f"        choice: {LONG_TYPE} | None = None,\n"
+        "        order: Literal['asc', 'desc'] = 'asc',\n"
+        "    ) -> None:\n"
+        "        return None\n"
+    ),
     "overload with its body on the closing line": (
         "class A:\n"
         "    @overload\n"
