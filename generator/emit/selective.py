@@ -32,6 +32,9 @@ import ast
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import Literal
+
+PieceKind = Literal["statement", "header", "parameter"]
 
 # Formats code (a file, or statements at column 0) for a line length.
 Formatter = Callable[[str, int], str]
@@ -70,7 +73,7 @@ class _Piece:
     line_length: int
     # "statement"; "header": `code` ends with a `pass` body that is not kept;
     # "parameter": `code` is `def _(` + the line + `):` + `pass`, only the line is kept
-    kind: str = "statement"
+    kind: PieceKind = "statement"
 
 
 def format_selectively(source: str, fmt: Formatter, line_length: int) -> str:
