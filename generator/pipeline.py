@@ -4,7 +4,7 @@ Orchestration only: each stage lives in its own module. dmcg is the slow part, s
 workers start first and import it while the spec loads and the planner runs; the models
 stage (`modelgen`) prints and formats the model modules there (groups it has printed
 before come from its cache) while this process renders and formats the rest (black
-only where a line is too long: `emit.selective`). Resource modules are rendered without
+only on what it would change: `emit.selective`). Resource modules are rendered without
 their async half, which `mirror` writes from the formatted sync half.
 """
 
@@ -88,7 +88,7 @@ def generate(
         sources.update({p: t for p, t in files.items() if "/_runtime/" not in p})
         mark("rendered")
         progress.stage("formatting")
-        # here, while the workers print the models: black only sees the long lines
+        # here, while the workers print the models (black only on what it would change)
         files.update(
             format_sources(sources, jobs=1, use_cache=use_cache, generated=True)
         )
