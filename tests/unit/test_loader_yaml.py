@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
+import random
 import textwrap
 from pathlib import Path
 from typing import Any
@@ -203,6 +205,54 @@ def test_json_lines_with_tabs_escapes_and_arrays(tmp_path: Path) -> None:
     assert doc.locate('#/a"b/0') == (name, 3)
     assert doc.locate("#/d") == (name, 7)
     assert doc.locate("#/c/missing") == (name, 6)  # deepest existing ancestor
+
+
+Segments = tuple[str, ...]
+
+
+def _json_lines(
+    value: Any, out: list[str], lines: dict[Segments, int], at: Segments
+) -> None:
+    """Write `value` as JSON, one member or item per line, noting each one's line."""
+    if isinstance(value, dict):
+        out.append("{")
+        for index, (key, item) in enumerate(value.items()):
+            lines[(*at, key)] = len(out) + 1
+            out.append(json.dumps(key) + ":")
+            _json_lines(item, out, lines, (*at, key))
+            out.append("," if index < len(value) - 1 else "")
+        out.append("}")
+    elif isinstance(value, list):
+        out.append("[")
+        for index, item in enumerate(value):
+            lines[(*at, str(index))] = len(out) + 1
+            _json_lines(item, out, lines, (*at, str(index)))
+            out.append("," if index < len(value) - 1 else "")
+        out.append("]")
+    else:
+        out.append(json.dumps(value))
+
+
+def test_json_lines_of_every_pointer_in_any_order(tmp_path: Path) -> None:
+    """Lookups resume where earlier ones stopped reading: every member and item of a
+    nested document is found at its line, whatever the order of the lookups."""
+    root = {
+        "paths": {f"/p{n}": {"get": {"x": [n, {"deep": [n] * 3}]}} for n in range(30)},
+        'we"ird~': {"a/b": "é", "": [[], {}]},
+        "components": {"schemas": {f"S{n}": {"type": "object"} for n in range(30)}},
+    }
+    out: list[str] = []
+    lines: dict[Segments, int] = {}
+    _json_lines(root, out, lines, ())
+    doc = load_text(tmp_path, "\n".join(out) + "\n", "api.json")
+    assert doc.root == root
+    order = sorted(lines)
+    random.Random(12).shuffle(order)
+    for segments in order:
+        pointer = "#/" + "/".join(
+            s.replace("~", "~0").replace("/", "~1") for s in segments
+        )
+        assert doc.locate(pointer) == (str(doc.path), lines[segments]), pointer
 
 
 @pytest.mark.parametrize("name", ["api.yaml", "api.json"])
