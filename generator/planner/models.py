@@ -146,6 +146,8 @@ class ModelPlanner:
         types, models = self._build_all()
         while merged := self._identical(models):
             self._merged.update(merged)
+            for name in _stale(models, set(merged)):
+                self._models.pop(name, None)
             types, models = self._build_all()
         by_pointer = {
             pointer: self._final(name) for pointer, name in by_pointer.items()
@@ -153,7 +155,7 @@ class ModelPlanner:
         return ModelPlan(sorted(models, key=lambda m: m.name), types, by_pointer)
 
     def _build_all(self) -> tuple[Types, list[ir.Model]]:
-        self._models.clear()
+        """Every class, built (those built before are kept)."""
         types = Types(
             self.shapes,
             self.model_of,
@@ -529,6 +531,26 @@ def annotation_names(node: ir.TypeNode) -> set[str]:
     if isinstance(node, (ir.ModelRef, ir.ParamsRef)):
         return {node.name}
     return set()
+
+
+def _stale(models: list[ir.Model], merged: set[str]) -> set[str]:
+    """Classes to build again once `merged` are merged away: those, what names them
+    (its types would name the class it became), and what inherits from either (its
+    field names avoid the base's)."""
+    stale = set(merged)
+    for model in models:
+        nodes = [f.type for f in model.fields]
+        if model.root is not None:
+            nodes.append(model.root)
+        if any(model_names(node) & merged for node in nodes) or model.base in merged:
+            stale.add(model.name)
+    bases = {m.name: m.base for m in models if m.base}
+    grown = True
+    while grown:
+        derived = {name for name, base in bases.items() if base in stale} - stale
+        stale |= derived
+        grown = bool(derived)
+    return stale
 
 
 def model_names(node: ir.TypeNode) -> set[str]:

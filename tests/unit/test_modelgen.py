@@ -504,6 +504,26 @@ def test_a_module_prints_the_same_whatever_its_closure_says_in_prose(
         assert print_group(run) == {module: together[module]}
 
 
+def test_a_large_group_is_cut_into_runs_that_print_as_one_run_does(
+    example: ir.Api,
+) -> None:
+    """Workers share a large connected group: each part prints some of its modules
+    (each module in exactly one part) and reads their closure; what the parts print
+    is what one run of everything prints."""
+    prepared = Prepared(example.models)
+    together = print_group(merged(prepared.runs(prepared.classes)))
+    whole = max(prepared.runs(prepared.classes), key=lambda g: g.size)
+    assert whole.size > 12  # the example has a group worth cutting
+    parts = [g for g in prepared.runs(prepared.classes, largest=6) if g.size > 1]
+    cut = [g for g in parts if set(g.own) <= set(whole.modules)]
+    assert len(cut) > 1
+    owned = [m for g in cut for m in g.own]
+    assert sorted(owned) == sorted(whole.modules)  # each module printed once
+    for run in cut:
+        assert set(run.modules) == set().union(*(prepared.closure(m) for m in run.own))
+        assert print_group(run) == {m: together[m] for m in run.own}
+
+
 def test_a_spec_renamed_keeps_its_cache_and_only_the_headers_change(
     tmp_path: Path, example: ir.Api
 ) -> None:
@@ -533,6 +553,11 @@ def test_the_worker_process_prints_what_the_main_process_prints(
     there, stage = run_stage(example, None, jobs=2)
     assert stage.workers == 2
     assert there == here
+    # with every group cut into parts spread over the workers: the same files
+    monkeypatch.setattr(stage_module, "MIN_CUT_CLASSES", 4)
+    cut, stage = run_stage(example, None, jobs=2)
+    assert stage.runs > len(groups(example.models))
+    assert cut == here
 
 
 def test_a_spec_generated_before_starts_no_worker_and_still_prints_what_is_missing(

@@ -772,3 +772,54 @@ def test_a_pattern_the_models_cannot_check_is_dropped_with_a_warning(
         ir.Constraint("max_length", 5),
         ir.Constraint("pattern", "^[0-9]+$"),
     )
+
+
+CHAINED_COPIES = """
+openapi: 3.0.3
+info: {title: C, version: "1"}
+paths: {}
+components:
+  schemas:
+    A:
+      type: object
+      properties:
+        x:
+          type: object
+          properties:
+            y:
+              type: object
+              properties:
+                z: {type: string, example: one}
+    B:
+      type: object
+      properties:
+        x:
+          type: object
+          properties:
+            y:
+              type: object
+              properties:
+                z: {type: string, example: two}
+"""
+
+
+def test_classes_that_print_alike_merge_level_by_level_as_a_full_rebuild_would(
+    in_tmp: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """B's inline objects differ from A's only in an example: the innermost merge
+    first, then (naming the merged class) their parents. Each round rebuilds only the
+    classes a merge touches; the plan is the one rebuilding everything gives."""
+    from oapigen.planner import models as planner_models
+
+    api, _ = plan_text(in_tmp, CHAINED_COPIES)
+    assert sorted(m.name for m in api.models) == ["A", "AX", "AXY", "B"]
+    fields = {m.name: m.fields for m in api.models}
+    assert fields["B"][0].type == ir.ModelRef("AX") == fields["A"][0].type
+    assert fields["AX"][0].type == ir.ModelRef("AXY")
+
+    def everything(models: list[ir.Model], merged: set[str]) -> set[str]:
+        return {m.name for m in models} | merged
+
+    monkeypatch.setattr(planner_models, "_stale", everything)
+    rebuilt, _ = plan_text(in_tmp, CHAINED_COPIES)
+    assert rebuilt == api
