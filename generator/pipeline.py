@@ -99,7 +99,10 @@ def generate(
         complete_resources(
             api,
             files,
-            lambda stale: format_sources(stale, use_cache=use_cache, generated=True),
+            # here: black sees only the lines the async half made too long
+            lambda stale: format_sources(
+                stale, jobs=1, use_cache=use_cache, generated=True
+            ),
         )
     )
     target = output / api.package

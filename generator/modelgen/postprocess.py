@@ -21,12 +21,12 @@ from .prepare import BASE_MODULE
 def module_body(source: str, exports: Sequence[str]) -> str:
     """dmcg's module -> ours, without the header line."""
     tree = ast.parse(source)
-    lines = _requoted(source.split("\n"), tree)
+    strings, used = _strings_and_names(tree)
+    lines = _requoted(source.split("\n"), strings)
     imports = Imports()
     if _forward_references(tree):
         imports.name("__future__", "annotations")
     kept: list[str] = []
-    used = _used_names(tree)
     for node in tree.body:
         if isinstance(node, ast.ImportFrom):
             module = _module_path(node)
@@ -52,21 +52,39 @@ def module_body(source: str, exports: Sequence[str]) -> str:
     return "\n\n\n".join([head, *kept]) + "\n"
 
 
-def _requoted(lines: list[str], tree: ast.Module) -> list[str]:
+# line index -> (start, end, value) of each one-line string constant on it
+_Strings = dict[int, list[tuple[int, int, str]]]
+
+
+def _strings_and_names(tree: ast.Module) -> tuple[_Strings, set[str]]:
+    """One walk (the module's largest cost on a big spec): the one-line strings of the
+    module, and the names its statements use (imports and `model_rebuild()` calls,
+    which are rewritten or dropped, not counted)."""
+    strings: _Strings = {}
+    used: set[str] = set()
+    for statement in tree.body:
+        skipped = isinstance(statement, (ast.Import, ast.ImportFrom))
+        skipped = skipped or _is_model_rebuild(statement)
+        for node in ast.walk(statement):
+            if isinstance(node, ast.Name):
+                if not skipped:
+                    used.add(node.id)
+            elif (
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and node.lineno == node.end_lineno
+                and node.end_col_offset is not None
+            ):
+                strings.setdefault(node.lineno - 1, []).append(
+                    (node.col_offset, node.end_col_offset, node.value)
+                )
+    return strings, used
+
+
+def _requoted(lines: list[str], spots: _Strings) -> list[str]:
     """`lines` with every one-line string dmcg wrote in single quotes spelled as
     `py_literal` spells it (an implicit concatenation, which is not one token, is left).
     """
-    spots: dict[int, list[tuple[int, int, str]]] = {}
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Constant)
-            and isinstance(node.value, str)
-            and node.lineno == node.end_lineno
-            and node.end_col_offset is not None
-        ):
-            spots.setdefault(node.lineno - 1, []).append(
-                (node.col_offset, node.end_col_offset, node.value)
-            )
     for index, found in spots.items():
         line = lines[index].encode("utf-8")  # ast's columns count UTF-8 bytes
         for start, end, value in sorted(found, reverse=True):
@@ -128,17 +146,6 @@ def _module_path(node: ast.ImportFrom) -> str:
     if module == BASE_MODULE:  # the base class, named absolutely for dmcg
         return "." + module
     return module
-
-
-def _used_names(tree: ast.Module) -> set[str]:
-    used: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, (ast.Import, ast.ImportFrom)) or _is_model_rebuild(node):
-            continue
-        for child in ast.walk(node):
-            if isinstance(child, ast.Name):
-                used.add(child.id)
-    return used
 
 
 def _is_model_rebuild(node: ast.stmt) -> bool:
