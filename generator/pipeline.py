@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 from . import progress
@@ -21,7 +22,7 @@ from .diff.history import history_files
 from .emit import check_tree, format_sources, settle, write_tree
 from .emit.formatter import available_cpus
 from .inputcheck import check_spec_path
-from .loader import LoadOptions, load
+from .loader import Document, LoadOptions, load
 from .mirror import complete_resources
 from .modelgen import ModelsStage
 from .planner import plan
@@ -82,7 +83,8 @@ def generate(
         progress.stage("rendering")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
             raise GeneratorError(diagnostics)
-        models.submit(api, document.locate)
+        models.submit(api, _located_later(spec, config, load_options))
+        del document  # planned: its data is not needed (GitHub's spec: ~60 MB)
         files = render(api, resources=False)
         sources = render_resources(api, include_async=False)
         sources.update({p: t for p, t in files.items() if "/_runtime/" not in p})
@@ -123,3 +125,20 @@ def generate(
     mark("written")
     result.timings = marks
     return result
+
+
+def _located_later(
+    spec: Path, config: GeneratorConfig, options: LoadOptions | None
+) -> Callable[[str], tuple[str, int | None]]:
+    """Lines for a models diagnostic (rare: a generator bug or a dmcg failure): the
+    document is loaded again then, so that the loaded one is freed once planned."""
+    loaded: list[Document] = []
+
+    def locate(pointer: str) -> tuple[str, int | None]:
+        if not loaded:
+            loaded.append(
+                load(spec, overlays=config.overlays, options=options or LoadOptions())
+            )
+        return loaded[0].locate(pointer)
+
+    return locate

@@ -139,6 +139,18 @@ def _serve(tasks: Queue[Any], results: Queue[Any]) -> None:
         except BaseException as exc:  # reported by the main process, as E303
             outcome = ("crash", f"{type(exc).__name__}: {exc}")
         results.put((index, outcome))
+        _release_memory()
+
+
+def _release_memory() -> None:
+    """What a dmcg run left free goes back to the system (glibc keeps it otherwise):
+    the next bin starts lean, and the workers' peak is their largest run's."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 # The index of a result that is not one: a sibling worker's process id.
