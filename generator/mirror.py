@@ -4,10 +4,11 @@ Black costs as much per line as everything else in the pipeline together, and th
 classes of a resource module repeat the sync ones line for line, save for `async`/`await`
 and a few type names (`Stream` -> `AsyncStream`). So the sync half is formatted by black and
 the async half is written from it. Every change makes a line longer, so black could only
-split a changed line, never join it with another: the module goes through the selective
-formatter (`emit.selective`), which sends black the statements with a line over its
-length and nothing else (on GitHub's spec 30 of 47 modules have such a line; rendering
-and formatting those whole took longer than everything else in the process). The tests
+split a changed line, never join it with another: a module where a changed line ends up
+over black's line length goes through the selective formatter (`emit.selective`), which
+sends black those statements and nothing else (on GitHub's spec 30 of 47 modules have
+such a line; rendering and formatting those whole took longer than everything else in
+the process). The tests
 run `black --check` on every generated package to keep this honest.
 """
 
@@ -17,6 +18,9 @@ import re
 from collections.abc import Callable
 
 from . import ir
+from .emit.selective import line_width
+
+LINE_LENGTH = 88
 
 _RETURN_CALL = re.compile(
     r"^(\s+return )(self\._client\.(?:request|request_stream|request_or_stream)\()$"
@@ -31,9 +35,9 @@ _RENAMES = (
 )
 
 
-def with_async_half(sync_module: str, resource: ir.Resource) -> str | None:
-    """`sync_module` (formatted) followed by its async classes (a changed line may be
-    too long), or None where the module is not laid out as expected."""
+def with_async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool] | None:
+    """`sync_module` (formatted) followed by its async classes, and whether a line it
+    changed is too long for black; None where the module is not laid out as expected."""
     name, async_name = resource.class_name, resource.async_class_name
     marker = f"\n\nclass {name}(_rt.SyncAPIResource):\n"
     start = sync_module.find(marker)
@@ -46,6 +50,7 @@ def with_async_half(sync_module: str, resource: ir.Resource) -> str | None:
     }
     keep_sync |= {"__init__", "with_raw_response"}
     lines = []
+    too_long = False
     for line in sync_half.split("\n"):
         new = line
         method = _METHOD.match(line)
@@ -56,8 +61,10 @@ def with_async_half(sync_module: str, resource: ir.Resource) -> str | None:
             new = new.replace(old, replacement)
         new = _ITERATOR.sub("AsyncIterator[", new)
         new = class_names.sub(async_name, new)
+        too_long = too_long or (new != line and line_width(new) > LINE_LENGTH)
         lines.append(new)
-    return sync_module.rstrip("\n") + "\n\n\n" + "\n".join(lines).rstrip("\n") + "\n"
+    module = sync_module.rstrip("\n") + "\n\n\n" + "\n".join(lines).rstrip("\n")
+    return module + "\n", too_long
 
 
 def complete_resources(
@@ -65,22 +72,27 @@ def complete_resources(
     formatted: dict[str, str],
     format_sources: Callable[[dict[str, str]], dict[str, str]],
 ) -> dict[str, str]:
-    """Each formatted sync-only resource module with its async half appended, then
-    formatted (black only where a changed line grew too long); a module the mirror
-    cannot derive is rendered whole and formatted."""
+    """Each formatted sync-only resource module with its async half appended (and
+    formatted where a changed line grew too long); a module the mirror cannot derive is
+    rendered whole and formatted."""
     from . import layout
     from .render import render_resources
 
-    derived: dict[str, str] = {}
+    done: dict[str, str] = {}
+    unformatted: dict[str, str] = {}
     fallback: list[str] = []
     for resource in api.resources:
         path = layout.resource_module(api, resource)
-        module = with_async_half(formatted[path], resource)
-        if module is None:
+        derived = with_async_half(formatted[path], resource)
+        if derived is None:
             fallback.append(path)
+        elif derived[1]:
+            unformatted[path] = derived[0]
         else:
-            derived[path] = module
+            done[path] = derived[0]
     if fallback:
         whole = render_resources(api)
-        derived.update({path: whole[path] for path in fallback})
-    return format_sources(derived)
+        unformatted.update({path: whole[path] for path in fallback})
+    if unformatted:
+        done.update(format_sources(unformatted))
+    return done

@@ -169,7 +169,7 @@ class _Cutter:
 
     def too_long(self, index: int) -> bool:
         line = self.lines[index].rstrip("\r\n")
-        return _width(line) > self.line_length and not _ELEMENT.fullmatch(line)
+        return line_width(line) > self.line_length and not _ELEMENT.fullmatch(line)
 
     def find_dirty(self, tree: ast.Module) -> None:
         """The lines black would change: the whole of a docstring black's clean-up would
@@ -207,7 +207,7 @@ class _Cutter:
         lines = [line.strip() for line in self.lines[first : last + 1]]
         if any(line.endswith(",") for line in lines):
             return False
-        width = node.col_offset + sum(_width(line) for line in lines)
+        width = node.col_offset + sum(line_width(line) for line in lines)
         return (
             width <= self.line_length
             or len(lines) != 3
@@ -348,7 +348,7 @@ class _Cutter:
         )
 
 
-def _width(line: str) -> int:
+def line_width(line: str) -> int:
     """The line's width as black measures it (a wide character counts two columns, a
     combining one none)."""
     if line.isascii():
