@@ -13,7 +13,11 @@ def package_dir(api: ir.Api) -> str:
 
 
 def model_module(api: ir.Api, module: str) -> str:
-    return f"{api.package}/models/{module}.py"
+    return model_path(api.package, module)
+
+
+def model_path(package: str, module: str) -> str:
+    return f"{package}/models/{module}.py"
 
 
 def params_module(api: ir.Api, module: str) -> str:

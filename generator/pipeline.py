@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from collections.abc import Callable
 from pathlib import Path
 
-from . import progress
+from . import ir, progress
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity
 from .diff.history import history_files
@@ -25,6 +25,7 @@ from .inputcheck import check_spec_path
 from .loader import Document, LoadOptions, load
 from .mirror import complete_resources
 from .modelgen import ModelsStage
+from .modelgen.stage import Planned
 from .planner import plan
 from .render import render, render_resources
 from .validate import validate
@@ -74,17 +75,25 @@ def generate(
         checked = validate(document)  # GeneratorError on a document-level error
         mark("loaded")
         progress.stage("planning")
+        locate = _located_later(spec, config, load_options)
+
+        def start_models(package: str, found: tuple[ir.Model, ...]) -> None:
+            models.start(Planned(spec.name, package, found), locate)
+
         # headers name the file, never an absolute path
         api, planned = plan(
-            document, spec_name=spec.name, package=package, config=config
+            document,
+            spec_name=spec.name,
+            package=package,
+            config=config,
+            on_models=start_models,
         )
         diagnostics = [*document.warnings, *checked, *planned]
+        del document  # planned: its data is not needed (GitHub's spec: ~60 MB)
         mark("planned")
         progress.stage("rendering")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
             raise GeneratorError(diagnostics)
-        models.submit(api, _located_later(spec, config, load_options))
-        del document  # planned: its data is not needed (GitHub's spec: ~60 MB)
         files = render(api, resources=False)
         sources = render_resources(api, include_async=False)
         sources.update({p: t for p, t in files.items() if "/_runtime/" not in p})

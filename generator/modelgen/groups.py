@@ -26,6 +26,9 @@ from ..planner.models import model_names
 from .prepare import ALIAS_KEY, Names, model_schema, warm_up_models
 
 _PROSE = frozenset({"description", "deprecated"})
+# A large group is cut into parts only while they print at most this many times its
+# classes in all (GitHub's largest group: 1.36x); a chain of refs is left whole.
+MAX_REPRINT = 1.5
 # Where a schema's keys are names or values from the spec, not keywords: kept as they are
 # (a property or a tag value may well be called "description").
 _DATA = frozenset({"discriminator", "enum", "required"})
@@ -94,6 +97,7 @@ class Prepared:
             for module, names in self.classes.items()
         }
         self._closures: dict[str, frozenset[str]] = {}
+        self._read_digests: dict[str, str] = {}
         self.keys = {module: self._key(module) for module in sorted(self.classes)}
 
     # -- keys ------------------------------------------------------------------------
@@ -127,12 +131,20 @@ class Prepared:
     def _key(self, module: str) -> str:
         own = [self._own_part(name) for name in self.classes[module]]
         read = [
-            [self.names.keys[name], _without_prose(self._schemas[name])]
+            self._read_digest(name)
             for other in sorted(self.closure(module) - {module})
             for name in self.classes[other]
         ]
-        payload = json.dumps([self.salt, own, read], sort_keys=True, ensure_ascii=False)
-        return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
+        return _digest([self.salt, own, read])
+
+    def _read_digest(self, name: str) -> str:
+        """A class as a closure reads it, hashed once (a chain of refs would otherwise
+        serialize each class once per module before it)."""
+        found = self._read_digests.get(name)
+        if found is None:
+            read = [self.names.keys[name], _without_prose(self._schemas[name])]
+            found = self._read_digests[name] = _digest(read)
+        return found
 
     # -- runs ------------------------------------------------------------------------
 
@@ -153,17 +165,23 @@ class Prepared:
             if largest is None or classes <= largest:
                 found.append(self._run(sorted(component), wanted))
                 continue
-            for part in self._parts(component, wanted, largest):
+            parts = self._parts(component, wanted, largest, classes * MAX_REPRINT)
+            if parts is None:  # the parts would print too much again: one run
+                found.append(self._run(sorted(component), wanted))
+                continue
+            for part in parts:
                 closure = set().union(*(self.closure(m) for m in part))
                 found.append(self._run(sorted(closure), set(part)))
         return sorted(found, key=lambda g: (-g.size, g.modules))
 
     def _parts(
-        self, component: set[str], wanted: set[str], size: int
-    ) -> list[list[str]]:
+        self, component: set[str], wanted: set[str], size: int, most: float
+    ) -> list[list[str]] | None:
         """The wanted modules of `component`, in parts whose runs (with closures)
-        print about `size` classes each. Modules are taken depth first from those
-        nothing refers to, so that a part's modules share much of their closure."""
+        print about `size` classes each; None if they would print more than `most`
+        in all (deep closures: a chain of refs would print each class once per part
+        after it). Modules are taken depth first from those nothing refers to, so that
+        a part's modules share much of their closure."""
         referred = {other for m in component for other in self._refs[m]}
         order: list[str] = []
         seen: set[str] = set()
@@ -180,6 +198,7 @@ class Prepared:
         part: list[str] = []
         reads: set[str] = set()
         classes = 0  # in `reads`
+        printed = 0  # by the parts so far
         for module in (m for m in order if m in wanted):
             part.append(module)
             for other in self.closure(module) - reads:
@@ -187,10 +206,13 @@ class Prepared:
                 classes += len(self.classes[other])
             if classes >= size:
                 parts.append(part)
+                printed += classes
                 part, reads, classes = [], set(), 0
+                if printed > most:
+                    return None
         if part:
             parts.append(part)
-        return parts
+        return parts if printed + classes <= most else None
 
     def _run(self, modules: list[str], wanted: set[str]) -> Group:
         schemas: dict[str, Any] = {}
@@ -278,6 +300,11 @@ def _components(nodes: set[str], edges: dict[str, set[str]]) -> list[set[str]]:
     for node in sorted(nodes):
         found.setdefault(root(node), set()).add(node)
     return list(found.values())
+
+
+def _digest(data: Any) -> str:
+    payload = json.dumps(data, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _without_prose(schema: Any) -> Any:

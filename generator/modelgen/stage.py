@@ -1,10 +1,12 @@
 """The models stage: every model module of the package, from the plan.
 
 with ModelsStage(jobs=2) as models:   # workers fork now and warm up dmcg
-    ...                               # load, plan
-    models.submit(api)                # cached groups are done; the others go to work
-    ...                               # render and format the rest meanwhile
+    ...                               # load, plan the models
+    models.start(planned)             # cached groups are done; the others go to work
+    ...                               # plan the operations, render and format the rest
     files = models.results()          # {path: text} of the model modules
+
+(`models.submit(api)` starts from a whole plan.)
 
 Modules found in the cache (see `groups` for their keys) cost a file read. The others
 are printed in runs (`groups.Prepared.runs`) packed into bins, largest first, one dmcg
@@ -55,6 +57,18 @@ _Printed = dict[str, str]  # module -> source
 Locate = Callable[[str], tuple[str, "int | None"]]  # pointer -> (file, line)
 # ("ok", _Printed) | ("error", [Diagnostic]) | ("crash", message)
 _Outcome = tuple[str, object]
+
+
+@dataclass(frozen=True)
+class Planned:
+    """What the models stage needs of a plan (the rest is planned meanwhile)."""
+
+    spec_name: str  # headers name it
+    package: str
+    models: tuple[ir.Model, ...]
+
+    def path(self, module: str) -> str:
+        return layout.model_path(self.package, module)
 
 
 @dataclass(frozen=True)
@@ -212,7 +226,7 @@ class ModelsStage:
         self._cached: dict[str, str] = {}  # module -> formatted text
         self._printed: dict[str, str] = {}  # module -> its key, printed in this run
         self._texts: dict[str, str] | None = None  # module -> text, once collected
-        self._api: ir.Api | None = None
+        self._planned: Planned | None = None
         self._locate: Locate | None = None
         self.runs = 0  # dmcg runs (connected groups of modules to print)
 
@@ -275,9 +289,13 @@ class ModelsStage:
 
     def submit(self, api: ir.Api, locate: Locate | None = None) -> None:
         """`locate` (the document's) gives the line of a diagnostic's pointer."""
-        self._api = api
+        self.start(Planned(api.spec_name, api.package, api.models), locate)
+
+    def start(self, planned: Planned, locate: Locate | None = None) -> None:
+        """The models, as soon as the planner has them (before it plans operations)."""
+        self._planned = planned
         self._locate = locate
-        prepared = Prepared(api.models, salt())
+        prepared = Prepared(planned.models, salt())
         for module, key in prepared.keys.items():
             hit = self._cache.get(key) if self._cache is not None else None
             if hit is None:
@@ -295,7 +313,7 @@ class ModelsStage:
                 self._local.append(bin_)
             else:
                 self._tasks.put(
-                    (self._sent, bin_.groups, api.spec_name, self.formatted)
+                    (self._sent, bin_.groups, planned.spec_name, self.formatted)
                 )
                 self._sent += 1
 
@@ -311,14 +329,14 @@ class ModelsStage:
 
     def collect(self) -> None:
         """Wait for every printed module; GeneratorError (located) on any failure."""
-        api = self._api
-        assert api is not None, "submit() first"
+        planned = self._planned
+        assert planned is not None, "start() first"
         if self._texts is not None:
             return
         texts: dict[str, str] = {}
         diagnostics: list[Diagnostic] = []
         failed: list[tuple[str, str]] = []
-        for status, payload in self._outcomes(api):
+        for status, payload in self._outcomes(planned.spec_name):
             if status == "ok":
                 assert isinstance(payload, dict)
                 texts.update(payload)
@@ -328,11 +346,13 @@ class ModelsStage:
                 diagnostics += payload
             elif status == "format-error":
                 assert isinstance(payload, list)
-                failed += [(layout.model_module(api, m), why) for m, why in payload]
+                failed += [(planned.path(m), why) for m, why in payload]
             else:
                 message = f"the model generation process failed: {payload}"
                 pointer = "#/components/schemas"
-                diagnostics.append(error("E303", api.spec_name, None, pointer, message))
+                diagnostics.append(
+                    error("E303", planned.spec_name, None, pointer, message)
+                )
         if diagnostics:
             raise GeneratorError([self._located(d) for d in diagnostics])
         if failed:
@@ -346,10 +366,10 @@ class ModelsStage:
             return diagnostic  # the section: no line says more than the pointer
         return replace(diagnostic, line=self._locate(diagnostic.pointer)[1])
 
-    def _outcomes(self, api: ir.Api) -> Iterator[_Outcome]:
+    def _outcomes(self, spec_name: str) -> Iterator[_Outcome]:
         local, self._local = self._local, []
         for bin_ in local:
-            yield print_bin(bin_.groups, api.spec_name, self.formatted)
+            yield print_bin(bin_.groups, spec_name, self.formatted)
         waiting, self._sent = self._sent, 0
         while waiting:
             assert self._results is not None
@@ -372,8 +392,8 @@ class ModelsStage:
     def results(self) -> dict[str, str]:
         """{path: text} of every model module, the printed ones (now cached) and the
         cached ones, with headers."""
-        api = self._api
-        assert api is not None, "submit() first"
+        planned = self._planned
+        assert planned is not None, "start() first"
         self.collect()
         assert self._texts is not None
         done = dict(self._cached)
@@ -383,9 +403,9 @@ class ModelsStage:
                 self._cache.put(key, text)
         if self._cache is not None and self._seen_key is not None:
             self._cache.put(self._seen_key, "")
-        header = header_line(api.spec_name)
+        header = header_line(planned.spec_name)
         return {
-            layout.model_module(api, module): f"{header}\n\n{text}"
+            planned.path(module): f"{header}\n\n{text}"
             for module, text in sorted(done.items())
         }
 

@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from .. import ir
 from ..config import GeneratorConfig
 from ..diagnostics import Diagnostic
@@ -39,8 +41,11 @@ def plan(
     package: str | None = None,
     config: GeneratorConfig | None = None,
     stream_end_marker: str | None = None,
+    on_models: Callable[[str, tuple[ir.Model, ...]], None] | None = None,
 ) -> tuple[ir.Api, list[Diagnostic]]:
-    """`package` and `stream_end_marker` (given here) win over the config's."""
+    """`package` and `stream_end_marker` (given here) win over the config's.
+    `on_models(package, models)` hears of the models as soon as they are final, before
+    the operations are planned (the models stage starts printing them meanwhile)."""
     config = config or GeneratorConfig()
     if stream_end_marker is None:
         stream_end_marker = config.stream_end_marker
@@ -61,6 +66,8 @@ def plan(
     )
     models = assign_modules(planned.models, Scope("module", MODEL_MODULES_RESERVED))
     planned.models = models
+    if on_models is not None:
+        on_models(info.package, tuple(models))
     params = ParamsPlanner(models, classes)
     builder = OperationBuilder(
         context, planned, params, stream_end_marker=stream_end_marker

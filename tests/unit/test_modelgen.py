@@ -22,6 +22,7 @@ from oapigen import ir
 from oapigen.diagnostics import GeneratorError
 from oapigen.loader import load
 from oapigen.modelgen import ModelsStage
+from oapigen.modelgen import groups as groups_module
 from oapigen.modelgen import stage as stage_module
 from oapigen.modelgen.dmcg import print_group
 from oapigen.modelgen.postprocess import module_body
@@ -505,11 +506,12 @@ def test_a_module_prints_the_same_whatever_its_closure_says_in_prose(
 
 
 def test_a_large_group_is_cut_into_runs_that_print_as_one_run_does(
-    example: ir.Api,
+    example: ir.Api, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Workers share a large connected group: each part prints some of its modules
     (each module in exactly one part) and reads their closure; what the parts print
     is what one run of everything prints."""
+    monkeypatch.setattr(groups_module, "MAX_REPRINT", 100.0)  # cut, however deep
     prepared = Prepared(example.models)
     together = print_group(merged(prepared.runs(prepared.classes)))
     whole = max(prepared.runs(prepared.classes), key=lambda g: g.size)
@@ -522,6 +524,28 @@ def test_a_large_group_is_cut_into_runs_that_print_as_one_run_does(
     for run in cut:
         assert set(run.modules) == set().union(*(prepared.closure(m) for m in run.own))
         assert print_group(run) == {m: together[m] for m in run.own}
+
+
+def test_a_chain_of_refs_is_not_cut() -> None:
+    """Each part of a chain would print every class after it again: one run."""
+    chain = [
+        obj(f"C{n}", f"c{n}", ir.Field("next", "next", ir.ModelRef(f"C{n + 1}"), False))
+        for n in range(40)
+    ]
+    chain.append(obj("C40", "c40", tag("end")))
+    prepared = Prepared(chain)
+    (run,) = prepared.runs(prepared.classes, largest=5)
+    assert run.size == 41 and len(run.own) == 41
+    # a star (one class everyone refers to) is cut: its parts read one class again
+    star = [obj("Hub", "hub", tag("hub"))] + [
+        obj(f"S{n}", f"s{n}", ir.Field("hub", "hub", ir.ModelRef("Hub"), False))
+        for n in range(40)
+    ]
+    prepared = Prepared(star)
+    parts = prepared.runs(prepared.classes, largest=10)
+    assert len(parts) == 5
+    assert sorted(m for g in parts for m in g.own) == sorted(prepared.classes)
+    assert all("hub" in g.modules for g in parts)
 
 
 def test_a_spec_renamed_keeps_its_cache_and_only_the_headers_change(
@@ -555,6 +579,7 @@ def test_the_worker_process_prints_what_the_main_process_prints(
     assert there == here
     # with every group cut into parts spread over the workers: the same files
     monkeypatch.setattr(stage_module, "MIN_CUT_CLASSES", 4)
+    monkeypatch.setattr(groups_module, "MAX_REPRINT", 100.0)
     cut, stage = run_stage(example, None, jobs=2)
     assert stage.runs > len(groups(example.models))
     assert cut == here
