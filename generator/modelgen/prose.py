@@ -86,9 +86,7 @@ def prose_free_key(prepared: Prepared, module: str) -> tuple[str, Slots]:
     return digest, slots
 
 
-def remember(
-    cache: ModelsCache, prepared: Prepared, module: str, text: str
-) -> None:
+def remember(cache: ModelsCache, prepared: Prepared, module: str, text: str) -> None:
     """Keep `text` (the module, formatted, without its header) under its prose-free
     key, with the descriptions it was printed with."""
     key, slots = prose_free_key(prepared, module)
