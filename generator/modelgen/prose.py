@@ -3,11 +3,12 @@
 dmcg writes a description nowhere but in a docstring, and the templates print the
 docstring as `prepare.prewrapped` laid it out (`_docstring.jinja2`: the quotes and the
 indentation added, nothing else). So besides its entry under its key (`groups`), a
-printed module is kept under its *prose-free* key (the same, with the descriptions of
-its own classes left out) with the descriptions it was printed with. A module that
-misses the cache but hits there differs from that printing in descriptions only: each
-old docstring is replaced by the new one, and the result is formatted as a printed
-module is (`emit.format_generated`; black only if a docstring now needs it).
+printed module is indexed by its *prose-free* key (the same, with the descriptions of
+its own classes left out), with the descriptions it was printed with (`ProseIndex`).
+A module that misses the cache but hits there differs from that printing in
+descriptions only: each old docstring is replaced by the new one, and the result is
+formatted as a printed module is (`emit.format_generated`; black only if a docstring
+now needs it).
 
 Only when that is certain: the same classes, fields and places carry a description;
 every changed docstring is found, as printed, at least once; no old text is changed
@@ -86,29 +87,71 @@ def prose_free_key(prepared: Prepared, module: str) -> tuple[str, Slots]:
     return digest, slots
 
 
-def remember(cache: ModelsCache, prepared: Prepared, module: str, text: str) -> None:
-    """Keep `text` (the module, formatted, without its header) under its prose-free
-    key, with the descriptions it was printed with."""
-    key, slots = prose_free_key(prepared, module)
-    if not slots:
-        return  # nothing to change in it
-    cache.put(key, json.dumps({"slots": slots, "text": text}, ensure_ascii=False))
+class ProseIndex:
+    """Which printing each module of a package's last generation came from: its
+    prose-free key -> [its key, its descriptions]. One cache entry per package (keyed by
+    the package name: a spec bump keeps it), read only when a module misses and written
+    only when a module was printed or rewritten: one write a run, not one per module."""
 
+    def __init__(self, cache: ModelsCache, prepared: Prepared, package: str) -> None:
+        self.cache = cache
+        self.prepared = prepared
+        digest = hashlib.sha256(f"{ENTRY_FORMAT}\0index\0{prepared.salt}\0".encode())
+        digest.update(package.encode("utf-8", "surrogatepass"))
+        self.key = digest.hexdigest()
+        self._entries: dict[str, list[Any]] | None = None
+        self._keys: dict[str, tuple[str, Slots]] = {}  # module -> its prose-free key
 
-def recall(cache: ModelsCache, prepared: Prepared, module: str) -> str | None:
-    """`module` from a printing that differs only in descriptions, or None."""
-    key, slots = prose_free_key(prepared, module)
-    found = cache.get(key)
-    if found is None:
-        return None
-    try:
-        entry = json.loads(found)
-        old, text = entry["slots"], entry["text"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    if not isinstance(old, dict) or not isinstance(text, str):
-        return None
-    return reapply(text, old, slots)
+    def _prose_key(self, module: str) -> tuple[str, Slots]:
+        found = self._keys.get(module)
+        if found is None:
+            found = self._keys[module] = prose_free_key(self.prepared, module)
+        return found
+
+    def entries(self) -> dict[str, list[Any]]:
+        if self._entries is None:
+            self._entries = {}
+            found = self.cache.get(self.key)
+            try:
+                loaded = json.loads(found) if found is not None else {}
+            except ValueError:
+                loaded = {}
+            if isinstance(loaded, dict):
+                self._entries = loaded
+        return self._entries
+
+    def recall(self, module: str) -> str | None:
+        """`module` from a printing that differs only in descriptions, or None."""
+        if not self.entries():
+            return None  # a first generation: nothing to rewrite from
+        prose_key, slots = self._prose_key(module)
+        entry = self.entries().get(prose_key)
+        if not (isinstance(entry, list) and len(entry) == 2):
+            return None
+        key, old = entry
+        text = self.cache.get(key) if isinstance(key, str) else None
+        if text is None or not isinstance(old, dict):
+            return None
+        return reapply(text, old, slots)
+
+    def save(self, new: set[str]) -> None:
+        """Index the package's modules now; `new` were printed or rewritten this run
+        (the others' entries are kept, or made if missing)."""
+        keys = self.prepared.keys
+        current = set(keys.values())
+        kept = {
+            prose_key: entry
+            for prose_key, entry in self.entries().items()
+            if isinstance(entry, list) and entry and entry[0] in current
+        }
+        known = {entry[0] for entry in kept.values()}
+        for module, key in keys.items():
+            if module in new or key not in known:
+                prose_key, slots = self._prose_key(module)
+                kept[prose_key] = [key, slots]
+        self._entries = kept
+        text = json.dumps(kept, sort_keys=True, ensure_ascii=False)
+        self.cache.put(self.key, text)
 
 
 def reapply(text: str, old: Slots, new: Slots) -> str | None:

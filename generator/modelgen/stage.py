@@ -43,7 +43,7 @@ from ..emit import FormatError, format_generated
 from ..render.text import header_line
 from .cache import ModelsCache, salt
 from .groups import Group, Prepared
-from .prose import recall, remember
+from .prose import ProseIndex
 
 # Classes per dmcg run, at most: a run costs ~10 ms beyond its classes (~7 ms each), so
 # bins this size cost nothing and let black start on the first ones while dmcg prints
@@ -200,7 +200,7 @@ class ModelsStage:
         self._printed: dict[str, str] = {}  # module -> its key, printed in this run
         # module -> its key, from a printing that differs in descriptions only (`prose`)
         self._reprosed: dict[str, str] = {}
-        self._prepared: Prepared | None = None
+        self._index: ProseIndex | None = None
         self._texts: dict[str, str] | None = None  # module -> text, once collected
         self._api: ir.Api | None = None
         self._locate: Locate | None = None
@@ -274,10 +274,10 @@ class ModelsStage:
                 self._printed[module] = key
             else:
                 self._cached[module] = hit
-        self._prepared = prepared
         if self._cache is not None:
-            for module in list(self._printed):
-                text = recall(self._cache, prepared, module)
+            self._index = ProseIndex(self._cache, prepared, api.package)
+            for module in sorted(self._printed):
+                text = self._index.recall(module)
                 if text is not None:
                     self._cached[module] = text
                     self._reprosed[module] = self._printed.pop(module)
@@ -368,11 +368,11 @@ class ModelsStage:
             text = done[module] = self._texts[module]
             if self._cache is not None:
                 self._cache.put(key, text)
-        if self._cache is not None and self._prepared is not None:
+        if self._cache is not None:
             for module, key in self._reprosed.items():
                 self._cache.put(key, done[module])
-            for module in (*self._printed, *self._reprosed):
-                remember(self._cache, self._prepared, module, done[module])
+        if self._index is not None and (self._printed or self._reprosed):
+            self._index.save({*self._printed, *self._reprosed})
         if self._cache is not None and self._seen_key is not None:
             self._cache.put(self._seen_key, "")
         header = header_line(api.spec_name)

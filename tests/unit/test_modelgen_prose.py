@@ -251,3 +251,18 @@ def test_a_spec_seen_but_for_a_description_line_starts_no_worker(
     assert ModelsStage(2, cache_dir=cache, spec=spec).workers == 0
     spec.write_text(text.replace("\n", "\n\n", 1), encoding="utf-8")
     assert ModelsStage(2, cache_dir=cache, spec=spec).workers == 2
+
+
+def test_the_prose_index_is_one_entry_written_only_when_a_module_was_made(
+    tmp_path: Path, example: ir.Api
+) -> None:
+    cache = tmp_path / "cache"
+
+    def entries() -> dict[str, float]:
+        return {str(p): p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
+
+    _, stage = stage_run(example, cache)
+    assert len(entries()) == stage.printed_modules + 1  # the modules and the index
+    before = entries()
+    _, stage = stage_run(example, cache)  # all cached: nothing written
+    assert stage.cached_modules > 0 and entries() == before
