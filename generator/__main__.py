@@ -7,6 +7,6 @@ if __package__ != "oapigen":
     # after whatever `generator` comes first on sys.path: only `oapigen` is the tool.
     sys.exit("run the generator as `oapigen` or `python -m oapigen`")
 
-from .cli import main  # noqa: E402
+from .cli import run  # noqa: E402
 
-sys.exit(main())
+run()

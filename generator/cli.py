@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 from . import __version__, progress
 from . import config as configuration
@@ -163,6 +163,20 @@ def _check_output(output: Path) -> None:
                     [error("E511", str(path), None, "", message, hint)]
                 )
             return
+
+
+def run() -> NoReturn:
+    """The command (`oapigen`, `python -m oapigen`): `main`, then the process ends
+    without tearing the interpreter down, which frees every object and module one by
+    one (~0.1 s after a generation, for nothing). Every file was closed by its `with`
+    and the worker processes are stopped; the output is flushed here."""
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nothing more to say there
+            pass
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

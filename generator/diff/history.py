@@ -40,7 +40,8 @@ def history_files(
     files = {SNAPSHOT: dumps(current, header)}
     entries = _earlier_entries(_read(target / CHANGELOG) or "")
     before = _read(target / SNAPSHOT)
-    if before is not None:
+    # the same snapshot is the same surface and version: nothing to compare
+    if before is not None and before != files[SNAPSHOT]:
         try:
             previous = loads(before)
         except SnapshotError as exc:

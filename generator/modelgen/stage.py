@@ -26,6 +26,7 @@ import hashlib
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import sys
 import threading
@@ -44,6 +45,7 @@ from ..emit import FormatError, format_generated
 from ..render.text import header_line
 from .cache import ModelsCache, salt
 from .groups import Group, Prepared
+from .prose import ProseIndex
 
 # Classes per dmcg run, at most: a run costs ~10 ms beyond its classes (~7 ms each), so
 # bins this size cost nothing and let black start on the first ones while dmcg prints
@@ -225,6 +227,9 @@ class ModelsStage:
         self._local: list[_Bin] = []
         self._cached: dict[str, str] = {}  # module -> formatted text
         self._printed: dict[str, str] = {}  # module -> its key, printed in this run
+        # module -> its key, from a printing that differs in descriptions only (`prose`)
+        self._reprosed: dict[str, str] = {}
+        self._index: ProseIndex | None = None
         self._texts: dict[str, str] | None = None  # module -> text, once collected
         self._planned: Planned | None = None
         self._locate: Locate | None = None
@@ -302,6 +307,13 @@ class ModelsStage:
                 self._printed[module] = key
             else:
                 self._cached[module] = hit
+        if self._cache is not None:
+            self._index = ProseIndex(self._cache, prepared, api.package)
+            for module in sorted(self._printed):
+                text = self._index.recall(module)
+                if text is not None:
+                    self._cached[module] = text
+                    self._reprosed[module] = self._printed.pop(module)
         # counted with the other files being formatted: a model module is done when
         # its bin comes back printed and formatted (a cached one at once)
         progress.count("formatting", total=len(prepared.keys))
@@ -401,6 +413,11 @@ class ModelsStage:
             text = done[module] = self._texts[module]
             if self._cache is not None:
                 self._cache.put(key, text)
+        if self._cache is not None:
+            for module, key in self._reprosed.items():
+                self._cache.put(key, done[module])
+        if self._index is not None and (self._printed or self._reprosed):
+            self._index.save({*self._printed, *self._reprosed})
         if self._cache is not None and self._seen_key is not None:
             self._cache.put(self._seen_key, "")
         header = header_line(planned.spec_name)
@@ -419,17 +436,23 @@ def print_models(api: ir.Api, locate: Locate | None = None) -> dict[str, str]:
 
 
 def _seen_key(spec: Path | None) -> str | None:
-    """The cache key that says "this spec (these bytes, these tools) was generated":
-    a hint for `ModelsStage`, never a reason to skip printing a module."""
+    """The cache key that says "this spec (these bytes but its one-line descriptions,
+    these tools) was generated": a hint for `ModelsStage`, never a reason to skip
+    printing a module. A changed description misses at most the modules `prose`
+    rewrites without dmcg."""
     if spec is None:
         return None
     try:
         content = spec.read_bytes()
     except OSError:
         return None
-    digest = hashlib.sha256(b"oapigen-spec-seen\0" + salt().encode() + b"\0")
-    digest.update(content)
+    digest = hashlib.sha256(b"oapigen-spec-seen-2\0" + salt().encode() + b"\0")
+    digest.update(_DESCRIPTION_LINE.sub(b"", content))
     return digest.hexdigest()
+
+
+# A line holding a description, in YAML or in JSON printed one member per line.
+_DESCRIPTION_LINE = re.compile(rb'(?m)^[ \t]*"?description"?[ \t]*:.*$')
 
 
 def _can_fork() -> bool:

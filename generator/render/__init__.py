@@ -213,7 +213,9 @@ def render_resources(
         imports.name("..", "models", "_models")
         surface = ResourceSurface(resource, imports)
         sync_methods = surface.methods(is_async=False)
-        async_methods = surface.methods(is_async=True)
+        # the async half asks for nothing the sync half has not (same imports, refs,
+        # aliases): without it, it is not worked out at all
+        async_methods = surface.methods(is_async=True) if include_async else []
         if surface.uses_params:
             imports.name("..", "params", "_params")
         if surface.aliases:

@@ -8,7 +8,6 @@ A method is a signature, a docstring and one call (`request`, `request_stream`,
 
 from __future__ import annotations
 
-import textwrap
 from dataclasses import dataclass
 
 from typing_extensions import assert_never
@@ -17,7 +16,7 @@ from .. import ir
 from ..naming import Scope, pascal
 from ..planner.params import params_names
 from .imports import Imports
-from .text import LINE_LENGTH, block_docstring, docstring, py_literal
+from .text import LINE_LENGTH, block_docstring, docstring, py_literal, wrap_words
 from .types import TypePrinter, mentions_package_types
 
 METHOD_INDENT = 8
@@ -372,14 +371,9 @@ def method_doc(op: ir.Operation) -> str:
         for p in documented:
             note = " (deprecated)" if p.deprecated else ""
             first, *rest = p.description.split("\n")
-            lines += textwrap.wrap(
-                f"{p.name}{note}: {first}",
-                width=width,
-                initial_indent="  ",
-                subsequent_indent="      ",
-                break_long_words=False,
-                break_on_hyphens=False,
-            ) or [f"  {p.name}{note}:"]
+            lines += wrap_words(f"{p.name}{note}: {first}", width, "  ", "      ") or [
+                f"  {p.name}{note}:"
+            ]
             lines += [f"      {line}" if line.strip() else "" for line in rest]
         parts.append("\n".join(lines))
     for wire, value in op.constant_headers:
