@@ -131,19 +131,19 @@ class Prepared:
     def _key(self, module: str) -> str:
         own = [self._own_part(name) for name in self.classes[module]]
         read = [
-            self._read_digest(name)
+            self.read_digest(name)
             for other in sorted(self.closure(module) - {module})
             for name in self.classes[other]
         ]
-        return _digest([self.salt, own, read])
+        return content_digest([self.salt, own, read])
 
-    def _read_digest(self, name: str) -> str:
+    def read_digest(self, name: str) -> str:
         """A class as a closure reads it, hashed once (a chain of refs would otherwise
         serialize each class once per module before it)."""
         found = self._read_digests.get(name)
         if found is None:
             read = [self.names.keys[name], _without_prose(self._schemas[name])]
-            found = self._read_digests[name] = _digest(read)
+            found = self._read_digests[name] = content_digest(read)
         return found
 
     # -- runs ------------------------------------------------------------------------
@@ -302,7 +302,7 @@ def _components(nodes: set[str], edges: dict[str, set[str]]) -> list[set[str]]:
     return list(found.values())
 
 
-def _digest(data: Any) -> str:
+def content_digest(data: Any) -> str:
     payload = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 

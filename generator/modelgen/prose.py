@@ -27,7 +27,7 @@ from typing import Any
 
 from ..emit import format_generated
 from .cache import ModelsCache
-from .groups import Prepared, _without_prose
+from .groups import Prepared, content_digest
 
 ENTRY_FORMAT = "oapigen-prose-1"
 # Where a schema's keys are names or values from the spec, not keywords (as in `groups`).
@@ -76,15 +76,11 @@ def prose_free_key(prepared: Prepared, module: str) -> tuple[str, Slots]:
         own.append(part)
         slots.update(found)
     read = [
-        [prepared.names.keys[name], _without_prose(prepared._schemas[name])]
+        prepared.read_digest(name)
         for other in sorted(prepared.closure(module) - {module})
         for name in prepared.classes[other]
     ]
-    payload = json.dumps(
-        [ENTRY_FORMAT, prepared.salt, own, read], sort_keys=True, ensure_ascii=False
-    )
-    digest = hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
-    return digest, slots
+    return content_digest([ENTRY_FORMAT, prepared.salt, own, read]), slots
 
 
 class ProseIndex:

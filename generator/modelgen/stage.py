@@ -308,7 +308,7 @@ class ModelsStage:
             else:
                 self._cached[module] = hit
         if self._cache is not None:
-            self._index = ProseIndex(self._cache, prepared, api.package)
+            self._index = ProseIndex(self._cache, prepared, planned.package)
             for module in sorted(self._printed):
                 text = self._index.recall(module)
                 if text is not None:
