@@ -9,8 +9,10 @@ class changes the key of its module only.
 
 A run prints some modules (its own) and their closure (read, not kept). When nothing is
 cached every module is its own, and a run is a connected component of the reference
-graph (nothing is printed twice); after a spec bump, only the modules whose key changed
-are printed, each group of them with what it refers to.
+graph (nothing is printed twice), unless the component is so large that one run would
+keep one worker busy while the others idle: then it is cut into parts, each reading its
+closure (printed again). After a spec bump, only the modules whose key changed are
+printed, each group of them with what it refers to.
 """
 
 from __future__ import annotations
