@@ -110,7 +110,14 @@ def print_group(group: Group, spec_file: str = "") -> dict[str, str]:
         raise _mismatch(spec_file, "dmcg returned one module; expected a package")
     renames = _renamed(group, found)
     if renames and output:
-        output = {parts: _rename(text, renames) for parts, text in output.items()}
+        output = {
+            parts: (
+                _rename(text, renames)
+                if any(old in text for old in renames)  # tokenizing costs
+                else text
+            )
+            for parts, text in output.items()
+        }
         for entry in found.get("models", ()):
             entry["class_name"] = renames.get(entry["class_name"], entry["class_name"])
     placed = _check(group, found, spec_file)
