@@ -14,7 +14,8 @@ tagged unions by their tag; multi-value literals widen to their base type as the
 widens them. A body that names anything a shape cannot say as strictly (dates, bytes,
 files) gets no shape, and every call is checked by its model.
 
-Encoding (JSON, one text per model; see `_shape.py`): a type is `"str"`, `"int"`,
+Encoding (JSON, one text per model, spelled without quotes: `_quote_free`; read by
+`_shape.py`): a type is `"str"`, `"int"`,
 `"float"`, `"bool"`, `"any"`, `"none"`, `["lit", [values]]`, `["list", T]`,
 `["map", T]`, `["union", [T, ...]]`, `["tagged", tag, [[value, T], ...]]` or
 `["model", name]`; a model is `[name, "object", [[wire name, required, T], ...]]` (its
@@ -52,10 +53,24 @@ def body_shape(model: str, models: Mapping[str, ir.Model]) -> ShapeView | None:
     except _Unsupported:
         return None
     texts = tuple(
-        json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+        _quote_free(json.dumps(entry, ensure_ascii=False, separators=(",", ":")))
         for entry in writer.entries
     )
     return ShapeView(model, texts)
+
+
+def _quote_free(text: str) -> str:
+    """JSON text spelled without quotes or backslashes (JSON's `"` as a backquote;
+    `%`, a backquote, `'` and `\\` as %XX), so that its Python string literal is one
+    black keeps as printed (no quote to choose, no escape to respell): the pipeline's
+    selective formatting then leaves it alone. `_shape.py` reverses it."""
+    for char, escaped in _ESCAPES:
+        text = text.replace(char, escaped)
+    return text.replace('"', "`")
+
+
+# `%` first: every `%` in the result then starts one of these escapes.
+_ESCAPES = (("%", "%25"), ("`", "%60"), ("'", "%27"), ("\\", "%5C"))
 
 
 class _Writer:

@@ -57,7 +57,7 @@ def _compile(
     model: str, texts: tuple[str, ...]
 ) -> pydantic_core.SchemaValidator | bool:
     try:
-        definitions = [_definition(json.loads(text)) for text in texts]
+        definitions = [_definition(json.loads(_json(text))) for text in texts]
         schema: Any = {
             "type": "definitions",
             "schema": {"type": "definition-ref", "schema_ref": model},
@@ -66,6 +66,20 @@ def _compile(
         return pydantic_core.SchemaValidator(schema)
     except Exception:  # noqa: BLE001 - a schema this pydantic-core does not take
         return False
+
+
+def _json(text: str) -> str:
+    """The JSON text of a model's shape, printed without quotes: a backquote stands
+    for `"`, and %60, %27, %5C, %25 for a backquote, `'`, a backslash and `%`."""
+    text = text.replace("`", '"')
+    if "%" in text:
+        for escaped, char in _ESCAPES:
+            text = text.replace(escaped, char)
+    return text
+
+
+# %25 last: a `%` it restores cannot start another escape.
+_ESCAPES = (("%60", "`"), ("%27", "'"), ("%5C", "\\"), ("%25", "%"))
 
 
 def _definition(entry: list[Any]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from oag_runtime import _shape as runtime_shape
 from oapigen import ir
 from oapigen.render.shapes import body_shape
 
@@ -35,8 +36,8 @@ WRONG = [None, 1, 2.5, True, "x", [], {}, [1], {"x": 1}]
 
 
 class Values:
-    def __init__(self, texts: tuple[str, ...], seed: int) -> None:
-        self.models = {entry[0]: entry for entry in map(json.loads, texts)}
+    def __init__(self, entries: list[Any], seed: int) -> None:
+        self.models = {entry[0]: entry for entry in entries}
         self.rng = random.Random(seed)
 
     def model(self, name: str, depth: int) -> Any:
@@ -129,13 +130,14 @@ def body_refs(package: ModuleType) -> list[tuple[str, Any]]:
 
 def check_shapes_against_models(package: ModuleType) -> int:
     validation = __import__(f"{package.__name__}._runtime._validation", fromlist=["_"])
+    shapes = __import__(f"{package.__name__}._runtime._shape", fromlist=["_"])
     error = __import__(f"{package.__name__}._runtime._errors", fromlist=["_"])
     refs = body_refs(package)
     assert refs, "no body shapes generated"
     checked_by_model = 0
     for seed, (where, ref) in enumerate(refs):
         shape, model = ref.shape, ref.resolve()
-        values = Values(shape.texts, seed)
+        values = Values([json.loads(shapes._json(t)) for t in shape.texts], seed)
         for _ in range(SAMPLES):
             value = values.model(shape.model, 0)
             # a value made from the shape fits it (else the fast path is never taken)
@@ -201,7 +203,7 @@ def test_shape_includes_inherited_fields_and_tags() -> None:
     }
     shape = body_shape("Body", models)
     assert shape is not None
-    entries = [json.loads(text) for text in shape.texts]
+    entries = [json.loads(runtime_shape._json(text)) for text in shape.texts]
     assert entries[0] == [
         "Body",
         "object",
@@ -235,6 +237,25 @@ def test_no_shape_for_what_a_shape_cannot_say(node: ir.TypeNode) -> None:
         "Plain": _model("Plain", _field("kind", ir.Scalar("str"))),
     }
     assert body_shape("Body", models) is None
+
+
+def test_shape_text_has_no_quote_and_reads_back() -> None:
+    """The texts are printed as Python strings black keeps as they are: no quote, no
+    backslash, whatever the names hold; the runtime reads back the same JSON."""
+    rng = random.Random(7)
+    alphabet = ["%", "`", "'", '"', "\\", "a", "2", "5", "6", "0", "7", "C", "\n", "é"]
+    for _ in range(3000):
+        name = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 8)))
+        model = _model("Body", _field(name, ir.LiteralOf((name, "x"))))
+        shape = body_shape("Body", {"Body": model})
+        assert shape is not None
+        (text,) = shape.texts
+        assert not set(text) & {'"', "'", "\\"}
+        assert json.loads(runtime_shape._json(text)) == [
+            "Body",
+            "object",
+            [[name, True, ["lit", [name, "x"]]]],
+        ]
 
 
 # -- a fresh interpreter's first call ---------------------------------------------

@@ -42,7 +42,7 @@ _ARCHIVE_NOTEBOOK = _rt.Operation(
 _CreateNotebookRequestShape = _rt.BodyShape(
     "CreateNotebookRequest",
     (
-        '["CreateNotebookRequest","object",[["name",true,"str"],["description",false,["union",["str","none"]]],["schema",false,["union",[["map","any"],"none"]]],["metadata",false,["union",[["map","str"],"none"]]]]]',
+        "[`CreateNotebookRequest`,`object`,[[`name`,true,`str`],[`description`,false,[`union`,[`str`,`none`]]],[`schema`,false,[`union`,[[`map`,`any`],`none`]]],[`metadata`,false,[`union`,[[`map`,`str`],`none`]]]]]",
     ),
 )
 
