@@ -24,12 +24,12 @@ _SCALARS = frozenset({"str", "int", "float", "bool"})
 
 
 class BodyShape:
-    """`BodyShape("Thing", ('["Thing","object",[...]]', ...))`: the JSON texts of the
-    body's model and of every model it reaches, compiled on first use."""
+    """`BodyShape("Thing", "[`Thing`,`object`,[...]]", ...)`: the texts of the body's
+    model and of every model it reaches, compiled on first use."""
 
     __slots__ = ("model", "texts", "_validator")
 
-    def __init__(self, model: str, texts: tuple[str, ...]) -> None:
+    def __init__(self, model: str, *texts: str) -> None:
         self.model = model
         self.texts = texts
         # None: not compiled yet; False: this pydantic-core cannot run it

@@ -29,9 +29,7 @@ _CREATE_EXPORT = _rt.Operation(
 
 _CreateExportRequestShape = _rt.BodyShape(
     "CreateExportRequest",
-    (
-        "[`CreateExportRequest`,`object`,[[`notebook_id`,true,`str`],[`format`,true,[`lit`,[`text/plain`,`text/markdown`,`application/pdf`]]],[`note_ids`,false,[`list`,`str`]],[`include_attachments`,false,`bool`]]]",
-    ),
+    "[`CreateExportRequest`,`object`,[[`notebook_id`,true,`str`],[`format`,true,[`lit`,[`text/plain`,`text/markdown`,`application/pdf`]]],[`note_ids`,false,[`list`,`str`]],[`include_attachments`,false,`bool`]]]",
 )
 
 _CreateExportRequestRef: _rt.ModelRef[_models.CreateExportRequest] = _rt.ModelRef(

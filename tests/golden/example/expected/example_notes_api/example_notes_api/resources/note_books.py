@@ -41,9 +41,7 @@ _ARCHIVE_NOTEBOOK = _rt.Operation(
 
 _CreateNotebookRequestShape = _rt.BodyShape(
     "CreateNotebookRequest",
-    (
-        "[`CreateNotebookRequest`,`object`,[[`name`,true,`str`],[`description`,false,[`union`,[`str`,`none`]]],[`schema`,false,[`union`,[[`map`,`any`],`none`]]],[`metadata`,false,[`union`,[[`map`,`str`],`none`]]]]]",
-    ),
+    "[`CreateNotebookRequest`,`object`,[[`name`,true,`str`],[`description`,false,[`union`,[`str`,`none`]]],[`schema`,false,[`union`,[[`map`,`any`],`none`]]],[`metadata`,false,[`union`,[[`map`,`str`],`none`]]]]]",
 )
 
 _CreateNotebookRequestRef: _rt.ModelRef[_models.CreateNotebookRequest] = _rt.ModelRef(

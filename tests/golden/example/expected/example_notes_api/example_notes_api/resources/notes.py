@@ -59,25 +59,19 @@ _READ_NOTE_ALOUD = _rt.Operation(
 
 _CreateNoteRequestShape = _rt.BodyShape(
     "CreateNoteRequest",
-    (
-        "[`CreateNoteRequest`,`object`,[[`title`,true,`str`],[`content`,false,[`union`,[`str`,[`model`,`RichText`]]]],[`blocks`,false,[`list`,[`tagged`,`type`,[[`paragraph`,[`model`,`ParagraphBlock`]],[`heading`,[`model`,`HeadingBlock`]],[`list`,[`model`,`ListBlock`]]]]]],[`tags`,false,[`list`,`str`]],[`status`,false,[`lit`,[`draft`,`in-review`,`published`]]],[`from`,false,`str`],[`metadata`,false,[`union`,[[`map`,`str`],`none`]]]]]",
-        "[`RichText`,`object`,[[`format`,true,[`lit`,[`text/markdown`,`text/html`]]],[`text`,true,`str`]]]",
-        "[`ParagraphBlock`,`object`,[[`type`,true,[`lit`,[`paragraph`]]],[`text`,true,`str`]]]",
-        "[`HeadingBlock`,`object`,[[`type`,true,[`lit`,[`heading`]]],[`text`,true,`str`],[`level`,true,[`lit`,[1,2,3]]]]]",
-        "[`ListBlock`,`object`,[[`type`,true,[`lit`,[`list`]]],[`ordered`,false,`bool`],[`items`,true,[`list`,[`tagged`,`type`,[[`paragraph`,[`model`,`ParagraphBlock`]],[`heading`,[`model`,`HeadingBlock`]],[`list`,[`model`,`ListBlock`]]]]]]]]",
-    ),
+    "[`CreateNoteRequest`,`object`,[[`title`,true,`str`],[`content`,false,[`union`,[`str`,[`model`,`RichText`]]]],[`blocks`,false,[`list`,[`tagged`,`type`,[[`paragraph`,[`model`,`ParagraphBlock`]],[`heading`,[`model`,`HeadingBlock`]],[`list`,[`model`,`ListBlock`]]]]]],[`tags`,false,[`list`,`str`]],[`status`,false,[`lit`,[`draft`,`in-review`,`published`]]],[`from`,false,`str`],[`metadata`,false,[`union`,[[`map`,`str`],`none`]]]]]",
+    "[`RichText`,`object`,[[`format`,true,[`lit`,[`text/markdown`,`text/html`]]],[`text`,true,`str`]]]",
+    "[`ParagraphBlock`,`object`,[[`type`,true,[`lit`,[`paragraph`]]],[`text`,true,`str`]]]",
+    "[`HeadingBlock`,`object`,[[`type`,true,[`lit`,[`heading`]]],[`text`,true,`str`],[`level`,true,[`lit`,[1,2,3]]]]]",
+    "[`ListBlock`,`object`,[[`type`,true,[`lit`,[`list`]]],[`ordered`,false,`bool`],[`items`,true,[`list`,[`tagged`,`type`,[[`paragraph`,[`model`,`ParagraphBlock`]],[`heading`,[`model`,`HeadingBlock`]],[`list`,[`model`,`ListBlock`]]]]]]]]",
 )
 _CreateSummaryRequestShape = _rt.BodyShape(
     "CreateSummaryRequest",
-    (
-        "[`CreateSummaryRequest`,`object`,[[`model`,true,[`union`,[`str`,[`lit`,[`gpt-4o`,`gpt-4o-mini`,`3-sentence`]]]]],[`stream`,false,[`union`,[`bool`,`none`]]],[`max_tokens`,false,`int`],[`temperature`,false,`float`]]]",
-    ),
+    "[`CreateSummaryRequest`,`object`,[[`model`,true,[`union`,[`str`,[`lit`,[`gpt-4o`,`gpt-4o-mini`,`3-sentence`]]]]],[`stream`,false,[`union`,[`bool`,`none`]]],[`max_tokens`,false,`int`],[`temperature`,false,`float`]]]",
 )
 _ReadNoteAloudRequestShape = _rt.BodyShape(
     "ReadNoteAloudRequest",
-    (
-        "[`ReadNoteAloudRequest`,`object`,[[`voice`,true,[`lit`,[`alloy`,`nova`]]],[`speed`,false,`float`]]]",
-    ),
+    "[`ReadNoteAloudRequest`,`object`,[[`voice`,true,[`lit`,[`alloy`,`nova`]]],[`speed`,false,`float`]]]",
 )
 
 _CreateNoteRequestRef: _rt.ModelRef[_models.CreateNoteRequest] = _rt.ModelRef(

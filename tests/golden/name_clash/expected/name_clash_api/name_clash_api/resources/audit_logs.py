@@ -31,17 +31,13 @@ _WITH_RAW_RESPONSE = _rt.Operation(
 
 _ListRequestBodyShape = _rt.BodyShape(
     "ListRequestBody",
-    (
-        "[`ListRequestBody`,`object`,[[`self`,true,`str`],[`timeout`,false,`float`],[`extra_headers`,false,[`map`,`str`]],[`body`,true,`str`],[`from`,false,`str`],[`stream`,false,`str`],[`model`,false,[`model`,`BaseModel_`]]]]",
-        "[`BaseModel_`,`object`,[[`model_config`,false,`str`],[`model_fields`,false,`str`],[`schema`,false,`str`],[`json`,false,`str`]]]",
-    ),
+    "[`ListRequestBody`,`object`,[[`self`,true,`str`],[`timeout`,false,`float`],[`extra_headers`,false,[`map`,`str`]],[`body`,true,`str`],[`from`,false,`str`],[`stream`,false,`str`],[`model`,false,[`model`,`BaseModel_`]]]]",
+    "[`BaseModel_`,`object`,[[`model_config`,false,`str`],[`model_fields`,false,`str`],[`schema`,false,`str`],[`json`,false,`str`]]]",
 )
 _WithRawResponseRequestShape = _rt.BodyShape(
     "WithRawResponseRequest",
-    (
-        "[`WithRawResponseRequest`,`object`,[[`field`,false,[`model`,`Field_`]]]]",
-        "[`Field_`,`object`,[[`alias`,false,`str`],[`default`,false,`str`]]]",
-    ),
+    "[`WithRawResponseRequest`,`object`,[[`field`,false,[`model`,`Field_`]]]]",
+    "[`Field_`,`object`,[[`alias`,false,`str`],[`default`,false,`str`]]]",
 )
 
 _ClientRef: _rt.ModelRef[_models.Client] = _rt.ModelRef(_models, "Client")
