@@ -204,6 +204,7 @@ def render_resources(
     template = env.get_template("resource.py.jinja")
     header = header_line(api.spec_name)
     files = {}
+    models_by_name = {model.name: model for model in api.models}
     for resource in api.resources:
         imports = Imports()
         imports.name("__future__", "annotations")
@@ -211,7 +212,7 @@ def render_resources(
         imports.module("httpx")
         imports.name("..", "_runtime", "_rt")
         imports.name("..", "models", "_models")
-        surface = ResourceSurface(resource, imports)
+        surface = ResourceSurface(resource, imports, models_by_name)
         sync_methods = surface.methods(is_async=False)
         # the async half asks for nothing the sync half has not (same imports, refs,
         # aliases): without it, it is not worked out at all
@@ -240,6 +241,8 @@ def render_resources(
                 surface.event_streams.values(), key=lambda view: view.alias
             ),
             refs=sorted(surface.refs.items(), key=lambda item: item[1]),
+            shapes=sorted(surface.shapes.values(), key=lambda item: item[0]),
+            shape_of={model: item[0] for model, item in surface.shapes.items()},
             sync_methods=sync_methods,
             async_methods=async_methods,
         )

@@ -8,6 +8,7 @@ A method is a signature, a docstring and one call (`request`, `request_stream`,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from typing_extensions import assert_never
@@ -16,6 +17,7 @@ from .. import ir
 from ..naming import Scope, pascal
 from ..planner.params import params_names
 from .imports import Imports
+from .shapes import ShapeView, body_shape
 from .text import LINE_LENGTH, block_docstring, docstring, py_literal, wrap_words
 from .types import TypePrinter, mentions_package_types
 
@@ -68,9 +70,15 @@ class ResourceSurface:
     """The methods of one resource module, for one flavour (sync or async), and the
     imports and type aliases they share."""
 
-    def __init__(self, resource: ir.Resource, imports: Imports) -> None:
+    def __init__(
+        self,
+        resource: ir.Resource,
+        imports: Imports,
+        models: Mapping[str, ir.Model] | None = None,
+    ) -> None:
         self.resource = resource
         self.imports = imports
+        self._models = models or {}
         self.printer = TypePrinter("resource", imports, model_modules={})
         self.results = TypePrinter("result", imports, model_modules={})
         self.aliases: dict[str, str] = {}  # type expression -> alias name
@@ -82,6 +90,8 @@ class ResourceSurface:
         # model class -> module constant `ModelRef(_models, "X")`: the runtime calls
         # name models by these, so the async client imports them off the event loop
         self.refs: dict[str, str] = {}
+        # body model class -> (constant, shape): its ref carries the shape
+        self.shapes: dict[str, tuple[str, ShapeView]] = {}
         self.event_streams: dict[tuple[tuple[str, str], ...], EventStreamView] = {}
         for op in resource.operations:
             if op.stream != "never" and op.response.events:
@@ -120,6 +130,16 @@ class ResourceSurface:
         if name is None:
             name = self.refs[model] = "_" + self._alias_names.claim(model + "Ref")
         return name
+
+    def body_ref(self, op: ir.Operation, model: str) -> str:
+        """The ref of a body model; a JSON body's carries its shape (`shapes.py`)."""
+        assert op.body is not None
+        if op.body.kind == "json" and model not in self.shapes:
+            shape = body_shape(model, self._models)
+            if shape is not None:
+                constant = "_" + self._alias_names.claim(model + "Shape")
+                self.shapes[model] = (constant, shape)
+        return self.ref(model)
 
     def hint(self, node: ir.TypeNode) -> str:
         text = self.printer.expr(node)
@@ -309,7 +329,7 @@ class ResourceSurface:
             else:
                 found.append(("body", "body"))
             if op.body.model:
-                found.append(("body_model", self.ref(op.body.model)))
+                found.append(("body_model", self.body_ref(op, op.body.model)))
         found += [
             ("extra_headers", "extra_headers"),
             ("extra_query", "extra_query"),

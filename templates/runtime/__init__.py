@@ -35,6 +35,7 @@ from ._response import (
     async_to_raw_response_wrapper,
     to_raw_response_wrapper,
 )
+from ._shape import BodyShape
 from ._types import (
     DEFAULT_CONNECTION_LIMITS,
     DEFAULT_MAX_RETRIES,
@@ -101,6 +102,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "BinaryResponse",
+    "BodyShape",
     "ClientConfig",
     "ClientOption",
     "ConflictError",

@@ -381,8 +381,6 @@ class BaseClient(Generic[_HttpT]):
         ends_by = deadline_at(
             self.deadline if isinstance(deadline, NotGiven) else deadline
         )
-        if isinstance(body_model, ModelRef):
-            body_model = body_model.resolve()
         url = self._base_url + build_path(op.path, path_params)
         if query or extra_query or self._auth_query:
             pairs: list[tuple[str, str]] = []

@@ -14,6 +14,7 @@ from ._encoding import (
     encode_query,
     query_string,
 )
+from ._lazy import ModelRef, resolve
 from ._types import NOT_GIVEN, Operation
 from ._validation import check_body
 
@@ -39,12 +40,13 @@ class EncodedBody:
 def encode_body(
     op: Operation,
     body: object,
-    body_model: type[pydantic.BaseModel] | None,
+    body_model: type[pydantic.BaseModel] | ModelRef[Any] | None,
     extra_body: Mapping[str, object] | None,
     headers: dict[str, str],
 ) -> EncodedBody:
     """The body of a call to `op`; sets (or, for multipart with files, leaves to httpx)
-    its content type in `headers`."""
+    its content type in `headers`. A JSON body's model is loaded only if its shape
+    does not settle the check (`_shape.py`)."""
     encoded = EncodedBody()
     kind = op.body
     if kind == "json" or (kind == "none" and extra_body):
@@ -56,7 +58,7 @@ def encode_body(
         from ._multipart import build_multipart
 
         if body_model is not None:
-            _check_form(op, body, body_model, extra_body)
+            _check_form(op, body, resolve(body_model), extra_body)
         form, files, encoded.replayable = build_multipart(
             _form_fields(body, extra_body), op.file_fields
         )
@@ -68,7 +70,7 @@ def encode_body(
             encoded.content, headers["content-type"] = encode_multipart_fields(form)
     elif kind == "form":
         if body_model is not None:
-            _check_form(op, body, body_model, extra_body)
+            _check_form(op, body, resolve(body_model), extra_body)
         pairs: list[tuple[str, str]] = []
         encode_query(_form_fields(body, extra_body), {}, pairs)
         encoded.content = query_string(pairs).encode()

@@ -16,7 +16,7 @@ from ._errors import APITimeoutError
 from ._lazy import ModelRef, resolve, unresolved
 from ._pool import Gate, guard_response, reap_if_full, reap_orphans
 from ._response import RAW_RESPONSE, APIResponse, AsyncAPIResponse
-from ._types import Operation
+from ._types import NOT_GIVEN, Operation
 
 if TYPE_CHECKING:
     if sys.version_info >= (3, 11):
@@ -453,11 +453,27 @@ async def _load_models(op: Operation, cast_to: object, options: CallOptions) -> 
     call of an operation does not stall the event loop (with the body model, its
     request check is built there too); then use the classes."""
     body_model = options.get("body_model")
+    if _fits_shape(op, body_model, options.get("body")):
+        # Checked here, once: the call needs neither the body's model nor its check.
+        options["body_model"] = None
+        body_model = None
     refs = unresolved([cast_to, body_model])
     if refs:
         import asyncio
 
         await asyncio.to_thread(_load, refs, op, body_model)
+
+
+def _fits_shape(op: Operation, body_model: object, body: object) -> bool:
+    """Whether a JSON body surely passes its model's check, by the model's shape (see
+    `_shape.py`): then the model is not loaded."""
+    if not isinstance(body_model, ModelRef) or body_model.resolved:
+        return False
+    shape = body_model.shape
+    if shape is None or op.body != "json" or not isinstance(body, Mapping):
+        return False
+    members = {key: value for key, value in body.items() if value is not NOT_GIVEN}
+    return shape.fits(members)
 
 
 def _load(refs: list[ModelRef[Any]], op: Operation, body_model: object) -> None:

@@ -13,6 +13,7 @@ from urllib.parse import quote
 import pydantic
 import pydantic_core
 
+from ._lazy import ModelRef
 from ._types import NOT_GIVEN
 from ._validation import check_body
 
@@ -187,7 +188,7 @@ def merge_headers(target: dict[str, str], headers: Mapping[str, object]) -> None
 
 def build_json_body(
     body: object,
-    body_model: type[pydantic.BaseModel] | None,
+    body_model: type[pydantic.BaseModel] | ModelRef[Any] | None,
     extra_body: Mapping[str, object] | None,
     operation: str = "",
 ) -> object:

@@ -13,7 +13,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from types import ModuleType
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+
+if TYPE_CHECKING:
+    from ._shape import BodyShape
 
 __all__ = ["ModelRef", "resolve", "unresolved", "warm_up"]
 
@@ -24,13 +27,19 @@ _warm_lock = threading.Lock()
 
 
 class ModelRef(Generic[T]):
-    """`getattr(module, name)`, looked up on first use: `ModelRef(models, "Thing")`."""
+    """`getattr(module, name)`, looked up on first use: `ModelRef(models, "Thing")`.
 
-    __slots__ = ("module", "name", "_value")
+    A request body's model may come with its `shape` (see `_shape.py`): a body that
+    fits it is sent without loading the model."""
 
-    def __init__(self, module: ModuleType, name: str) -> None:
+    __slots__ = ("module", "name", "shape", "_value")
+
+    def __init__(
+        self, module: ModuleType, name: str, shape: BodyShape | None = None
+    ) -> None:
         self.module = module
         self.name = name
+        self.shape = shape
         self._value: type[T] | None = None
 
     @property

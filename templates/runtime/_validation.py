@@ -19,6 +19,7 @@ import pydantic
 import pydantic_core
 
 from ._errors import RequestValidationError
+from ._lazy import ModelRef
 
 __all__ = ["check_body"]
 
@@ -89,7 +90,7 @@ _CHECKERS: dict[tuple[type[pydantic.BaseModel], frozenset[str]], _Checker] = {}
 
 def check_body(
     operation: str,
-    model: type[pydantic.BaseModel],
+    model: type[pydantic.BaseModel] | ModelRef[Any],
     members: Mapping[str, object],
     *,
     file_fields: frozenset[str] = frozenset(),
@@ -97,7 +98,14 @@ def check_body(
 ) -> None:
     """Raise RequestValidationError when `members` (wire names -> values, as they will
     be sent) lack the structure of `model`. `file_fields` (multipart) take any file
-    input; members in `supplied` (from `extra_body`) count as present."""
+    input; members in `supplied` (from `extra_body`) count as present.
+
+    A ref with a shape (`_shape.py`) is loaded only for a body that does not fit it."""
+    if isinstance(model, ModelRef):
+        shape = model.shape
+        if shape is not None and not file_fields and shape.fits(members):
+            return
+        model = model.resolve()
     checker = prepare(model, file_fields)
     try:
         checker.validator.validate_python(members)

@@ -151,7 +151,7 @@ async def test_generated_async_client_survives_cancellations(
 FIRST_CALL = """
 import asyncio, json, logging, sys, threading
 
-project, tests_dir, url = sys.argv[1:4]
+project, tests_dir, url, message = sys.argv[1:5]
 sys.path[:0] = [project, tests_dir]
 import openai_api
 from openai_api._runtime import _validation
@@ -198,7 +198,7 @@ async def main(client):
     asyncio.get_running_loop().slow_callback_duration = 0.1
     during_call = True
     result = await client.chat.create_chat_completion(
-        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]
+        model="gpt-4o-mini", messages=[json.loads(message)]
     )
     during_call = False
     await client.aclose()
@@ -211,27 +211,52 @@ print(json.dumps({"content": content, "imported": imported, "built": built, "slo
 """
 
 
+def _async_first_call(
+    package: ModuleType, url: str, tmp_path: Path, message: dict[str, object]
+) -> dict[str, Any]:
+    project = Path(package.__file__ or "").resolve().parents[1]
+    script = tmp_path / "first_call.py"
+    script.write_text(FIRST_CALL)
+    tests_dir = Path(__file__).resolve().parents[1]
+    argv = [str(script), str(project), str(tests_dir), url, json.dumps(message)]
+    done = subprocess.run(
+        [sys.executable, *argv], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    outcome: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    assert outcome["content"] == "Hi"
+    return outcome
+
+
 @pytest.mark.openai
 @pytest.mark.slow
 def test_generated_async_first_call_loads_models_off_the_loop(
     openai_package: ModuleType, faulty_server: StartServer, tmp_path: Path
 ) -> None:
     """The generated methods name their models by ModelRef: the first async call
-    imports the model modules and builds the request check in a worker thread."""
+    imports the result's model modules in a worker thread; a body that fits its
+    shape needs neither its model nor the model's request check."""
     server = faulty_server(default=Reply(200, CHAT))
-    project = Path(openai_package.__file__).resolve().parents[1]
-    script = tmp_path / "first_call.py"
-    script.write_text(FIRST_CALL)
-    tests_dir = Path(__file__).resolve().parents[1]
-    done = subprocess.run(
-        [sys.executable, str(script), str(project), str(tests_dir), server.url],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr
-    outcome = json.loads(done.stdout.splitlines()[-1])
-    assert outcome["content"] == "Hi"
+    message = {"role": "user", "content": "hi"}
+    outcome = _async_first_call(openai_package, server.url, tmp_path, message)
+    modules = {module for module, _ in outcome["imported"]}
+    assert "openai_api.models.create_chat_completion_response" in modules
+    assert "openai_api.models.create_chat_completion_request" not in modules
+    on_loop = [m for m, thread in outcome["imported"] if thread == "MainThread"]
+    assert on_loop == []
+    assert outcome["built"] == []
+
+
+@pytest.mark.openai
+@pytest.mark.slow
+def test_generated_async_body_outside_its_shape_is_checked_off_the_loop(
+    openai_package: ModuleType, faulty_server: StartServer, tmp_path: Path
+) -> None:
+    """A member the shape does not declare (the model's check lets it pass): the
+    body's model is imported and its request check built in the worker thread."""
+    server = faulty_server(default=Reply(200, CHAT))
+    message = {"role": "user", "content": "hi", "x_trace": "t1"}
+    outcome = _async_first_call(openai_package, server.url, tmp_path, message)
     modules = {module for module, _ in outcome["imported"]}
     assert "openai_api.models.create_chat_completion_response" in modules
     assert "openai_api.models.create_chat_completion_request" in modules

@@ -27,8 +27,13 @@ _CREATE_EXPORT = _rt.Operation(
     name="createExport", method="post", path="/exports", body="json"
 )
 
+_CreateExportRequestShape = _rt.BodyShape(
+    "CreateExportRequest",
+    "[`CreateExportRequest`,`object`,[[`notebook_id`,true,`str`],[`format`,true,[`lit`,[`text/plain`,`text/markdown`,`application/pdf`]]],[`note_ids`,false,[`list`,`str`]],[`include_attachments`,false,`bool`]]]",
+)
+
 _CreateExportRequestRef: _rt.ModelRef[_models.CreateExportRequest] = _rt.ModelRef(
-    _models, "CreateExportRequest"
+    _models, "CreateExportRequest", _CreateExportRequestShape
 )
 _ExportRef: _rt.ModelRef[_models.Export] = _rt.ModelRef(_models, "Export")
 

@@ -39,8 +39,13 @@ _ARCHIVE_NOTEBOOK = _rt.Operation(
     deprecated=True,
 )
 
+_CreateNotebookRequestShape = _rt.BodyShape(
+    "CreateNotebookRequest",
+    "[`CreateNotebookRequest`,`object`,[[`name`,true,`str`],[`description`,false,[`union`,[`str`,`none`]]],[`schema`,false,[`union`,[[`map`,`any`],`none`]]],[`metadata`,false,[`union`,[[`map`,`str`],`none`]]]]]",
+)
+
 _CreateNotebookRequestRef: _rt.ModelRef[_models.CreateNotebookRequest] = _rt.ModelRef(
-    _models, "CreateNotebookRequest"
+    _models, "CreateNotebookRequest", _CreateNotebookRequestShape
 )
 _NotebookListRef: _rt.ModelRef[_models.NotebookList] = _rt.ModelRef(
     _models, "NotebookList"

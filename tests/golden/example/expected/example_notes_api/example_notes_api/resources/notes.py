@@ -57,11 +57,28 @@ _READ_NOTE_ALOUD = _rt.Operation(
     response="binary",
 )
 
+_CreateNoteRequestShape = _rt.BodyShape(
+    "CreateNoteRequest",
+    "[`CreateNoteRequest`,`object`,[[`title`,true,`str`],[`content`,false,[`union`,[`str`,[`model`,`RichText`]]]],[`blocks`,false,[`list`,[`tagged`,`type`,[[`paragraph`,[`model`,`ParagraphBlock`]],[`heading`,[`model`,`HeadingBlock`]],[`list`,[`model`,`ListBlock`]]]]]],[`tags`,false,[`list`,`str`]],[`status`,false,[`lit`,[`draft`,`in-review`,`published`]]],[`from`,false,`str`],[`metadata`,false,[`union`,[[`map`,`str`],`none`]]]]]",
+    "[`RichText`,`object`,[[`format`,true,[`lit`,[`text/markdown`,`text/html`]]],[`text`,true,`str`]]]",
+    "[`ParagraphBlock`,`object`,[[`type`,true,[`lit`,[`paragraph`]]],[`text`,true,`str`]]]",
+    "[`HeadingBlock`,`object`,[[`type`,true,[`lit`,[`heading`]]],[`text`,true,`str`],[`level`,true,[`lit`,[1,2,3]]]]]",
+    "[`ListBlock`,`object`,[[`type`,true,[`lit`,[`list`]]],[`ordered`,false,`bool`],[`items`,true,[`list`,[`tagged`,`type`,[[`paragraph`,[`model`,`ParagraphBlock`]],[`heading`,[`model`,`HeadingBlock`]],[`list`,[`model`,`ListBlock`]]]]]]]]",
+)
+_CreateSummaryRequestShape = _rt.BodyShape(
+    "CreateSummaryRequest",
+    "[`CreateSummaryRequest`,`object`,[[`model`,true,[`union`,[`str`,[`lit`,[`gpt-4o`,`gpt-4o-mini`,`3-sentence`]]]]],[`stream`,false,[`union`,[`bool`,`none`]]],[`max_tokens`,false,`int`],[`temperature`,false,`float`]]]",
+)
+_ReadNoteAloudRequestShape = _rt.BodyShape(
+    "ReadNoteAloudRequest",
+    "[`ReadNoteAloudRequest`,`object`,[[`voice`,true,[`lit`,[`alloy`,`nova`]]],[`speed`,false,`float`]]]",
+)
+
 _CreateNoteRequestRef: _rt.ModelRef[_models.CreateNoteRequest] = _rt.ModelRef(
-    _models, "CreateNoteRequest"
+    _models, "CreateNoteRequest", _CreateNoteRequestShape
 )
 _CreateSummaryRequestRef: _rt.ModelRef[_models.CreateSummaryRequest] = _rt.ModelRef(
-    _models, "CreateSummaryRequest"
+    _models, "CreateSummaryRequest", _CreateSummaryRequestShape
 )
 _CreateSummaryResponseRef: _rt.ModelRef[_models.CreateSummaryResponse] = _rt.ModelRef(
     _models, "CreateSummaryResponse"
@@ -75,7 +92,7 @@ _NoteSummaryRef: _rt.ModelRef[_models.NoteSummary] = _rt.ModelRef(
     _models, "NoteSummary"
 )
 _ReadNoteAloudRequestRef: _rt.ModelRef[_models.ReadNoteAloudRequest] = _rt.ModelRef(
-    _models, "ReadNoteAloudRequest"
+    _models, "ReadNoteAloudRequest", _ReadNoteAloudRequestShape
 )
 
 

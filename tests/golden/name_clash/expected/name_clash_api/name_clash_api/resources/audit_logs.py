@@ -29,13 +29,24 @@ _WITH_RAW_RESPONSE = _rt.Operation(
     response="empty",
 )
 
+_ListRequestBodyShape = _rt.BodyShape(
+    "ListRequestBody",
+    "[`ListRequestBody`,`object`,[[`self`,true,`str`],[`timeout`,false,`float`],[`extra_headers`,false,[`map`,`str`]],[`body`,true,`str`],[`from`,false,`str`],[`stream`,false,`str`],[`model`,false,[`model`,`BaseModel_`]]]]",
+    "[`BaseModel_`,`object`,[[`model_config`,false,`str`],[`model_fields`,false,`str`],[`schema`,false,`str`],[`json`,false,`str`]]]",
+)
+_WithRawResponseRequestShape = _rt.BodyShape(
+    "WithRawResponseRequest",
+    "[`WithRawResponseRequest`,`object`,[[`field`,false,[`model`,`Field_`]]]]",
+    "[`Field_`,`object`,[[`alias`,false,`str`],[`default`,false,`str`]]]",
+)
+
 _ClientRef: _rt.ModelRef[_models.Client] = _rt.ModelRef(_models, "Client")
 _ListRequestBodyRef: _rt.ModelRef[_models.ListRequestBody] = _rt.ModelRef(
-    _models, "ListRequestBody"
+    _models, "ListRequestBody", _ListRequestBodyShape
 )
 _StreamRef: _rt.ModelRef[_models.Stream] = _rt.ModelRef(_models, "Stream")
 _WithRawResponseRequestRef: _rt.ModelRef[_models.WithRawResponseRequest] = _rt.ModelRef(
-    _models, "WithRawResponseRequest"
+    _models, "WithRawResponseRequest", _WithRawResponseRequestShape
 )
 
 
