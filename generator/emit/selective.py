@@ -50,7 +50,7 @@ _ELEMENT = re.compile(r' *"[^"\\]*"(: "[^"\\]*")?,')
 # backslash (an escape's case), a string prefix with a capital or `u`, a number with a
 # letter or a bare dot (0xab, 1e+5, 1E5, 2J, 1., .5; 1.5 and 10 are black's already).
 _RESPELLED = re.compile(
-    r"'|\\|(?<!\w)[A-Za-z]?[A-Zu][A-Za-z]?\""
+    r"'|\\|(?<![\w\"'])[A-Za-z]?[A-Zu][A-Za-z]?\""
     r"|(?<![\w.])(?:0[xXoObB]|\d[\d_]*(?:\.[\d_]*)?[eEjJlL]|\d[\d_]*\.(?![\d_]))"
     r"|(?<![\w.)\]])\.\d"
 )
@@ -188,8 +188,13 @@ class _Cutter:
             children = list(_statement_lists(node))
             if children:  # its own lines: up to its first child
                 last = _span(children[0][0])[0] - 1
-            if last > first and self._joinable(node, first, last):
-                self.dirty.update(range(first, last + 1))
+            # black never joins a decorator with what it decorates: each on its own
+            parts = [(first, last)]
+            if first < node.lineno - 1:
+                parts = [(first, node.lineno - 2), (node.lineno - 1, last)]
+            for start, end in parts:
+                if end > start and self._joinable(node, start, end):
+                    self.dirty.update(range(start, end + 1))
         for index, line in enumerate(self.lines):
             if index not in docstrings and (
                 _RESPELLED.search(line) or self.too_long(index)

@@ -21,7 +21,7 @@ from ..layout import PACKAGE_EXPORTS
 from ..readme import readme_view
 from .docs import docs_files
 from .imports import Imports
-from .methods import ResourceSurface, operation_literal
+from .methods import ResourceSurface, operation_statement
 from .models import params_modules
 from .text import block_docstring, docstring, header_line, py_literal
 
@@ -112,7 +112,7 @@ def _environment() -> jinja2.Environment:
     env.filters["py_literal"] = py_literal
     env.filters["docstring"] = docstring
     env.filters["block_docstring"] = block_docstring
-    env.globals["operation_literal"] = operation_literal
+    env.globals["operation_statement"] = operation_statement
     env.globals["lazy_imports"] = lazy_imports
     env.globals["client_options_doc"] = client_options_doc
     return env

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing_extensions import assert_never
 
 from .. import ir
+from ..emit.selective import line_width
 from ..naming import Scope, pascal
 from ..planner.params import params_names
 from .imports import Imports
@@ -414,8 +415,8 @@ def query_style(param: ir.Parameter) -> str:
     assert_never(style)
 
 
-def operation_literal(op: ir.Operation) -> str:
-    """The runtime `Operation(...)` constructor call for one operation."""
+def operation_statement(op: ir.Operation) -> str:
+    """`<its constant> = _rt.Operation(...)`: the runtime's record of one operation."""
     args = [
         f"name={py_literal(op.operation_id)}",
         f"method={py_literal(op.http_method)}",
@@ -436,7 +437,21 @@ def operation_literal(op: ir.Operation) -> str:
         args.append(f"query_styles={py_literal(styles)}")
     if op.stream != "never" and op.stream_end is not None:
         args.append(f"stream_end={py_literal(op.stream_end)}")
-    return "_rt.Operation(" + ", ".join(args) + ")"
+    return _assigned_call(op.const_name, "_rt.Operation", args)
+
+
+def _assigned_call(target: str, function: str, args: list[str]) -> str:
+    """`target = function(args)` laid out as black lays it out: on one line where it
+    fits, else the arguments on one line of their own, else one per line with a
+    trailing comma (a right-hand split), so that black has nothing to change. A
+    layout this does not know (a head too long) stays one line, for black."""
+    head = f"{target} = {function}("
+    flat = ", ".join(args)
+    if line_width(head + flat + ")") <= LINE_LENGTH or line_width(head) > LINE_LENGTH:
+        return head + flat + ")"
+    if 4 + line_width(flat) <= LINE_LENGTH:
+        return f"{head}\n    {flat}\n)"
+    return head + "\n" + "".join(f"    {arg},\n" for arg in args) + ")"
 
 
 __all__ = [
@@ -444,5 +459,5 @@ __all__ = [
     "MethodView",
     "ResourceSurface",
     "docstring",
-    "operation_literal",
+    "operation_statement",
 ]

@@ -162,6 +162,25 @@ def test_an_already_formatted_file_costs_no_black_call() -> None:
     assert (result, seen) == (source, [])
 
 
+def test_decorators_and_strings_ending_like_a_prefix_cost_no_black_call() -> None:
+    """Black never joins a decorator with its def, and `"put"` ends like the prefix
+    `u"`, but inside a string: neither makes a statement dirty."""
+    source = format_python(
+        "class A:\n"
+        "    @property\n"
+        "    def with_raw_response(self) -> int:\n"
+        "        return 1\n\n\n"
+        "_OPERATION = _rt.Operation(\n"
+        '    name="things/replace-a-thing-with-another-thing-in-the-place-of-it",\n'
+        '    method="put",\n'
+        '    path="/things/{thing_id}/replacements/{replacement_id}/places/{place}",\n'
+        ")\n"
+    )
+    assert '    method="put",\n' in source
+    result, seen = selective(source)
+    assert (result, seen) == (source, [])
+
+
 def test_short_lines_are_kept_as_the_templates_print_them() -> None:
     """The contract: code printed in black's style. What is not (here spacing, which no
     spec can change) stays as it is unless a statement is long."""
