@@ -38,6 +38,20 @@ _RENAMES = (
 def with_async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool] | None:
     """`sync_module` (formatted) followed by its async classes, and whether a line it
     changed is too long for black; None where the module is not laid out as expected."""
+    found = async_half(sync_module, resource)
+    if found is None:
+        return None
+    return joined(sync_module, found[0]), found[1]
+
+
+def joined(sync_module: str, async_classes: str) -> str:
+    return sync_module.rstrip("\n") + "\n\n\n" + async_classes
+
+
+def async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool] | None:
+    """The async classes of `sync_module` (formatted), and whether a line changed
+    from the sync ones is too long for black; None where the module is not laid out
+    as expected."""
     name, async_name = resource.class_name, resource.async_class_name
     marker = f"\n\nclass {name}(_rt.SyncAPIResource):\n"
     start = sync_module.find(marker)
@@ -63,8 +77,7 @@ def with_async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool]
         new = class_names.sub(async_name, new)
         too_long = too_long or (new != line and line_width(new) > LINE_LENGTH)
         lines.append(new)
-    module = sync_module.rstrip("\n") + "\n\n\n" + "\n".join(lines).rstrip("\n")
-    return module + "\n", too_long
+    return "\n".join(lines).rstrip("\n") + "\n", too_long
 
 
 def complete_resources(
@@ -79,20 +92,23 @@ def complete_resources(
     from .render import render_resources
 
     done: dict[str, str] = {}
+    # async classes with a line too long, formatted alone: black lays out each
+    # top-level statement on its own, and the sync half before them is formatted
     unformatted: dict[str, str] = {}
     fallback: list[str] = []
     for resource in api.resources:
         path = layout.resource_module(api, resource)
-        derived = with_async_half(formatted[path], resource)
+        derived = async_half(formatted[path], resource)
         if derived is None:
             fallback.append(path)
         elif derived[1]:
             unformatted[path] = derived[0]
         else:
-            done[path] = derived[0]
+            done[path] = joined(formatted[path], derived[0])
+    if unformatted:
+        for path, classes in format_sources(unformatted).items():
+            done[path] = joined(formatted[path], classes)
     if fallback:
         whole = render_resources(api)
-        unformatted.update({path: whole[path] for path in fallback})
-    if unformatted:
-        done.update(format_sources(unformatted))
+        done.update(format_sources({path: whole[path] for path in fallback}))
     return done

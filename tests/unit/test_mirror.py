@@ -10,7 +10,7 @@ import pytest
 from oapigen import planner
 from oapigen.emit import format_generated, format_python
 from oapigen.loader import load
-from oapigen.mirror import with_async_half
+from oapigen.mirror import async_half, joined, with_async_half
 from oapigen.render import render_resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -64,6 +64,10 @@ def test_a_changed_line_over_the_limit_is_formatted_as_black_would() -> None:
     formatted = format_generated(module)
     assert formatted == format_python(module) != module
     assert max(len(line) for line in formatted.splitlines()) <= 88
+    # the pipeline formats the async classes alone and joins them to the sync half
+    classes = async_half(widened, resource)
+    assert classes is not None
+    assert joined(widened, format_generated(classes[0])) == formatted
 
 
 def test_the_pipeline_fallback_to_black_writes_the_same_package(
