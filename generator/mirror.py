@@ -4,12 +4,12 @@ Black costs as much per line as everything else in the pipeline together, and th
 classes of a resource module repeat the sync ones line for line, save for `async`/`await`
 and a few type names (`Stream` -> `AsyncStream`). So the sync half is formatted by black and
 the async half is written from it. Every change makes a line longer, so black could only
-split a changed line, never join it with another: a module where a changed line ends up
-over black's line length goes through the selective formatter (`emit.selective`), which
-sends black those statements and nothing else (on GitHub's spec 30 of 47 modules have
-such a line; rendering and formatting those whole took longer than everything else in
-the process). The tests
-run `black --check` on every generated package to keep this honest.
+split a changed line, never join it with another: where a changed line ends up over
+black's line length, the async classes alone go through the selective formatter
+(`emit.selective`), which sends black those statements and nothing else (on GitHub's
+spec 30 of 47 modules have such a line; rendering and formatting those whole took longer
+than everything else in the process). The tests run `black --check` on every generated
+package to keep this honest.
 """
 
 from __future__ import annotations

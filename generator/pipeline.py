@@ -1,18 +1,19 @@
 """The stages in one direction: load -> plan -> render -> format -> emit.
 
 Orchestration only: each stage lives in its own module. dmcg is the slow part, so its
-workers start first and import it while the spec loads and the planner runs; the models
-stage (`modelgen`) prints and formats the model modules there (groups it has printed
-before come from its cache) while this process renders and formats the rest (black
-only on what it would change: `emit.selective`). Resource modules are rendered without
+workers start first and import it while the spec loads and the planner runs; as soon as
+the models are planned (before the operations), the models stage (`modelgen`) prints and
+formats the model modules there (groups it has printed before come from its cache) while
+this process plans the rest, renders and formats it (black only on what it would change:
+`emit.selective`). Resource modules are rendered without
 their async half, which `mirror` writes from the formatted sync half.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import ir, progress
