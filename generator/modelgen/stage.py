@@ -30,6 +30,7 @@ import re
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -83,10 +84,15 @@ class _Bin:
 
 
 def print_bin(
-    bin_groups: tuple[Group, ...], spec_file: str, formatted: bool = True
+    bin_groups: tuple[Group, ...],
+    spec_file: str,
+    formatted: bool = True,
+    on_done: Callable[[int], None] = lambda modules: None,
 ) -> _Outcome:
     """One dmcg call over runs that share no class: {module: source} of their own,
-    formatted (black's errors are reported as E501 on the module's path)."""
+    formatted (black's errors are reported as E501 on the module's path). `on_done`
+    hears of the modules as they are done (the progress count goes on within a run
+    of a thousand classes)."""
     from .dmcg import print_group
     from .groups import merged
 
@@ -95,6 +101,7 @@ def print_bin(
     except GeneratorError as exc:
         return ("error", exc.diagnostics)
     if not formatted:
+        on_done(len(printed))
         return ("ok", printed)
     done: dict[str, str] = {}
     failed: list[tuple[str, str]] = []
@@ -103,6 +110,7 @@ def print_bin(
             done[module] = format_generated(source)
         except Exception as exc:  # noqa: BLE001 - black's, about generated code
             failed.append((module, str(exc) or type(exc).__name__))
+        on_done(1)
     if failed:
         return ("format-error", failed)
     return ("ok", done)
@@ -150,12 +158,35 @@ def _worker(tasks: Queue[Any], results: Queue[Any], siblings: int = 0) -> None:
 def _serve(tasks: Queue[Any], results: Queue[Any]) -> None:
     while (task := tasks.get()) is not None:
         index, bin_groups, spec_file, formatted = task
+        report = _Reporter(results)
         try:
-            outcome = print_bin(bin_groups, spec_file, formatted)
+            outcome = print_bin(bin_groups, spec_file, formatted, report.done)
         except BaseException as exc:  # reported by the main process, as E303
             outcome = ("crash", f"{type(exc).__name__}: {exc}")
+        report.flush()  # before the outcome: one queue keeps one process's order
         results.put((index, outcome))
         _release_memory()
+
+
+class _Reporter:
+    """Modules a worker has done, sent to the main process's progress count at most
+    once a redraw."""
+
+    def __init__(self, results: Queue[Any]) -> None:
+        self.results = results
+        self.pending = 0
+        self.sent = time.monotonic()
+
+    def done(self, modules: int) -> None:
+        self.pending += modules
+        if time.monotonic() - self.sent >= progress.REDRAW_SECONDS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.results.put((_PROGRESS, self.pending))
+            self.pending = 0
+        self.sent = time.monotonic()
 
 
 def _release_memory() -> None:
@@ -169,8 +200,10 @@ def _release_memory() -> None:
         pass
 
 
-# The index of a result that is not one: a sibling worker's process id.
+# Indexes of results that are not one: a sibling worker's process id; a number of
+# modules done.
 _SIBLING = -1
+_PROGRESS = -2
 
 
 def _die_with_parent() -> None:
@@ -349,10 +382,9 @@ class ModelsStage:
         diagnostics: list[Diagnostic] = []
         failed: list[tuple[str, str]] = []
         for status, payload in self._outcomes(planned.spec_name):
-            if status == "ok":
+            if status == "ok":  # counted as its modules were done
                 assert isinstance(payload, dict)
                 texts.update(payload)
-                progress.count("formatting", done=len(payload))
             elif status == "error":
                 assert isinstance(payload, list)
                 diagnostics += payload
@@ -381,7 +413,7 @@ class ModelsStage:
     def _outcomes(self, spec_name: str) -> Iterator[_Outcome]:
         local, self._local = self._local, []
         for bin_ in local:
-            yield print_bin(bin_.groups, spec_name, self.formatted)
+            yield print_bin(bin_.groups, spec_name, self.formatted, _count_done)
         waiting, self._sent = self._sent, 0
         while waiting:
             assert self._results is not None
@@ -397,6 +429,9 @@ class ModelsStage:
                 return
             if index == _SIBLING:
                 self._siblings.append(outcome)
+                continue
+            if index == _PROGRESS:
+                _count_done(outcome)
                 continue
             waiting -= 1
             yield outcome
@@ -433,6 +468,10 @@ def print_models(api: ir.Api, locate: Locate | None = None) -> dict[str, str]:
     with ModelsStage(1, use_cache=False, formatted=False) as stage:
         stage.submit(api, locate)
         return stage.results()
+
+
+def _count_done(modules: int) -> None:
+    progress.count("formatting", done=modules)
 
 
 def _seen_key(spec: Path | None) -> str | None:
