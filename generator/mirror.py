@@ -35,15 +35,6 @@ _RENAMES = (
 )
 
 
-def with_async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool] | None:
-    """`sync_module` (formatted) followed by its async classes, and whether a line it
-    changed is too long for black; None where the module is not laid out as expected."""
-    found = async_half(sync_module, resource)
-    if found is None:
-        return None
-    return joined(sync_module, found[0]), found[1]
-
-
 def joined(sync_module: str, async_classes: str) -> str:
     return sync_module.rstrip("\n") + "\n\n\n" + async_classes
 

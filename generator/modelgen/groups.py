@@ -33,7 +33,7 @@ _PROSE = frozenset({"description", "deprecated"})
 MAX_REPRINT = 1.5
 # Where a schema's keys are names or values from the spec, not keywords: kept as they are
 # (a property or a tag value may well be called "description").
-_DATA = frozenset({"discriminator", "enum", "required"})
+DATA_KEYS = frozenset({"discriminator", "enum", "required"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -319,7 +319,7 @@ def _without_prose(schema: Any) -> Any:
     for key, value in schema.items():
         if key in _PROSE:
             continue
-        if key in _DATA:
+        if key in DATA_KEYS:
             out[key] = value
             continue
         if key == "properties" and isinstance(value, dict):

@@ -27,11 +27,9 @@ from typing import Any
 
 from ..emit import format_generated
 from .cache import ModelsCache
-from .groups import Prepared, content_digest
+from .groups import DATA_KEYS, Prepared, content_digest
 
 ENTRY_FORMAT = "oapigen-prose-1"
-# Where a schema's keys are names or values from the spec, not keywords (as in `groups`).
-_DATA = frozenset({"discriminator", "enum", "required"})
 
 Slots = dict[str, str]  # json path of a description -> its prewrapped text
 
@@ -52,7 +50,7 @@ def _split(schema: Any, path: tuple[Any, ...], slots: Slots) -> Any:
         if key == "description" and isinstance(value, str):
             slots[json.dumps([*path], ensure_ascii=False)] = value
             continue
-        if key in _DATA:
+        if key in DATA_KEYS:
             out[key] = value
         elif key == "properties" and isinstance(value, dict):
             out[key] = {
