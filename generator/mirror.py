@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable
 
 from . import ir
+from .emit.formatter import Edited
 from .emit.selective import line_width
 
 LINE_LENGTH = 88
@@ -39,10 +40,12 @@ def joined(sync_module: str, async_classes: str) -> str:
     return sync_module.rstrip("\n") + "\n\n\n" + async_classes
 
 
-def async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool] | None:
-    """The async classes of `sync_module` (formatted), and whether a line changed
-    from the sync ones is too long for black; None where the module is not laid out
-    as expected."""
+def async_half(
+    sync_module: str, resource: ir.Resource
+) -> tuple[str, frozenset[int]] | None:
+    """The async classes of `sync_module`, formatted but for the lines listed (0-based):
+    those changed from the sync ones and now too long for black; None where the module
+    is not laid out as expected."""
     name, async_name = resource.class_name, resource.async_class_name
     marker = f"\n\nclass {name}(_rt.SyncAPIResource):\n"
     start = sync_module.find(marker)
@@ -55,8 +58,8 @@ def async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool] | No
     }
     keep_sync |= {"__init__", "with_raw_response"}
     lines = []
-    too_long = False
-    for line in sync_half.split("\n"):
+    too_long: set[int] = set()
+    for index, line in enumerate(sync_half.split("\n")):
         new = line
         method = _METHOD.match(line)
         if method and method.group(1) not in keep_sync:
@@ -66,15 +69,16 @@ def async_half(sync_module: str, resource: ir.Resource) -> tuple[str, bool] | No
             new = new.replace(old, replacement)
         new = _ITERATOR.sub("AsyncIterator[", new)
         new = class_names.sub(async_name, new)
-        too_long = too_long or (new != line and line_width(new) > LINE_LENGTH)
+        if new != line and line_width(new) > LINE_LENGTH:
+            too_long.add(index)
         lines.append(new)
-    return "\n".join(lines).rstrip("\n") + "\n", too_long
+    return "\n".join(lines).rstrip("\n") + "\n", frozenset(too_long)
 
 
 def complete_resources(
     api: ir.Api,
     formatted: dict[str, str],
-    format_sources: Callable[[dict[str, str]], dict[str, str]],
+    format_edited: Callable[[dict[str, Edited]], dict[str, str]],
 ) -> dict[str, str]:
     """Each formatted sync-only resource module with its async half appended (and
     formatted where a changed line grew too long); a module the mirror cannot derive is
@@ -85,7 +89,7 @@ def complete_resources(
     done: dict[str, str] = {}
     # async classes with a line too long, formatted alone: black lays out each
     # top-level statement on its own, and the sync half before them is formatted
-    unformatted: dict[str, str] = {}
+    unformatted: dict[str, Edited] = {}
     fallback: list[str] = []
     for resource in api.resources:
         path = layout.resource_module(api, resource)
@@ -93,13 +97,13 @@ def complete_resources(
         if derived is None:
             fallback.append(path)
         elif derived[1]:
-            unformatted[path] = derived[0]
+            unformatted[path] = derived
         else:
             done[path] = joined(formatted[path], derived[0])
     if unformatted:
-        for path, classes in format_sources(unformatted).items():
+        for path, classes in format_edited(unformatted).items():
             done[path] = joined(formatted[path], classes)
     if fallback:
         whole = render_resources(api)
-        done.update(format_sources({path: whole[path] for path in fallback}))
+        done.update(format_edited({path: (whole[path], None) for path in fallback}))
     return done

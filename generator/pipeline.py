@@ -20,8 +20,9 @@ from . import ir, progress
 from .config import GeneratorConfig
 from .diagnostics import Diagnostic, GeneratorError, Severity
 from .diff.history import history_files
-from .emit import check_tree, format_sources, settle, write_tree
+from .emit import check_tree, format_edited, format_sources, settle, write_tree
 from .emit.formatter import available_cpus
+from .heap import batch_collection, settled
 from .inputcheck import check_spec_path
 from .loader import Document, LoadOptions, load
 from .mirror import complete_resources
@@ -45,6 +46,7 @@ class Result:
     )  # (stage, seconds since start)
 
 
+@batch_collection()
 def generate(
     spec: Path,
     *,
@@ -91,6 +93,7 @@ def generate(
         )
         diagnostics = [*document.warnings, *checked, *planned]
         del document  # planned: its data is not needed (GitHub's spec: ~60 MB)
+        settled()  # the IR lives until the end: the collector stops traversing it
         mark("planned")
         progress.stage("rendering")
         if strict and any(d.severity is Severity.WARNING for d in diagnostics):
@@ -104,22 +107,21 @@ def generate(
         files.update(
             format_sources(sources, jobs=1, use_cache=use_cache, generated=True)
         )
+        # still while the workers print: none of this needs the models
+        files.update(
+            complete_resources(
+                api,
+                files,
+                # here: black sees only the lines the async half made too long
+                lambda edited: format_edited(edited, use_cache=use_cache),
+            )
+        )
+        target = output / api.package
+        settle(target)  # an interrupted run is rolled back before history reads
+        files.update(history_files(api, target, diagnostics))  # CHANGELOG, snapshot
         mark("formatted")
         files.update(models.results())
         mark("models printed")
-    files.update(
-        complete_resources(
-            api,
-            files,
-            # here: black sees only the lines the async half made too long
-            lambda stale: format_sources(
-                stale, jobs=1, use_cache=use_cache, generated=True
-            ),
-        )
-    )
-    target = output / api.package
-    settle(target)  # an interrupted run's files are rolled back before history reads
-    files.update(history_files(api, target, diagnostics))  # CHANGELOG.md, snapshot
     result = Result(
         target=target,
         diagnostics=diagnostics,

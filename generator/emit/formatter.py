@@ -16,7 +16,7 @@ import os
 import re
 import sys
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from concurrent.futures.process import BrokenProcessPool
@@ -109,11 +109,49 @@ def format_python(source: str) -> str:
     return _format_with_black(source, LINE_LENGTH)
 
 
-def format_generated(source: str) -> str:
+def format_generated(source: str, changed: Collection[int] | None = None) -> str:
     """Format a source our templates printed: the same text as `format_python`, but only
     the statements with a line over the limit go through black (`selective`): the
-    templates print the rest in black's style already."""
-    return format_selectively(source, _format_with_black, LINE_LENGTH)
+    templates print the rest in black's style already. `changed`: the source is black's
+    output but for these lines (0-based), only their statements can need black."""
+    return format_selectively(source, _format_with_black, LINE_LENGTH, changed)
+
+
+# A source black formatted, then edited on some lines: (text, those lines' indexes);
+# None for a source rendered and not formatted yet.
+Edited = tuple[str, "frozenset[int] | None"]
+
+
+def format_edited(files: Mapping[str, Edited], *, use_cache: bool) -> dict[str, str]:
+    """Each edited source formatted again (in this process: black sees the statements
+    of the edited lines only), through the cache like `format_sources`."""
+    version = _installed_black_version() if use_cache else None
+    cache_ = FormatCache(default_cache_dir()) if version is not None else None
+    done: dict[str, str] = {}
+    errors: list[tuple[str, str]] = []
+    for path, (source, changed) in files.items():
+        key = ""
+        if cache_ is not None and version is not None:
+            lines = "all" if changed is None else ",".join(map(str, sorted(changed)))
+            fingerprint = f"{MODE_FINGERPRINT};generated={_selective_version()};{lines}"
+            key = cache_key(version, fingerprint, source)
+            hit = cache_.get(key)
+            if hit is not None:
+                done[path] = hit
+                continue
+        try:
+            done[path] = format_generated(source, changed)
+        except Exception as exc:  # black's, about generated code: reported per file
+            errors.append((path, f"{type(exc).__name__}: {exc}"))
+            continue
+        writer = None
+        if cache_ is not None and key:
+            writer = _cache_for_writing(str(cache_.root), version)
+        if writer is not None:
+            writer.put(key, done[path])
+    if errors:
+        raise FormatError(errors)
+    return done
 
 
 def _format_with_black(source: str, line_length: int) -> str:

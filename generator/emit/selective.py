@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, replace
 from typing import Literal
 
@@ -76,8 +76,16 @@ class _Piece:
     kind: PieceKind = "statement"
 
 
-def format_selectively(source: str, fmt: Formatter, line_length: int) -> str:
-    """`source` with its over-long statements formatted by `fmt`, the rest as is."""
+def format_selectively(
+    source: str,
+    fmt: Formatter,
+    line_length: int,
+    changed: Collection[int] | None = None,
+) -> str:
+    """`source` with its over-long statements formatted by `fmt`, the rest as is.
+    `changed` (0-based line indexes): the source is black's output but for these
+    lines, so only statements holding one of them may need black (a statement black
+    laid out, unchanged and at the same indentation, stays as black laid it out)."""
     lines = source.splitlines(keepends=True)
     cutter = _Cutter(lines, line_length)
     try:
@@ -85,6 +93,8 @@ def format_selectively(source: str, fmt: Formatter, line_length: int) -> str:
     except SyntaxError:
         return fmt(source, line_length)  # black says what is wrong, in its words
     cutter.find_dirty(tree)
+    if changed is not None:
+        cutter.dirty.intersection_update(changed)
     if not cutter.dirty:
         return source if _ends_cleanly(source) else fmt(source, line_length)
     try:

@@ -14,7 +14,7 @@ import ast
 from collections.abc import Sequence
 
 from ..render.imports import Imports
-from ..render.text import py_literal
+from ..render.text import LINE_LENGTH, py_literal
 from .prepare import BASE_MODULE
 
 
@@ -47,9 +47,20 @@ def module_body(source: str, exports: Sequence[str]) -> str:
             start = node.decorator_list[0].lineno - 1
         assert node.end_lineno is not None
         kept.append("\n".join(lines[start : node.end_lineno]))
-    names = ", ".join(f'"{name}"' for name in sorted(exports))
-    head = "\n".join(imports.lines()) + f"\n\n__all__ = [{names}]"
+    head = "\n".join(imports.lines()) + "\n\n" + _all_list(sorted(exports))
     return "\n\n\n".join([head, *kept]) + "\n"
+
+
+def _all_list(names: list[str]) -> str:
+    """`__all__ = [...]`, split as black splits it when too long: one name a line,
+    with a trailing comma unless there is only one."""
+    quoted = [f'"{name}"' for name in names]
+    line = f"__all__ = [{', '.join(quoted)}]"
+    if len(line) <= LINE_LENGTH:
+        return line
+    if len(quoted) == 1:
+        return f"__all__ = [\n    {quoted[0]}\n]"
+    return "__all__ = [\n" + "".join(f"    {q},\n" for q in quoted) + "]"
 
 
 # line index -> (start, end, value) of each one-line string constant on it

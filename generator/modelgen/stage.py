@@ -385,6 +385,9 @@ class ModelsStage:
             if status == "ok":  # counted as its modules were done
                 assert isinstance(payload, dict)
                 texts.update(payload)
+                if self._cache is not None:  # now, while other bins are printed
+                    for module, text in payload.items():
+                        self._cache.put(self._printed[module], text)
             elif status == "error":
                 assert isinstance(payload, list)
                 diagnostics += payload
@@ -444,10 +447,8 @@ class ModelsStage:
         self.collect()
         assert self._texts is not None
         done = dict(self._cached)
-        for module, key in self._printed.items():
-            text = done[module] = self._texts[module]
-            if self._cache is not None:
-                self._cache.put(key, text)
+        for module in self._printed:
+            done[module] = self._texts[module]
         if self._cache is not None:
             for module, key in self._reprosed.items():
                 self._cache.put(key, done[module])

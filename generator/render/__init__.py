@@ -23,7 +23,7 @@ from .docs import docs_files
 from .imports import Imports
 from .methods import ResourceSurface, operation_statement
 from .models import params_modules
-from .text import block_docstring, docstring, header_line, py_literal
+from .text import LINE_LENGTH, block_docstring, docstring, header_line, py_literal
 
 __all__ = [
     "docstring",
@@ -123,7 +123,7 @@ def lazy_imports(entries: list[tuple[str, str]]) -> list[str]:
     imports = Imports()
     for name, module in entries:
         imports.name(f".{module}", name)
-    return imports.lines()
+    return imports.lines(LINE_LENGTH - 4)  # printed inside `if TYPE_CHECKING:`
 
 
 def resource_entries(api: ir.Api) -> list[tuple[str, str]]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 
+from .text import LINE_LENGTH
+
 _STDLIB = frozenset(sys.stdlib_module_names)
 _Key = tuple[int, tuple[int, str], int, tuple[int, str]]
 
@@ -36,8 +38,10 @@ class Imports:
         for module, names in other._names.items():
             self._names.setdefault(module, set()).update(names)
 
-    def lines(self) -> list[str]:
-        """The import block: sections separated by one empty line."""
+    def lines(self, width: int = LINE_LENGTH) -> list[str]:
+        """The import block: sections separated by one empty line; an import longer
+        than `width` (the line length less the block's indentation) in black's layout,
+        so that black is not called for it."""
         sections: dict[int, list[tuple[_Key, str]]] = {}
         for module in self._plain:
             sections.setdefault(_section(module), []).append(
@@ -58,8 +62,18 @@ class Imports:
         for section in sorted(sections):
             if out:
                 out.append("")
-            out.extend(line for _, line in sorted(sections[section]))
+            for _, line in sorted(sections[section]):
+                out.extend(_laid_out(line, width))
         return out
+
+
+def _laid_out(line: str, width: int) -> list[str]:
+    """A from-import too long for a line as black splits it: one name a line, with a
+    trailing comma (black explodes an import it splits, however few its names)."""
+    if len(line) <= width or not line.startswith("from "):
+        return [line]
+    head, names = line.split(" import ", 1)
+    return [f"{head} import (", *(f"    {name}," for name in names.split(", ")), ")"]
 
 
 def _section(module: str) -> int:

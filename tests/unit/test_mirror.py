@@ -9,6 +9,8 @@ import pytest
 
 from oapigen import planner
 from oapigen.emit import format_generated, format_python
+from oapigen.emit.formatter import _format_with_black
+from oapigen.emit.selective import format_selectively
 from oapigen.loader import load
 from oapigen.mirror import async_half, joined
 from oapigen.render import render_resources
@@ -63,13 +65,50 @@ def test_a_changed_line_over_the_limit_is_formatted_as_black_would() -> None:
     assert found is not None
     module, too_long = joined(widened, found[0]), found[1]
     assert too_long and "AsyncStream[int] | _rt.AsyncStream[str]" in module
+    assert [found[0].splitlines()[i] for i in too_long] == [
+        hint.replace("Stream[", "AsyncStream[")
+    ]
     formatted = format_generated(module)
     assert formatted == format_python(module) != module
     assert max(len(line) for line in formatted.splitlines()) <= 88
-    # the pipeline formats the async classes alone and joins them to the sync half
-    classes = async_half(widened, resource)
-    assert classes is not None
-    assert joined(widened, format_generated(classes[0])) == formatted
+    # the pipeline formats the async classes alone, black only on the changed lines'
+    # statements, and joins them to the sync half
+    assert joined(widened, format_generated(*found)) == formatted
+
+
+def test_a_long_line_black_left_costs_no_black_call_in_the_async_half() -> None:
+    """A line black leaves over the limit (a name it cannot split) is copied into the
+    async half unchanged: only the statements of changed lines go to black, and the
+    result is still black's."""
+    api, _ = planner.plan(load(SPECS[0]), spec_name="example.yaml")
+    resource = api.resources[0]
+    path = f"{api.package}/resources/{resource.module}.py"
+    sync_module = format_python(render_resources(api, include_async=False)[path])
+    name = "a_long_note_" + "black_cannot_split_" * 4
+    kept = f'    notes = {{\n        "{name}": {name},\n    }}'  # a line too long
+    hint = (
+        "    hint: _rt.Stream[int] | _rt.Stream[str] | _rt.Stream[bytes] | None = None"
+    )
+    widened = sync_module.replace(
+        "    @cached_property\n", f"{kept}\n{hint}\n\n    @cached_property\n", 1
+    )
+    assert format_python(widened) == widened
+    assert max(len(line) for line in kept.splitlines()) > 88
+    found = async_half(widened, resource)
+    assert found is not None and len(found[1]) == 1
+    seen: list[str] = []
+
+    def black(source: str, line_length: int) -> str:
+        seen.append(source)
+        return _format_with_black(source, line_length)
+
+    text = format_selectively(found[0], black, 88, found[1])
+    assert text == format_python(found[0]) != found[0]
+    assert seen and not any("a_long_note" in source for source in seen)
+    # without the changed lines, the long note is taken for a statement to format
+    seen.clear()
+    assert format_selectively(found[0], black, 88) == text
+    assert any("a_long_note" in source for source in seen)
 
 
 def test_the_pipeline_fallback_to_black_writes_the_same_package(

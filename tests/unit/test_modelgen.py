@@ -288,6 +288,28 @@ def test_post_processing_rebuilds_imports_and_exports() -> None:
         ''')
 
 
+@pytest.mark.parametrize("names", [1, 2, 3], ids=lambda n: f"{n} classes")
+def test_long_imports_and_exports_are_printed_as_black_splits_them(names: int) -> None:
+    """A module body needs no black call for its head: an import or `__all__` too
+    long for a line comes split as black splits it (one name a line; a trailing comma
+    but in a one-name `__all__`)."""
+    from oapigen.emit import format_python
+
+    stem = (
+        "ChatCompletionRequestAssistantMessageContentPartWithAVeryLongNameAndMoreExtra"
+    )
+    classes = [f"{stem}{i}" for i in range(names)]
+    used = "TheImportedClassWithANameLongEnoughToSplitItsImportLine"
+    printed = "from __future__ import annotations\nfrom _base import BaseModel\n"
+    printed += f"from .the_module_of_the_imported_class import {used}\n"
+    for name in classes:
+        printed += f"\n\nclass {name}(BaseModel):\n    item: {used}\n"
+    body = module_body(printed, classes)
+    head = body.split("\n\n\n")[0] + "\n"
+    assert f"import (\n    {used},\n)" in head and "__all__ = [\n" in head
+    assert format_python(head) == head
+
+
 def _module(body: str) -> str:
     return "from __future__ import annotations\nfrom _base import BaseModel\n\n" + (
         textwrap.dedent(body)

@@ -355,3 +355,26 @@ def test_compiled_templates_are_kept_per_environment_settings(
     assert one == template_cache_dir("trim_blocks=True")
     assert one != template_cache_dir("trim_blocks=False")
     assert one.parent == tmp_path / "templates"
+
+
+@pytest.mark.parametrize("indent", [0, 4])
+def test_import_blocks_are_printed_as_black_splits_them(indent: int) -> None:
+    """A from-import too long for its line comes one name a line, as black splits it,
+    at the block's indentation (`lazy_imports` prints inside `if TYPE_CHECKING:`)."""
+    from oapigen.emit import format_python
+    from oapigen.render.imports import Imports
+
+    imports = Imports()
+    imports.module("typing")
+    imports.name("typing", "Any")
+    for i in range(3):
+        imports.name(".some_rather_long_module_name_to_split_here", f"LongName{i}")
+    imports.name(".x" * 30, "Name", alias="Alias")
+    imports.name(".short", "Short")
+    pad = " " * indent
+    lines = imports.lines(88 - indent)
+    block = "".join(f"{pad}{line}\n" if line else "\n" for line in lines)
+    source = f"if True:\n{block}" if indent else block
+    assert format_python(source) == source
+    assert max(len(line) for line in source.splitlines()) <= 88
+    assert f"{pad}from .short import Short" in source.splitlines()
