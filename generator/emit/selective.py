@@ -42,10 +42,11 @@ Formatter = Callable[[str, int], str]
 # Between the statements of one black call; a comment, so black keeps it on its line.
 _MARKER = "# oapigen: cut here"
 
-# One element of a collection printed one per line: a string, or a string key and value.
-# black leaves such a line as it is, however long: it has no bracket to split at (and the
-# collection keeps its lines: the templates end it with a trailing comma).
-_ELEMENT = re.compile(r' *"[^"\\]*"(: "[^"\\]*")?,')
+# One element of a collection or call printed one per line: a string, a string key with
+# a string or a name, or a keyword with a string. black leaves such a line as it is,
+# however long: it has no bracket to split at (and the collection keeps its lines: the
+# templates end it with a trailing comma).
+_ELEMENT = re.compile(r' *(?:"[^"\\]*"(?:: (?:"[^"\\]*"|\w+))?|\w+="[^"\\]*"),')
 # What black may spell otherwise on a line (outside docstrings): a single quote, a
 # backslash (an escape's case), a string prefix with a capital or `u`, a number with a
 # letter or a bare dot (0xab, 1e+5, 1E5, 2J, 1., .5; 1.5 and 10 are black's already).

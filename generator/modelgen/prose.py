@@ -177,15 +177,20 @@ def reapply(text: str, old: Slots, new: Slots) -> str | None:
         )
     )
     found: set[str] = set()
-
-    def swap(match: re.Match[str]) -> str:
+    pieces: list[str] = []
+    changed: set[int] = set()  # lines of the new blocks: black formatted the rest
+    position = line = 0
+    for match in pattern.finditer(text):
         found.add(match.group())
-        return blocks[match.group()]
-
-    replaced = pattern.sub(swap, text)
+        block = blocks[match.group()]
+        line += text.count("\n", position, match.start())
+        changed.update(range(line, line + block.count("\n") + 1))
+        line += block.count("\n")
+        pieces += [text[position : match.start()], block]
+        position = match.end()
     if found != blocks.keys():
         return None  # a docstring is not where it was printed (black changed it?)
-    return format_generated(replaced)
+    return format_generated("".join(pieces) + text[position:], changed)
 
 
 def _plain(text: str) -> bool:

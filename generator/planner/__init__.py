@@ -55,11 +55,7 @@ def plan(
     )
     client_class, async_client_class = client_names(config)
     raws, renames = apply_renames(collect(context), config)
-    check_schemas(
-        context,
-        [(component_pointer(n), s) for n, s in context.schemas.items()]
-        + [(at.pointer, at.schema) for raw in raws for at in _inline(raw)],
-    )
+    checked_from = len(context.diagnostics)
     classes = Scope("class")
     planned = ModelPlanner(context, classes).plan(
         component_roots(context) + [root for raw in raws for root in _roots(raw)]
@@ -68,6 +64,16 @@ def plan(
     planned.models = models
     if on_models is not None:
         on_models(info.package, tuple(models))
+    # warnings only, so checked once the models are out (GitHub's spec: ~0.7 s);
+    # reported before the models' warnings, as the schemas they are about come first
+    after = context.diagnostics[checked_from:]
+    del context.diagnostics[checked_from:]
+    check_schemas(
+        context,
+        [(component_pointer(n), s) for n, s in context.schemas.items()]
+        + [(at.pointer, at.schema) for raw in raws for at in _inline(raw)],
+    )
+    context.diagnostics += after
     params = ParamsPlanner(models, classes)
     builder = OperationBuilder(
         context, planned, params, stream_end_marker=stream_end_marker

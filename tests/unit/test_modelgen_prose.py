@@ -168,6 +168,39 @@ def test_reapply_refuses_what_it_cannot_do_for_certain() -> None:
     assert reapply(text, twice, {**twice, '["A"]': "Other."}) is None
 
 
+def test_reapply_sends_black_only_what_the_new_descriptions_made_too_long(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The cached text is black's: a long line black left as it is costs no black call
+    (and no import of black on a warm run); a new description too long for its line
+    goes to black, and lands as a cold run prints it."""
+    from oapigen.emit import formatter
+
+    seen: list[str] = []
+    black = formatter._format_with_black
+
+    def recorded(source: str, line_length: int) -> str:
+        seen.append(source)
+        return black(source, line_length)
+
+    monkeypatch.setattr(formatter, "_format_with_black", recorded)
+    kept = (
+        "    values: dict[str, int] = {\n        "
+        + '"a_key_'
+        + "x" * 90
+        + '": 1,\n    }\n'
+    )
+    text = f'class A(BaseModel):\n    """Old."""\n\n{kept}'
+    assert formatter.format_python(text) == text
+    seen.clear()
+    old = {'["A"]': "Old."}
+    assert reapply(text, old, {'["A"]': "New."}) == text.replace("Old.", "New.")
+    assert seen == []
+    long = "A description " * 8 + "that ends here."
+    found = reapply(text, old, {'["A"]': long})
+    assert found == formatter.format_python(text.replace("Old.", long)) and seen
+
+
 def test_split_takes_descriptions_from_schemas_not_from_names_or_data() -> None:
     schema = {
         "description": "Doc.",

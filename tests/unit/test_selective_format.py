@@ -181,6 +181,25 @@ def test_decorators_and_strings_ending_like_a_prefix_cost_no_black_call() -> Non
     assert (result, seen) == (source, [])
 
 
+def test_long_keyword_and_dict_elements_cost_no_black_call() -> None:
+    """A keyword with a string, or a string key with a name, alone on its line in an
+    exploded call or dict: black has nothing to split there and leaves it long."""
+    name = "secret_scanning_push_protection_enabled_for_new_repositories_and_more"
+    source = (
+        "def f() -> object:\n"
+        "    return g(\n"
+        f'        path="/repos/{{owner}}/{{repo}}/{name}",\n'
+        "        json={\n"
+        f'            "{name}": {name},\n'
+        "        },\n"
+        "    )\n"
+    )
+    assert format_python(source) == source
+    assert min(len(line) for line in source.splitlines()[2:5:2]) > 88
+    result, seen = selective(source)
+    assert (result, seen) == (source, [])
+
+
 def test_short_lines_are_kept_as_the_templates_print_them() -> None:
     """The contract: code printed in black's style. What is not (here spacing, which no
     spec can change) stays as it is unless a statement is long."""
