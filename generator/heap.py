@@ -38,4 +38,3 @@ def batch_collection() -> Iterator[None]:
 def settled() -> None:
     """What is alive now lives until the run ends: the collector stops traversing it."""
     gc.freeze()
-
