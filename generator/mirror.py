@@ -23,10 +23,13 @@ from .emit.selective import line_width
 
 LINE_LENGTH = 88
 
+# Each applied to a whole module at once (one pass each, not one per line); none
+# matches across a line break, so the lines stay the sync half's lines.
 _RETURN_CALL = re.compile(
-    r"^(\s+return )(self\._client\.(?:request|request_stream|request_or_stream)\()$"
+    r"(?m)^([^\S\n]+return )"
+    r"(self\._client\.(?:request|request_stream|request_or_stream)\()$"
 )
-_METHOD = re.compile(r"^    def (\w+)\($")
+_METHOD = re.compile(r"(?m)^    def (\w+)\($")
 _ITERATOR = re.compile(r"(?<![\w.])Iterator\[")
 _RENAMES = (
     ("_rt.Stream[", "_rt.AsyncStream["),
@@ -57,22 +60,25 @@ def async_half(
         op.pagination.method_name for op in resource.operations if op.pagination
     }
     keep_sync |= {"__init__", "with_raw_response"}
-    lines = []
-    too_long: set[int] = set()
-    for index, line in enumerate(sync_half.split("\n")):
-        new = line
-        method = _METHOD.match(line)
-        if method and method.group(1) not in keep_sync:
-            new = f"    async def {method.group(1)}("
-        new = _RETURN_CALL.sub(r"\1await \2", new)
-        for old, replacement in _RENAMES:
-            new = new.replace(old, replacement)
-        new = _ITERATOR.sub("AsyncIterator[", new)
-        new = class_names.sub(async_name, new)
-        if new != line and line_width(new) > LINE_LENGTH:
-            too_long.add(index)
-        lines.append(new)
-    return "\n".join(lines).rstrip("\n") + "\n", frozenset(too_long)
+
+    def async_def(method: re.Match[str]) -> str:
+        kept = method.group(1) in keep_sync
+        return method.group() if kept else f"    async def {method.group(1)}("
+
+    text = _METHOD.sub(async_def, sync_half)
+    text = _RETURN_CALL.sub(r"\1await \2", text)
+    for old, replacement in _RENAMES:
+        text = text.replace(old, replacement)
+    text = _ITERATOR.sub("AsyncIterator[", text)
+    text = class_names.sub(async_name, text)
+    too_long = frozenset(
+        index
+        for index, (line, new) in enumerate(
+            zip(sync_half.split("\n"), text.split("\n"))
+        )
+        if new != line and line_width(new) > LINE_LENGTH
+    )
+    return text.rstrip("\n") + "\n", too_long
 
 
 def complete_resources(

@@ -48,10 +48,11 @@ _MARKER = "# oapigen: cut here"
 # templates end it with a trailing comma).
 _ELEMENT = re.compile(r' *(?:"[^"\\]*"(?:: (?:"[^"\\]*"|\w+))?|\w+="[^"\\]*"),')
 # What black may spell otherwise on a line (outside docstrings): a single quote, a
-# backslash (an escape's case), a string prefix with a capital or `u`, a number with a
-# letter or a bare dot (0xab, 1e+5, 1E5, 2J, 1., .5; 1.5 and 10 are black's already).
+# backslash (an escape's case), a string prefix (one or two letters) with a capital or
+# `u`, a number with a letter or a bare dot (0xab, 1e+5, 1E5, 2J, 1., .5; 1.5 and 10
+# are black's already).
 _RESPELLED = re.compile(
-    r"'|\\|(?<![\w\"'])[A-Za-z]?[A-Zu][A-Za-z]?\""
+    r"'|\\|(?<![\w\"'])(?:[A-Za-z]?[A-Zu]|[A-Zu][A-Za-z])\""
     r"|(?<![\w.])(?:0[xXoObB]|\d[\d_]*(?:\.[\d_]*)?[eEjJlL]|\d[\d_]*\.(?![\d_]))"
     r"|(?<![\w.)\]])\.\d"
 )

@@ -77,15 +77,15 @@ def test_a_changed_line_over_the_limit_is_formatted_as_black_would() -> None:
 
 
 def test_a_long_line_black_left_costs_no_black_call_in_the_async_half() -> None:
-    """A line black leaves over the limit (a name it cannot split) is copied into the
-    async half unchanged: only the statements of changed lines go to black, and the
-    result is still black's."""
+    """A line black leaves over the limit (the head of an import from a long module
+    path) is copied into the async half unchanged: only the statements of changed
+    lines go to black, and the result is still black's."""
     api, _ = planner.plan(load(SPECS[0]), spec_name="example.yaml")
     resource = api.resources[0]
     path = f"{api.package}/resources/{resource.module}.py"
     sync_module = format_python(render_resources(api, include_async=False)[path])
-    name = "a_long_note_" + "black_cannot_split_" * 4
-    kept = f'    notes = {{\n        "{name}": {name},\n    }}'  # a line too long
+    module = "a_long_note_" + "black_cannot_split_" * 4
+    kept = f"    from .{module} import (\n        Note,\n    )\n"  # a line too long
     hint = (
         "    hint: _rt.Stream[int] | _rt.Stream[str] | _rt.Stream[bytes] | None = None"
     )

@@ -164,7 +164,8 @@ def test_an_already_formatted_file_costs_no_black_call() -> None:
 
 def test_decorators_and_strings_ending_like_a_prefix_cost_no_black_call() -> None:
     """Black never joins a decorator with its def, and `"put"` ends like the prefix
-    `u"`, but inside a string: neither makes a statement dirty."""
+    `u"`, `"re-run"` like `ru"` (and no prefix has three letters), but inside a
+    string: none makes a statement dirty."""
     source = format_python(
         "class A:\n"
         "    @property\n"
@@ -174,9 +175,10 @@ def test_decorators_and_strings_ending_like_a_prefix_cost_no_black_call() -> Non
         '    name="things/replace-a-thing-with-another-thing-in-the-place-of-it",\n'
         '    method="put",\n'
         '    path="/things/{thing_id}/replacements/{replacement_id}/places/{place}",\n'
+        '    summary="re-run",\n'
         ")\n"
     )
-    assert '    method="put",\n' in source
+    assert '    method="put",\n' in source and '"re-run"' in source
     result, seen = selective(source)
     assert (result, seen) == (source, [])
 
