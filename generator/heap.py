@@ -7,7 +7,7 @@ traverse that heap again and again: measured with `gc.callbacks`, ~20% of the ma
 process's CPU on GitHub's spec (3.5 s of 17.6 s, 17 full collections) and ~12% on
 OpenAI's. A run lets more young objects pile up between collections and, once the IR
 is planned, takes what is alive out of the collector's sight (`gc.freeze`): it lives
-until the run ends anyway. Together: 0.7-0.9 s of collection on GitHub's spec.
+until the run ends anyway. Together: 0.6-0.9 s of collection on GitHub's spec.
 """
 
 from __future__ import annotations
