@@ -11,6 +11,7 @@ checker names every place a new kind must be handled.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, Union
 
@@ -135,6 +136,42 @@ class Model:
     fields: tuple[Field, ...] = ()  # own fields (kind "object")
     root: TypeNode | None = None  # the value type (kind "root"), the target ("alias")
     deprecated: bool = False
+
+
+def lineage(model: Model, models: Mapping[str, Model]) -> list[Model]:
+    """`model` and its bases, nearest first, as far as `models` holds them (a chain
+    that comes back to a class ends there): the last one's `base` is None when the
+    chain is whole."""
+    chain, seen = [model], {model.name}
+    while (base := chain[-1].base) is not None and base in models and base not in seen:
+        seen.add(base)
+        chain.append(models[base])
+    return chain
+
+
+def all_fields(model: Model, models: Mapping[str, Model]) -> list[Field]:
+    """`model`'s fields with the inherited ones: its bases' first (but those its own
+    fields override, by wire name), then its own."""
+    found: list[Field] = []
+    for each in reversed(lineage(model, models)):
+        own = {item.wire_name for item in each.fields}
+        found = [item for item in found if item.wire_name not in own]
+        found += each.fields
+    return found
+
+
+def tag_value(name: str, tag: str, models: Mapping[str, Model]) -> LiteralValue | None:
+    """The one value of the field `tag` (a wire name) of class `name`, own or
+    inherited; None when that field is not a literal of one value, or there is none."""
+    model = models.get(name)
+    for each in lineage(model, models) if model is not None else []:
+        for item in each.fields:
+            if item.wire_name == tag:
+                node = item.type
+                if isinstance(node, LiteralOf) and len(node.values) == 1:
+                    return node.values[0]
+                return None
+    return None
 
 
 @dataclass(frozen=True, slots=True)

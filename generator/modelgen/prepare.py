@@ -97,16 +97,7 @@ class Names:
     def tag(self, name: str, tag: str) -> LiteralValue | None:
         """The one value of the tag field `tag` (a wire name) of class `name`, own or
         inherited."""
-        model = self.models.get(name)
-        while model is not None:
-            for item in model.fields:
-                if item.wire_name == tag:
-                    node = item.type
-                    if isinstance(node, ir.LiteralOf) and len(node.values) == 1:
-                        return node.values[0]
-                    return None
-            model = self.models.get(model.base) if model.base else None
-        return None
+        return ir.tag_value(name, tag, self.models)
 
 
 def model_schema(model: ir.Model, names: Names) -> dict[str, Any]:

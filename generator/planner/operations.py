@@ -312,7 +312,7 @@ class OperationBuilder:
             return None
         if not any(p.wire_name == "after" for p in op.query_params):
             return None
-        fields = {f.wire_name: f for f in self._all_fields(model)}
+        fields = {f.wire_name: f for f in ir.all_fields(model, self._by_name)}
         if "has_more" not in fields or "data" not in fields:
             return None
         data = fields["data"].type
@@ -325,10 +325,6 @@ class OperationBuilder:
         if not (isinstance(data, ir.ListOf) and isinstance(data.item, ir.ModelRef)):
             return None
         return ir.Pagination("data", data.item.name, "after", method_name)
-
-    def _all_fields(self, model: ir.Model) -> list[ir.Field]:
-        base = self._by_name.get(model.base or "")
-        return (self._all_fields(base) if base else []) + list(model.fields)
 
 
 def _is_bool(node: ir.TypeNode) -> bool:

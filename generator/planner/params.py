@@ -38,7 +38,7 @@ class ParamsPlanner:
             model = self._target(node.name)
             if model.kind == "object" and model.name not in self._wanted_dicts:
                 self._wanted_dicts.add(model.name)
-                for item in self._all_fields(model):
+                for item in ir.all_fields(model, self._models):
                     self.need(item.type)
         elif isinstance(node, ir.UnionOf):
             if self._alias_wanted(node):
@@ -66,11 +66,6 @@ class ParamsPlanner:
             seen.add(model.root.name)
             model = self._models[model.root.name]
         return model
-
-    def _all_fields(self, model: ir.Model) -> list[ir.Field]:
-        inherited = self._all_fields(self._models[model.base]) if model.base else []
-        own = {f.wire_name for f in model.fields}
-        return [f for f in inherited if f.wire_name not in own] + list(model.fields)
 
     # -- pass 2 ----------------------------------------------------------------------
 
@@ -129,7 +124,7 @@ class ParamsPlanner:
                     description=item.description,
                     deprecated=item.deprecated,
                 )
-                for item in self._all_fields(model)
+                for item in ir.all_fields(model, self._models)
             )
             found.append(ir.TypedDictDef(name, "", model_name, fields))
         return _with_modules(found, modules)

@@ -101,18 +101,12 @@ class _Writer:
         return [name, "type", self.type(model.root)]
 
     def _fields(self, model: ir.Model) -> list[ir.Field]:
-        """Own fields and inherited ones (an own field overrides its base's)."""
-        chain = [model]
-        while chain[-1].base is not None:
-            base = self.models.get(chain[-1].base or "")
-            if base is None or base.kind != "object" or len(chain) > 64:
-                raise _Unsupported(model.name)
-            chain.append(base)
-        found: dict[str, ir.Field] = {}
-        for each in reversed(chain):
-            for item in each.fields:
-                found[item.wire_name] = item
-        return list(found.values())
+        """Own fields and inherited ones (an own field overrides its base's); a base
+        unknown, or not an object, could add fields the shape would not hold."""
+        chain = ir.lineage(model, self.models)
+        if chain[-1].base is not None or any(m.kind != "object" for m in chain):
+            raise _Unsupported(model.name)
+        return ir.all_fields(model, self.models)
 
     def type(self, node: ir.TypeNode) -> Any:
         if isinstance(node, ir.Scalar):
@@ -159,20 +153,7 @@ class _Writer:
 
     def _tag(self, name: str, tag: str) -> str | int:
         """The one value of the tag field of class `name`, own or inherited."""
-        model = self.models.get(name)
-        for _ in range(64):
-            if model is None:
-                break
-            for item in model.fields:
-                if item.wire_name == tag:
-                    node = item.type
-                    if (
-                        isinstance(node, ir.LiteralOf)
-                        and len(node.values) == 1
-                        and isinstance(node.values[0], (str, int))
-                        and not isinstance(node.values[0], bool)
-                    ):
-                        return node.values[0]
-                    raise _Unsupported(f"{name}.{tag}")
-            model = self.models.get(model.base) if model.base else None
-        raise _Unsupported(f"{name}.{tag}")
+        value = ir.tag_value(name, tag, self.models)
+        if not isinstance(value, (str, int)) or isinstance(value, bool):
+            raise _Unsupported(f"{name}.{tag}")
+        return value
