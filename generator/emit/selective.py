@@ -233,13 +233,17 @@ class _Cutter:
 
     def _clean_docstring(self, node: ast.stmt, first: int, last: int) -> bool:
         """What black's clean-up of a docstring leaves as it is: triple double quotes,
-        the text starting right after them, no tab, no trailing space, blank lines
-        empty, and the lines after the first indented as the statement (at least one
-        exactly so)."""
+        the text starting right after them (not with a quote: black puts a space
+        between), no tab, no trailing space, blank lines empty, and the lines after the
+        first indented as the statement (at least one exactly so)."""
         lines = [line.rstrip("\r\n") for line in self.lines[first : last + 1]]
         indent = " " * node.col_offset
         opening = lines[0][node.col_offset :]
-        if not opening.startswith('"""') or opening[3:4].isspace():
+        if (
+            not opening.startswith('"""')
+            or opening[3:4].isspace()
+            or opening[3:4] == '"'
+        ):
             return False
         if any("\t" in line or line != line.rstrip() for line in lines):
             return False

@@ -126,6 +126,10 @@ CASES = {
         "}\n"
     ),
     "no newline at the end": "x = 1",
+    # found by the fuzzed specs: black puts a space between the quotes and the text
+    "docstring starting with a quote": (
+        "def f() -> None:\n" '    """"Quoted" first."""\n' "    return None\n"
+    ),
 }
 
 
