@@ -129,6 +129,7 @@ def format_edited(files: Mapping[str, Edited], *, use_cache: bool) -> dict[str, 
     cache_ = FormatCache(default_cache_dir()) if version is not None else None
     done: dict[str, str] = {}
     errors: list[tuple[str, str]] = []
+    made: list[tuple[str, str]] = []  # (key, text) to cache
     for path, (source, changed) in files.items():
         key = ""
         if cache_ is not None and version is not None:
@@ -144,11 +145,13 @@ def format_edited(files: Mapping[str, Edited], *, use_cache: bool) -> dict[str, 
         except Exception as exc:  # black's, about generated code: reported per file
             errors.append((path, f"{type(exc).__name__}: {exc}"))
             continue
-        writer = None
-        if cache_ is not None and key:
-            writer = _cache_for_writing(str(cache_.root), version)
-        if writer is not None:
-            writer.put(key, done[path])
+        if key:
+            made.append((key, done[path]))
+    writer = None
+    if cache_ is not None and made:
+        writer = _cache_for_writing(str(cache_.root), version)
+    if writer is not None:
+        writer.put_many(made)
     if errors:
         raise FormatError(errors)
     return done
@@ -205,6 +208,7 @@ def _format_chunk_with(
     from black.parsing import InvalidInput
 
     outcomes: list[_Outcome] = []
+    made: list[tuple[str, str]] = []  # (key, text) to cache
     for path, key, source in chunk:
         try:
             text = format_generated(source) if generated else format_python(source)
@@ -214,9 +218,11 @@ def _format_chunk_with(
         except Exception as exc:  # a black crash must be reported, not kill the pool
             outcomes.append((path, None, f"{type(exc).__name__}: {exc}"))
             continue
-        if cache_ is not None and key:
-            cache_.put(key, text)
+        if key:
+            made.append((key, text))
         outcomes.append((path, text, None))
+    if cache_ is not None:
+        cache_.put_many(made)  # one transaction a chunk
     return outcomes
 
 
@@ -442,10 +448,15 @@ class Formatter:
         local_cache = None
         if self._cache is not None:
             local_cache = _cache_for_writing(str(self._cache.root), self._black_version)
+        made: list[tuple[str, str]] = []  # (key, text) to cache, in one transaction
         for job in self._take_pending():  # one by one: the count goes up as they do
             chunk = [(job.path, job.key, job.source)]
-            self._collect(_format_chunk_with(chunk, local_cache, self.generated))
+            outcomes = _format_chunk_with(chunk, None, self.generated)
+            self._collect(outcomes)
+            made += [(job.key, text) for _, text, _ in outcomes if text and job.key]
             progress.count("formatting", done=1)
+        if local_cache is not None:
+            local_cache.put_many(made)
 
     def _collect(self, outcomes: list[_Outcome]) -> None:
         for path, text, error in outcomes:

@@ -5,8 +5,9 @@ refer to, salted with `salt()`: the versions of dmcg, black and oapigen and the 
 this package and of its templates) to the module, formatted, without the header line
 (which names the spec file): a spec bump prints again only the modules that changed.
 Entries live in `models/` under the cache directory (`$OAPIGEN_CACHE_DIR`, else
-`~/.cache/oapigen`); storage is the black cache's (atomic writes, a digest per entry; a
-damaged entry reads as a miss).
+`~/.cache/oapigen`); storage is the black cache's (one SQLite database, a digest per
+entry; a damaged entry reads as a miss). A printed bin's modules are stored in one
+transaction.
 """
 
 from __future__ import annotations

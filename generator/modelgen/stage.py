@@ -42,7 +42,7 @@ from typing import Any
 
 from .. import ir, layout, progress
 from ..diagnostics import Diagnostic, GeneratorError, error
-from ..emit import FormatError, format_generated
+from ..emit import FormatError, format_generated, format_python
 from ..render.text import header_line
 from .cache import ModelsCache, salt
 from .groups import Group, Prepared
@@ -117,12 +117,14 @@ def print_bin(
 
 
 def _warm_up() -> None:
-    """dmcg's first run imports most of it (~1 s); black's first call loads its grammar."""
+    """dmcg's first run imports most of it (~1 s); black's first call loads its grammar.
+    Both before the siblings fork: they start with both (black through
+    `format_python`: `format_generated` would not call it for so short a line)."""
     from .dmcg import print_group
     from .groups import warm_up_group
 
     print_group(warm_up_group())
-    format_generated("x = (1,)\n")
+    format_python("x = (1,)\n")
 
 
 def _worker(tasks: Queue[Any], results: Queue[Any], siblings: int = 0) -> None:
@@ -386,8 +388,10 @@ class ModelsStage:
                 assert isinstance(payload, dict)
                 texts.update(payload)
                 if self._cache is not None:  # now, while other bins are printed
-                    for module, text in payload.items():
-                        self._cache.put(self._printed[module], text)
+                    self._cache.put_many(
+                        (self._printed[module], text)
+                        for module, text in payload.items()
+                    )
             elif status == "error":
                 assert isinstance(payload, list)
                 diagnostics += payload
@@ -450,8 +454,9 @@ class ModelsStage:
         for module in self._printed:
             done[module] = self._texts[module]
         if self._cache is not None:
-            for module, key in self._reprosed.items():
-                self._cache.put(key, done[module])
+            self._cache.put_many(
+                (key, done[module]) for module, key in self._reprosed.items()
+            )
         if self._index is not None and (self._printed or self._reprosed):
             self._index.save({*self._printed, *self._reprosed})
         if self._cache is not None and self._seen_key is not None:

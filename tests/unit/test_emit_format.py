@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sqlite3
 import sys
 import time
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 import black
@@ -14,7 +16,14 @@ import pytest
 from black.mode import TargetVersion
 
 from oapigen.diagnostics import GeneratorError
-from oapigen.emit import Formatter, FormatError, default_cache_dir, format_sources
+from oapigen.emit import (
+    FormatCache,
+    Formatter,
+    FormatError,
+    default_cache_dir,
+    format_sources,
+)
+from oapigen.emit.cache import DATABASE_NAME
 from oapigen.emit import formatter as formatter_module
 
 PROJECT_MODE = black.Mode(line_length=88, target_versions={TargetVersion.PY310})
@@ -138,26 +147,83 @@ def test_cache_written_by_pool_workers_is_read_in_process(
     assert calls == [] and fmt.stats.cache_hits == len(files)
 
 
+def cache_rows(root: Path) -> dict[str, bytes]:
+    """The cache's stored entries, read with sqlite3 itself: {key: stored value}."""
+    with closing(sqlite3.connect(root / DATABASE_NAME)) as db:
+        return dict(db.execute("SELECT key, value FROM entries"))
+
+
 def test_corrupt_cache_entries_are_ignored_and_repaired(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     files = sample_sources(4)
     good = format_sources(files, jobs=1, cache_dir=tmp_path)
-    entries = sorted(p for p in tmp_path.rglob("*") if p.is_file())
-    assert len(entries) == len(files)
+    rows = cache_rows(tmp_path)
+    assert len(rows) == len(files)
+    keys = sorted(rows)
     damage = [
-        b"",  # truncated to nothing
+        b"",  # emptied
         b"\xff\xfe not utf-8",
-        entries[2].read_bytes()[:-5],  # truncated body: digest no longer matches
-        entries[3].read_bytes().replace(b"Model", b"Evil!"),  # edited body
+        rows[keys[2]][:-5],  # truncated body: digest no longer matches
+        rows[keys[3]].replace(b"Model", b"Evil!"),  # edited body
     ]
-    for entry, data in zip(entries, damage):
-        entry.write_bytes(data)
+    with closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        for key, data in zip(keys, damage):
+            db.execute("UPDATE entries SET value = ? WHERE key = ?", (data, key))
     calls = count_black_calls(monkeypatch)
     assert format_sources(files, jobs=1, cache_dir=tmp_path) == good
     assert len(calls) == len(files)
     assert format_sources(files, jobs=1, cache_dir=tmp_path) == good
     assert len(calls) == len(files)  # entries were rewritten correctly
+    assert cache_rows(tmp_path) == rows
+
+
+def test_a_cache_database_sqlite_cannot_read_is_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    files = sample_sources(3)
+    good = format_sources(files, jobs=1, cache_dir=tmp_path)
+    database = tmp_path / DATABASE_NAME
+    database.write_bytes(b"not a database, and long enough to look like a header " * 40)
+    calls = count_black_calls(monkeypatch)
+    assert format_sources(files, jobs=1, cache_dir=tmp_path) == good
+    assert len(calls) == len(files)
+    assert len(cache_rows(tmp_path)) == len(files)  # a new database, refilled
+    assert format_sources(files, jobs=1, cache_dir=tmp_path) == good
+    assert len(calls) == len(files)
+
+
+def test_the_cache_is_one_database_whatever_the_number_of_entries(
+    tmp_path: Path,
+) -> None:
+    """A file per entry cost the filesystem an inode each (~600 on OpenAI's spec)."""
+    files = sample_sources(60)
+    with Formatter(jobs=2, cache_dir=tmp_path) as fmt:
+        fmt.submit_many(files)
+        fmt.results()
+    assert len(cache_rows(tmp_path)) == len(files)
+    assert {p.name for p in tmp_path.rglob("*")} <= {
+        DATABASE_NAME,
+        DATABASE_NAME + "-journal",
+    }
+
+
+def test_a_forked_process_writes_the_cache_through_its_own_connection(
+    tmp_path: Path,
+) -> None:
+    cache = FormatCache(tmp_path)
+    cache.put("parent", "before the fork")  # this process's connection is open
+
+    def child() -> None:
+        FormatCache(tmp_path).put_many([("child", "from the child"), ("k", "v")])
+
+    process = multiprocessing.get_context("fork").Process(target=child)
+    process.start()
+    process.join()
+    assert process.exitcode == 0
+    assert cache.get("child") == "from the child" and cache.get("k") == "v"
+    cache.put("parent", "after the fork")  # the parent's connection still works
+    assert FormatCache(tmp_path).get("parent") == "after the fork"
 
 
 def test_unusable_cache_dir_does_not_fail_the_run(tmp_path: Path) -> None:

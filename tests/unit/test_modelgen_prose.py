@@ -11,7 +11,9 @@ OpenAI specs.
 from __future__ import annotations
 
 import json
+import sqlite3
 import tempfile
+from contextlib import closing
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +23,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 
 from oapigen import ir
 from oapigen.diagnostics import GeneratorError
+from oapigen.emit.cache import DATABASE_NAME
 from oapigen.loader import load
 from oapigen.modelgen import ModelsStage
 from oapigen.modelgen import stage as stage_module
@@ -291,11 +294,14 @@ def test_the_prose_index_is_one_entry_written_only_when_a_module_was_made(
 ) -> None:
     cache = tmp_path / "cache"
 
-    def entries() -> dict[str, float]:
-        return {str(p): p.stat().st_mtime_ns for p in cache.rglob("*") if p.is_file()}
+    def entries() -> tuple[dict[str, bytes], int]:
+        """The stored entries, and when the database was last written."""
+        with closing(sqlite3.connect(cache / DATABASE_NAME)) as db:
+            rows = dict(db.execute("SELECT key, value FROM entries"))
+        return rows, (cache / DATABASE_NAME).stat().st_mtime_ns
 
     _, stage = stage_run(example, cache)
-    assert len(entries()) == stage.printed_modules + 1  # the modules and the index
+    assert len(entries()[0]) == stage.printed_modules + 1  # the modules and the index
     before = entries()
     _, stage = stage_run(example, cache)  # all cached: nothing written
     assert stage.cached_modules > 0 and entries() == before

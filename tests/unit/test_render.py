@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import ast
 import random
+import sqlite3
 import textwrap
 import warnings
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -332,29 +334,59 @@ def test_compiled_templates_are_kept_and_give_the_same_files(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from oapigen.emit.cache import DATABASE_NAME
+
+    def kept() -> tuple[dict[str, bytes], int]:
+        database = tmp_path / "templates" / DATABASE_NAME
+        with closing(sqlite3.connect(database)) as db:
+            rows = dict(db.execute("SELECT key, value FROM entries"))
+        return rows, database.stat().st_mtime_ns
+
     api, files = hostile
     monkeypatch.setenv("OAPIGEN_CACHE_DIR", str(tmp_path))
     first = render(api)  # compiles, and keeps the compiled templates
-    kept = sorted((tmp_path / "templates").rglob("*.cache"))
-    assert kept
-    stamps = [path.stat().st_mtime_ns for path in kept]
+    stored = kept()
+    assert stored[0]
     assert render(api) == first == files  # from the kept ones
-    assert [path.stat().st_mtime_ns for path in kept] == stamps
+    assert kept() == stored  # read, not written again
     # a damaged entry is compiled again, never used
-    kept[0].write_bytes(b"damaged")
+    key = sorted(stored[0])[0]
+    with closing(sqlite3.connect(tmp_path / "templates" / DATABASE_NAME)) as db, db:
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (b"damaged", key))
     assert render(api) == files
+    assert kept()[0] == stored[0]  # and kept again
 
 
 def test_compiled_templates_are_kept_per_environment_settings(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from oapigen.emit.cache import template_cache_dir
+    import jinja2
+
+    from oapigen.emit.cache import template_bytecode_cache, template_cache_dir
 
     monkeypatch.setenv("OAPIGEN_CACHE_DIR", str(tmp_path))
-    one = template_cache_dir("trim_blocks=True")
-    assert one == template_cache_dir("trim_blocks=True")
-    assert one != template_cache_dir("trim_blocks=False")
-    assert one.parent == tmp_path / "templates"
+    assert template_cache_dir() == tmp_path / "templates"
+
+    def compiled(settings: str) -> int:
+        """Templates compiled by an environment with these settings (0: all kept)."""
+        compiles = 0
+
+        class Counting(jinja2.Environment):
+            def _compile(self, source: str, filename: str) -> object:
+                nonlocal compiles
+                compiles += 1
+                return super()._compile(source, filename)
+
+        env = Counting(
+            loader=jinja2.DictLoader({"t": "{{ x }}"}),
+            bytecode_cache=template_bytecode_cache(settings),
+        )
+        assert env.get_template("t").render(x=1) == "1"
+        return compiles
+
+    assert compiled("trim_blocks=True") == 1
+    assert compiled("trim_blocks=True") == 0
+    assert compiled("trim_blocks=False") == 1  # other settings, other code
 
 
 @pytest.mark.parametrize("indent", [0, 4])
