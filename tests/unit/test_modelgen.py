@@ -8,10 +8,12 @@ and the worker processes.
 from __future__ import annotations
 
 import ast
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import textwrap
 import warnings
 from contextlib import closing
@@ -20,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings
 
 from oapigen import ir
 from oapigen.diagnostics import GeneratorError
@@ -34,7 +37,9 @@ from oapigen.modelgen.groups import Expected, Prepared, groups, merged
 from oapigen.modelgen.prepare import Names, prewrapped, type_schema
 from oapigen.planner import plan
 from oapigen.render.text import block_docstring
-from tests.conftest import EXAMPLE_SPEC
+from oapigen.validate import validate
+from tests.conftest import EXAMPLE_SPEC, in_ci, openai_spec
+from tests.fuzz.strategies import documents
 from tests.unit.test_render import HOSTILE
 
 REF = "#/components/schemas/"
@@ -192,7 +197,8 @@ def test_groups_are_the_classes_that_refer_to_each_other() -> None:
 
 
 def test_a_module_key_changes_with_what_its_output_depends_on() -> None:
-    """Its own classes, and the shape (not the prose) of what they refer to."""
+    """Its own classes, and what it reads of those they refer to: not their prose,
+    nor their fields that refer to nothing (`Prepared.read_schema`)."""
     a = obj("A", "a", ir.Field("b", "b", ir.ModelRef("B"), False))
     b = obj("B", "b", tag("b"))
     c = obj("C", "c", tag("c"))
@@ -204,7 +210,12 @@ def test_a_module_key_changes_with_what_its_output_depends_on() -> None:
     assert after["b"] != before["b"]
     grown = replace(b, fields=(*b.fields, ir.Field("n", "n", ir.Scalar("int"), False)))
     after = Prepared([a, grown, c], "salt").keys
-    assert after["a"] != before["a"] and after["c"] == before["c"]
+    assert (after["a"], after["c"]) == (before["a"], before["c"])
+    assert after["b"] != before["b"]
+    for read in (ir.ModelRef("C"), ir.LiteralOf(("x",))):
+        grown = replace(b, fields=(*b.fields, ir.Field("n", "n", read, False)))
+        after = Prepared([a, grown, c], "salt").keys
+        assert after["a"] != before["a"] and after["c"] == before["c"]
     assert set(Prepared([a, b, c], "other tools").keys.values()).isdisjoint(
         before.values()
     )
@@ -221,12 +232,14 @@ def test_a_run_prints_the_modules_asked_for_and_reads_their_closure() -> None:
 
 def test_a_closure_loses_its_prose_but_not_tags_or_properties_named_like_it() -> None:
     """A tag value or a property called "description" is data, not prose."""
+    level = ir.LiteralOf(("low", "high"))
     a = replace(
         obj(
             "A",
             "a",
             tag("description"),
-            ir.Field("deprecated", "deprecated", ir.Scalar("str"), True, "Doc."),
+            ir.Field("deprecated", "deprecated", level, True, "Doc."),
+            ir.Field("size", "size", ir.Scalar("int"), True),  # refers to nothing
         ),
         description="Documented.",
     )
@@ -239,8 +252,10 @@ def test_a_closure_loses_its_prose_but_not_tags_or_properties_named_like_it() ->
     assert run.own == ("c",) and run.modules == ("a", "b", "c", "u")
     read_a, read_u = run.schemas["a.A"], run.schemas["u.U"]
     assert "description" not in read_a
-    assert read_a["properties"]["deprecated"] == {"type": "string"}
-    assert read_a["properties"]["type"] == {"enum": ["description"]}
+    assert read_a["properties"] == {
+        "type": {"enum": ["description"]},
+        "deprecated": {"enum": ["low", "high"]},
+    }
     assert read_a["required"] == ["type", "deprecated"]
     assert read_u["discriminator"]["mapping"] == {
         "description": REF + "a.A",
@@ -529,6 +544,74 @@ def test_a_module_prints_the_same_whatever_its_closure_says_in_prose(
         assert len(prepared.closure(module)) > 1
         (run,) = prepared.runs([module])
         assert print_group(run) == {module: together[module]}
+
+
+def check_modules_print_alone_as_together(api: ir.Api, largest: int) -> int:
+    """Each module printed in a part of at most `largest` classes, reading its
+    closure cut down (`Prepared.read_schema`), prints as in one run of everything;
+    returns how many fields the parts read without printing them."""
+    prepared = Prepared(api.models)
+    together = print_group(merged(prepared.runs(prepared.classes)))
+    alone: dict[str, str] = {}
+    left_out = 0
+    for run in prepared.runs(prepared.classes, largest):
+        alone.update(print_group(run))
+        for module in set(run.modules) - set(run.own):
+            for name in prepared.classes[module]:
+                read = prepared.read_schema(name).get("properties", {})
+                left_out += len(prepared.models[name].fields) - len(read)
+    assert alone == together
+    return left_out
+
+
+def test_a_closure_is_read_without_the_fields_that_refer_to_nothing(
+    example: ir.Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(groups_module, "MAX_REPRINT", 100.0)  # cut, however deep
+    assert check_modules_print_alone_as_together(example, largest=2) > 0
+    prepared = Prepared(example.models)
+    bases = {m.base for m in example.models if m.base}
+    assert bases  # a base is read whole: a class extending it inherits its fields
+    for name in bases:
+        whole = groups_module._without_prose(prepared._schemas[name])
+        assert prepared.read_schema(name) == whole
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("version", "largest"), [("1.1.0", 2), ("2.3.0", 20)])
+def test_the_openai_models_print_alone_as_together(
+    version: str, largest: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    spec = openai_spec(version)
+    api, _ = plan(load(spec), spec_name=spec.name)
+    monkeypatch.setattr(groups_module, "MAX_REPRINT", 100.0)
+    assert check_modules_print_alone_as_together(api, largest) > 0
+
+
+@pytest.mark.slow
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=in_ci(),
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
+@given(documents())
+def test_random_models_print_alone_as_together(document: Any) -> None:
+    with tempfile.TemporaryDirectory(prefix="oapigen-alone-") as tmp:
+        spec = Path(tmp) / "fuzz.json"
+        spec.write_text(json.dumps(document, indent=1), encoding="utf-8")
+        try:
+            loaded = load(spec)
+            validate(loaded)
+            api, _ = plan(loaded, spec_name=spec.name, package="fuzz_pkg")
+            print_group(merged(Prepared(api.models).runs(Prepared(api.models).classes)))
+        except GeneratorError:
+            return  # dmcg may reject a random spec (E30x): not ours
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(groups_module, "MAX_REPRINT", 100.0)
+            check_modules_print_alone_as_together(api, largest=1)
 
 
 def test_a_large_group_is_cut_into_runs_that_print_as_one_run_does(
