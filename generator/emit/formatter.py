@@ -453,7 +453,11 @@ class Formatter:
             chunk = [(job.path, job.key, job.source)]
             outcomes = _format_chunk_with(chunk, None, self.generated)
             self._collect(outcomes)
-            made += [(job.key, text) for _, text, _ in outcomes if text and job.key]
+            made += [
+                (job.key, text)
+                for _, text, _ in outcomes
+                if text is not None and job.key
+            ]
             progress.count("formatting", done=1)
         if local_cache is not None:
             local_cache.put_many(made)
