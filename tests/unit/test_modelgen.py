@@ -8,7 +8,6 @@ and the worker processes.
 from __future__ import annotations
 
 import ast
-import json
 import os
 import sqlite3
 import subprocess
@@ -22,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import given
 
 from oapigen import ir
 from oapigen.diagnostics import GeneratorError
@@ -37,8 +36,8 @@ from oapigen.modelgen.groups import Expected, Prepared, groups, merged
 from oapigen.modelgen.prepare import Names, prewrapped, type_schema
 from oapigen.planner import plan
 from oapigen.render.text import block_docstring
-from oapigen.validate import validate
-from tests.conftest import EXAMPLE_SPEC, in_ci, openai_spec
+from tests.conftest import EXAMPLE_SPEC, openai_spec
+from tests.fuzz.drawn import FEW_DRAWN_SPECS, plan_drawn
 from tests.fuzz.strategies import documents
 from tests.unit.test_render import HOSTILE
 
@@ -589,29 +588,20 @@ def test_the_openai_models_print_alone_as_together(
 
 
 @pytest.mark.slow
-@settings(
-    max_examples=25,
-    deadline=None,
-    derandomize=in_ci(),
-    database=None,
-    phases=[Phase.explicit, Phase.generate],
-    suppress_health_check=list(HealthCheck),
-)
+@FEW_DRAWN_SPECS
 @given(documents())
 def test_random_models_print_alone_as_together(document: Any) -> None:
     with tempfile.TemporaryDirectory(prefix="oapigen-alone-") as tmp:
-        spec = Path(tmp) / "fuzz.json"
-        spec.write_text(json.dumps(document, indent=1), encoding="utf-8")
-        try:
-            loaded = load(spec)
-            validate(loaded)
-            api, _ = plan(loaded, spec_name=spec.name, package="fuzz_pkg")
-            print_group(merged(Prepared(api.models).runs(Prepared(api.models).classes)))
-        except GeneratorError:
-            return  # dmcg may reject a random spec (E30x): not ours
-        with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(groups_module, "MAX_REPRINT", 100.0)
-            check_modules_print_alone_as_together(api, largest=1)
+        api = plan_drawn(document, Path(tmp))
+    if api is None:
+        return
+    try:
+        print_group(merged(Prepared(api.models).runs(Prepared(api.models).classes)))
+    except GeneratorError:
+        return  # dmcg may reject a random spec (E30x): not ours
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(groups_module, "MAX_REPRINT", 100.0)
+        check_modules_print_alone_as_together(api, largest=1)
 
 
 def test_a_large_group_is_cut_into_runs_that_print_as_one_run_does(
