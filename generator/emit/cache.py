@@ -5,7 +5,7 @@ An entry maps a key (a sha256 of everything its value depends on) to the value, 
 is always safe. A cache is one SQLite database, `entries.sqlite3` in the cache's folder,
 not a file per entry: a new file costs the filesystem an inode, and a cold run of
 OpenAI's spec stored ~600 entries in ~300 fan-out folders. On this machine's ext4 that
-was 0.6-1.0 s of system time a run (each new inode is searched for past the recently
+was 0.7-1.0 s of system time a run (each new inode is searched for past the recently
 deleted ones, `perf` showed 13% of the run in `__ext4_new_inode`); a database is a file
 or two whatever the number of entries.
 

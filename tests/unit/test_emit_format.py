@@ -213,8 +213,13 @@ def test_a_forked_process_writes_the_cache_through_its_own_connection(
 ) -> None:
     cache = FormatCache(tmp_path)
     cache.put("parent", "before the fork")  # this process's connection is open
+    inherited = cache._connection()
+    assert inherited is not None
 
     def child() -> None:
+        # SQLite forbids using a connection across fork(): the child opens its own
+        if FormatCache(tmp_path)._connection() is inherited:
+            os._exit(3)
         FormatCache(tmp_path).put_many([("child", "from the child"), ("k", "v")])
 
     process = multiprocessing.get_context("fork").Process(target=child)
