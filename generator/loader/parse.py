@@ -18,7 +18,7 @@ from ..diagnostics import Diagnostic, error
 from .limits import DEFAULT_OPTIONS, MIB, LoadOptions, measure
 from .lines import JsonLines, LineIndex, YamlLines
 from .pointer import to_pointer
-from .yaml12 import TooDeep, load_yaml
+from .yaml12 import Reuse, TooDeep, load_yaml_reused
 
 _YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -77,10 +77,11 @@ def parse_source(
     """JSON for a `.json` file (strictly: a trailing comma is an error there, as in every
     JSON tool) and for content that looks like JSON and parses as JSON; YAML otherwise.
     """
-    source = _parse(raw, name, suffix, options)
-    if isinstance(source, Diagnostic):
-        return source
-    problem = measure(source.data, options, tree=isinstance(source.lines, JsonLines))
+    parsed = _parse(raw, name, suffix, options)
+    if isinstance(parsed, Diagnostic):
+        return parsed
+    source, reused = parsed
+    problem = measure(source.data, options, reused=reused)
     if problem is not None:
         line = source.line_of(problem.path)
         pointer = to_pointer(problem.path)
@@ -90,7 +91,8 @@ def parse_source(
 
 def _parse(
     raw: bytes, name: str, suffix: str, options: LoadOptions
-) -> SourceFile | Diagnostic:
+) -> tuple[SourceFile, list[Reuse]] | Diagnostic:
+    """The file, and where YAML aliases share an object (JSON shares none)."""
     json_error: json.JSONDecodeError | None = None
     if _looks_like_json(raw) or suffix == ".json":
         pairs: list[tuple[dict[str, Any], str]] = []
@@ -108,11 +110,10 @@ def _parse(
             # Lines of JSON duplicates are looked up once their pointers are known.
             unlined: list[tuple[dict[str, Any], str, int | None]]
             unlined = [(mapping, key, None) for mapping, key in pairs]
-            return SourceFile(
-                name, data, JsonLines(raw, unique_keys=not pairs), unlined
-            )
+            lines = JsonLines(raw, unique_keys=not pairs)
+            return SourceFile(name, data, lines, unlined), []
     try:
-        data, lined = load_yaml(raw, max_depth=options.max_depth)
+        data, lined, reused = load_yaml_reused(raw, max_depth=options.max_depth)
     except TooDeep as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
@@ -121,7 +122,7 @@ def _parse(
         if json_error is not None and suffix not in _YAML_SUFFIXES:
             return _json_diagnostic(json_error, name)
         return _yaml_diagnostic(exc, name, raw)
-    return SourceFile(name, data, YamlLines(raw, data), list(lined))
+    return SourceFile(name, data, YamlLines(raw, data), list(lined)), reused
 
 
 _JSON_NESTING = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')

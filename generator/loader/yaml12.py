@@ -192,25 +192,34 @@ def _check_depth(composer: PyComposer | CComposer) -> None:
 
 
 Duplicate = tuple[dict[str, Any], str, int]  # (mapping, key, 1-based line of later key)
+# An alias: the level of the container it sits in (the root is level 1) and the object
+# it shares. Every other container sits at one place, at most max_depth levels deep.
+Reuse = tuple[int, Any]
 
 
 def load_yaml(
     data: bytes, *, libyaml: bool = HAVE_LIBYAML, max_depth: int = 256
 ) -> tuple[Any, list[Duplicate]]:
     """(data, duplicate keys) of a single-document YAML stream; raises yaml.YAMLError."""
+    loaded, duplicates, _ = load_yaml_reused(data, libyaml=libyaml, max_depth=max_depth)
+    return loaded, duplicates
+
+
+def load_yaml_reused(
+    data: bytes, *, libyaml: bool = HAVE_LIBYAML, max_depth: int = 256
+) -> tuple[Any, list[Duplicate], list[Reuse]]:
+    """`load_yaml`, and where aliases share an object (for `limits.measure`)."""
     node = compose_yaml(data, libyaml=libyaml)
     if node is None:
-        return None, []
-    return load_yaml_node(node, max_depth=max_depth)
+        return None, [], []
+    builder = _Builder(max_depth)
+    return builder.run(node), builder.duplicates, builder.reused
 
 
 def load_yaml_node(node: Node, *, max_depth: int = 256) -> tuple[Any, list[Duplicate]]:
     """(data, duplicate keys) of a composed node tree; raises yaml.YAMLError."""
     builder = _Builder(max_depth)
-    try:
-        return builder.build(node), builder.duplicates
-    except RecursionError:
-        raise TooDeep(None, None, "the document is nested too deeply") from None
+    return builder.run(node), builder.duplicates
 
 
 def _bool(text: str) -> bool:
@@ -253,10 +262,17 @@ class _Builder:
 
     def __init__(self, max_depth: int) -> None:
         self.duplicates: list[Duplicate] = []
+        self.reused: list[Reuse] = []
         self._built: dict[int, Any] = {}
         self._merging: set[int] = set()
         self._depth = 0
         self._max_depth = max_depth
+
+    def run(self, node: Node) -> Any:
+        try:
+            return self.build(node)
+        except RecursionError:
+            raise TooDeep(None, None, "the document is nested too deeply") from None
 
     def build(self, node: Node) -> Any:
         if isinstance(node, ScalarNode):
@@ -269,6 +285,7 @@ class _Builder:
                 raise ConstructorError(None, None, str(exc), node.start_mark) from None
         built = self._built.get(id(node))
         if built is not None:
+            self.reused.append((self._depth, built))
             return built
         if self._depth >= self._max_depth:  # located here, before Python's own limit
             raise TooDeep(
@@ -390,4 +407,5 @@ __all__ = [
     "compose_yaml",
     "load_yaml",
     "load_yaml_node",
+    "load_yaml_reused",
 ]

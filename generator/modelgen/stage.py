@@ -336,8 +336,11 @@ class ModelsStage:
         self._planned = planned
         self._locate = locate
         prepared = Prepared(planned.models, salt())
+        found: dict[str, str] = {}
+        if self._cache is not None:
+            found = self._cache.get_many(prepared.keys.values())
         for module, key in prepared.keys.items():
-            hit = self._cache.get(key) if self._cache is not None else None
+            hit = found.get(key)
             if hit is None:
                 self._printed[module] = key
             else:

@@ -178,6 +178,22 @@ def test_corrupt_cache_entries_are_ignored_and_repaired(
     assert cache_rows(tmp_path) == rows
 
 
+def test_many_keys_are_looked_up_at_once_as_one_by_one(tmp_path: Path) -> None:
+    # more keys than one query takes; damaged and missing entries are misses there too
+    cache = FormatCache(tmp_path)
+    stored = {f"key-{i}": f"text {i} \u00e9" for i in range(1_200)}
+    cache.put_many(stored.items())
+    with closing(sqlite3.connect(tmp_path / DATABASE_NAME)) as db, db:
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (b"", "key-7"))
+        bad = cache_rows(tmp_path)["key-8"].replace(b"text", b"evil")
+        db.execute("UPDATE entries SET value = ? WHERE key = ?", (bad, "key-8"))
+    wanted = [*stored, "missing", "key-3"]  # a key asked twice is found once
+    one_by_one = {k: v for k in wanted if (v := cache.get(k)) is not None}
+    assert cache.get_many(wanted) == one_by_one
+    assert len(one_by_one) == len(stored) - 2 and "key-7" not in one_by_one
+    assert cache.get_many([]) == {}
+
+
 def test_a_cache_database_sqlite_cannot_read_is_replaced(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -17,7 +17,8 @@ import pytest
 
 from oapigen.diagnostics import Diagnostic, GeneratorError
 from oapigen.loader import LoadOptions, load
-from oapigen.loader.yaml12 import HAVE_LIBYAML, load_yaml
+from oapigen.loader.limits import measure
+from oapigen.loader.yaml12 import HAVE_LIBYAML, load_yaml, load_yaml_reused
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAD = "openapi: 3.0.3\ninfo: {title: Limits, version: '1'}\npaths: {}\n"
@@ -150,6 +151,37 @@ def test_aliases_that_nest_an_anchor_too_deep_are_refused(tmp_path: Path) -> Non
     assert diagnostic.code == "E107"
     assert diagnostic.pointer.startswith("#/x-b/k0/k1/")
     assert diagnostic.line is not None and diagnostic.line > 130
+
+
+def _anchor_used_at(level: int, height: int) -> str:
+    """An anchor `height` levels high, used by an alias in a container at `level`."""
+    anchored = "x-a: &a " + "[" * height + "1" + "]" * height + "\n"
+    return HEAD + anchored + "x-b: " + "[" * (level - 1) + "*a" + "]" * (level - 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "options"),
+    [
+        (HEAD, LoadOptions()),
+        (alias_bomb(levels=4), LoadOptions()),
+        (alias_bomb(levels=4), LoadOptions(max_alias_nodes=100)),
+        (alias_bomb(levels=4), LoadOptions(max_alias_nodes=30_438)),  # at the limit
+        (alias_bomb(levels=4), LoadOptions(max_alias_nodes=30_437)),  # one over
+        (alias_bomb(), LoadOptions()),
+        (HEAD + "x-loop: &l [*l]\n", LoadOptions()),
+        (HEAD + "x: &l {a: [1, {b: *l}]}\n", LoadOptions()),
+        (_anchor_used_at(level=8, height=4), LoadOptions(max_depth=12)),  # at the limit
+        (_anchor_used_at(level=8, height=4), LoadOptions(max_depth=11)),  # one over
+        (_anchor_used_at(level=2, height=1), LoadOptions(max_depth=2)),
+    ],
+)
+def test_measuring_only_the_shared_objects_finds_what_the_whole_walk_finds(
+    text: str, options: LoadOptions
+) -> None:
+    # the loader measures only what aliases share when it can; never with a different
+    # outcome than walking the whole document
+    data, _, reused = load_yaml_reused(text.encode(), max_depth=options.max_depth)
+    assert measure(data, options, reused=reused) == measure(data, options)
 
 
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(
