@@ -25,13 +25,16 @@ from .emit.selective import line_width
 LINE_LENGTH = 88
 
 # Each applied to a whole module at once (one pass each, not one per line); none
-# matches across a line break, so the lines stay the sync half's lines.
+# matches across a line break, so the lines stay the sync half's lines. Each starts
+# with a literal, which the search jumps to: led by `^` (multiline) or a lookbehind,
+# it tries every position instead (~40 ms a run on OpenAI's 20 modules, not ~5).
 _RETURN_CALL = re.compile(
-    r"(?m)^([^\S\n]+return )"
-    r"(self\._client\.(?:request|request_stream|request_or_stream)\()$"
+    r"(\n[^\S\n]+return )"
+    r"(self\._client\.(?:request|request_stream|request_or_stream)\()(?=\n|\Z)"
 )
-_METHOD = re.compile(r"(?m)^    def (\w+)\($")
-_ITERATOR = re.compile(r"(?<![\w.])Iterator\[")
+_METHOD = re.compile(r"\n    def (\w+)\((?=\n|\Z)")
+_ITERATOR = re.compile(r"Iterator\[")
+_NAME_CHARACTER = re.compile(r"[\w.]")  # one before a name makes it another name
 _RENAMES = (
     ("_rt.Stream[", "_rt.AsyncStream["),
     ("_rt.BinaryResponse", "_rt.AsyncBinaryResponse"),
@@ -56,7 +59,7 @@ def async_half(
     if start < 0:
         return None
     sync_half = sync_module[start + 2 :]
-    class_names = re.compile(rf"(?<![\w.]){re.escape(name)}(?=\b|WithRawResponse)")
+    class_names = re.compile(rf"{re.escape(name)}(?=\b|WithRawResponse)")
     keep_sync = {
         op.pagination.method_name for op in resource.operations if op.pagination
     }
@@ -64,14 +67,15 @@ def async_half(
 
     def async_def(method: re.Match[str]) -> str:
         kept = method.group(1) in keep_sync
-        return method.group() if kept else f"    async def {method.group(1)}("
+        return method.group() if kept else f"\n    async def {method.group(1)}("
 
-    text = _METHOD.sub(async_def, sync_half)
+    # from the line break before the first line, which the patterns start with
+    text = _METHOD.sub(async_def, sync_module[start + 1 :])
     text = _RETURN_CALL.sub(r"\1await \2", text)
     for old, replacement in _RENAMES:
         text = text.replace(old, replacement)
-    text = _ITERATOR.sub("AsyncIterator[", text)
-    text = class_names.sub(async_name, text)
+    text = _renamed(_ITERATOR, "AsyncIterator[", text)
+    text = _renamed(class_names, async_name, text)[1:]
     too_long = frozenset(
         index
         for index, (line, new) in enumerate(
@@ -80,6 +84,18 @@ def async_half(
         if new != line and line_width(new) > LINE_LENGTH
     )
     return text.rstrip("\n") + "\n", too_long
+
+
+def _renamed(name: re.Pattern[str], new: str, text: str) -> str:
+    """`text` with `name` replaced by `new` where it starts a name (no name character
+    or dot before it)."""
+
+    def replace(match: re.Match[str]) -> str:
+        start = match.start()
+        inside = start > 0 and _NAME_CHARACTER.match(text, start - 1) is not None
+        return match.group() if inside else new
+
+    return name.sub(replace, text)
 
 
 def complete_resources(

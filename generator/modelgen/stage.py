@@ -495,12 +495,30 @@ def _seen_key(spec: Path | None) -> str | None:
     except OSError:
         return None
     digest = hashlib.sha256(b"oapigen-spec-seen-2\0" + salt().encode() + b"\0")
-    digest.update(_DESCRIPTION_LINE.sub(b"", content))
+    digest.update(_without_descriptions(content))
     return digest.hexdigest()
 
 
-# A line holding a description, in YAML or in JSON printed one member per line.
-_DESCRIPTION_LINE = re.compile(rb'(?m)^[ \t]*"?description"?[ \t]*:.*$')
+def _without_descriptions(content: bytes) -> bytes:
+    """`content` with the text of each line holding a description (in YAML, or in JSON
+    printed one member per line) taken out, its line break kept. Found from the word
+    (the search jumps from one to the next) and then checked to start its line: a
+    pattern led by `^` tries every byte (~20 ms on OpenAI's spec, ~5 ms this way)."""
+    kept: list[bytes] = []
+    done = 0  # where the content not yet kept starts
+    for found in _DESCRIPTION_KEY.finditer(content):
+        line = content.rfind(b"\n", 0, found.start()) + 1
+        if line < done or not _KEY_INDENT.fullmatch(content, line, found.start()):
+            continue
+        end = content.find(b"\n", found.end())
+        kept.append(content[done:line])
+        done = len(content) if end < 0 else end
+    kept.append(content[done:])
+    return b"".join(kept)
+
+
+_DESCRIPTION_KEY = re.compile(rb'description"?[ \t]*:')
+_KEY_INDENT = re.compile(rb'[ \t]*"?')  # all a description line holds before its key
 
 
 def _can_fork() -> bool:

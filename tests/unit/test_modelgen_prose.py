@@ -10,6 +10,7 @@ OpenAI specs.
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import tempfile
 from contextlib import closing
@@ -277,6 +278,37 @@ def test_a_spec_seen_but_for_a_description_line_starts_no_worker(
     assert ModelsStage(2, cache_dir=cache, spec=spec).workers == 0
     spec.write_text(text.replace("\n", "\n\n", 1), encoding="utf-8")
     assert ModelsStage(2, cache_dir=cache, spec=spec).workers == 2
+
+
+def _description_lines_blanked(content: bytes) -> bytes:
+    """What the seen key hashes, the slow plain way: line by line."""
+    key = re.compile(rb'[ \t]*"?description"?[ \t]*:[^\n]*')
+    lines = content.split(b"\n")
+    return b"\n".join(b"" if key.fullmatch(line) else line for line in lines)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b"a: 1\n  description: x\nb: 2",
+        b"description: first line, no line break",
+        b'  "description": "json",\r\n}',
+        b"xdescription: 1\n description:2\n",
+        b"summary: says description: inside\n",
+        b'description: "description: twice"\nnext: 1\n',
+        b"",
+        b"\n\n",
+    ],
+)
+def test_the_seen_key_leaves_out_exactly_the_description_lines(text: bytes) -> None:
+    assert stage_module._without_descriptions(text) == _description_lines_blanked(text)
+
+
+def test_the_seen_key_leaves_out_the_description_lines_of_a_whole_spec() -> None:
+    content = EXAMPLE_SPEC.read_bytes()
+    stripped = stage_module._without_descriptions(content)
+    assert stripped == _description_lines_blanked(content)
+    assert stripped != content and stripped.count(b"\n") == content.count(b"\n")
 
 
 def test_the_prose_index_is_one_entry_written_only_when_a_module_was_made(
