@@ -53,7 +53,7 @@ def _escape(segment: str) -> str:
 
 
 def _kind(value: Any) -> str:
-    if isinstance(value, Mapping):
+    if isinstance(value, dict):
         return "a mapping"
     if isinstance(value, list):
         return "a list"
@@ -86,16 +86,16 @@ class _Checker:
         self.found.append(make(code, file, line, pointer, message, hint))
 
     def _expect(self, value: Any, want: type, pointer: str, what: str) -> bool:
-        """Report E603 unless `value` is a `want` (Mapping or list)."""
+        """Report E603 unless `value` is a `want` (dict or list)."""
         if isinstance(value, want):
             return True
-        article = "a mapping" if want is Mapping else "a list"
+        article = "a mapping" if want is dict else "a list"
         self._report("E603", pointer, f"{what} must be {article}, found {_kind(value)}")
         return False
 
     def _deref(self, node: Any, pointer: str) -> Any:
         """The node a `$ref` object leads to (the loader checked that it resolves)."""
-        if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+        if isinstance(node, dict) and isinstance(node.get("$ref"), str):
             try:
                 return self.document.resolve(node["$ref"])
             except GeneratorError as exc:
@@ -113,12 +113,12 @@ class _Checker:
         if paths is None:
             if not root.get("webhooks") and not root.get("components"):
                 self._report("E601", "#", "missing required field 'paths'")
-        elif self._expect(paths, Mapping, "#/paths", "'paths'"):
+        elif self._expect(paths, dict, "#/paths", "'paths'"):
             self._paths(paths)
         for key in ("servers", "tags", "security"):
             if key in root and root[key] is not None:
                 self._expect(root[key], list, f"#/{key}", f"'{key}'")
-        self._operation_ids(paths if isinstance(paths, Mapping) else {})
+        self._operation_ids(paths if isinstance(paths, dict) else {})
 
     def _version(self, root: Mapping[str, Any]) -> bool:
         version = root.get("openapi")
@@ -159,7 +159,7 @@ class _Checker:
         if info is None:
             self._report("E601", "#", "missing required field 'info'")
             return
-        if not self._expect(info, Mapping, "#/info", "'info'"):
+        if not self._expect(info, dict, "#/info", "'info'"):
             return
         for key in ("title", "version"):
             value = info.get(key)
@@ -175,13 +175,13 @@ class _Checker:
     def _components(self, components: Any) -> None:
         if components is None:
             return
-        if not self._expect(components, Mapping, "#/components", "'components'"):
+        if not self._expect(components, dict, "#/components", "'components'"):
             return
         for section, value in components.items():
             pointer = f"#/components/{_escape(section)}"
             if section.startswith("x-") or value is None:
                 continue
-            if not self._expect(value, Mapping, pointer, f"'components.{section}'"):
+            if not self._expect(value, dict, pointer, f"'components.{section}'"):
                 continue
             for name, node in value.items():
                 where = f"{pointer}/{_escape(str(name))}"
@@ -205,7 +205,7 @@ class _Checker:
                 inner = _only_member(node)
                 if inner is None:
                     break
-                ref = inner.get("$ref") if isinstance(inner, Mapping) else None
+                ref = inner.get("$ref") if isinstance(inner, dict) else None
                 if not isinstance(ref, str):
                     node = inner
                     continue
@@ -244,7 +244,7 @@ class _Checker:
             item = self._deref(item, pointer)
             if item is None:
                 continue
-            if not self._expect(item, Mapping, pointer, "a path item"):
+            if not self._expect(item, dict, pointer, "a path item"):
                 continue
             shared = self._parameters(item.get("parameters"), f"{pointer}/parameters")
             for method in HTTP_METHODS:
@@ -252,7 +252,7 @@ class _Checker:
                     continue
                 op_pointer = f"{pointer}/{method}"
                 operation = item[method]
-                if not self._expect(operation, Mapping, op_pointer, "an operation"):
+                if not self._expect(operation, dict, op_pointer, "an operation"):
                     continue
                 own = self._parameters(
                     operation.get("parameters"), f"{op_pointer}/parameters"
@@ -273,9 +273,9 @@ class _Checker:
         return found
 
     def _parameter(self, param: Any, pointer: str) -> bool:
-        if isinstance(param, Mapping) and "$ref" in param:
+        if isinstance(param, dict) and "$ref" in param:
             return False  # checked where it is defined
-        if param is None or not self._expect(param, Mapping, pointer, "a parameter"):
+        if param is None or not self._expect(param, dict, pointer, "a parameter"):
             return False
         ok = True
         for key in ("name", "in"):
@@ -332,7 +332,7 @@ class _Checker:
         responses = operation.get("responses")
         where = f"{pointer}/responses"
         if responses is not None and self._expect(
-            responses, Mapping, where, "'responses'"
+            responses, dict, where, "'responses'"
         ):
             for status, response in responses.items():
                 at = f"{where}/{_escape(str(status))}"
@@ -359,29 +359,29 @@ class _Checker:
             )
 
     def _with_content(self, node: Any, pointer: str, what: str) -> None:
-        if isinstance(node, Mapping) and "$ref" in node:
+        if isinstance(node, dict) and "$ref" in node:
             return
-        if not self._expect(node, Mapping, pointer, f"a {what}"):
+        if not self._expect(node, dict, pointer, f"a {what}"):
             return
         if "content" in node:
             self._content(node["content"], f"{pointer}/content")
         headers = node.get("headers")
         if headers is not None and self._expect(
-            headers, Mapping, f"{pointer}/headers", "'headers'"
+            headers, dict, f"{pointer}/headers", "'headers'"
         ):
             for name, header in headers.items():
                 at = f"{pointer}/headers/{_escape(str(name))}"
-                if isinstance(header, Mapping) and "schema" in header:
+                if isinstance(header, dict) and "schema" in header:
                     self._schema(header["schema"], f"{at}/schema")
 
     def _content(self, content: Any, pointer: str) -> None:
-        if content is None or not self._expect(content, Mapping, pointer, "'content'"):
+        if content is None or not self._expect(content, dict, pointer, "'content'"):
             return
         for media, entry in content.items():
             at = f"{pointer}/{_escape(str(media))}"
             if entry is None:
                 continue
-            if self._expect(entry, Mapping, at, "a media type object"):
+            if self._expect(entry, dict, at, "a media type object"):
                 if "schema" in entry:
                     self._schema(entry["schema"], f"{at}/schema")
 
@@ -392,7 +392,7 @@ class _Checker:
             node, at = stack.pop()
             if isinstance(node, bool) or node is None:
                 continue  # 3.1 boolean schemas; null: nothing to read
-            if not self._expect(node, Mapping, at, "a schema"):
+            if not self._expect(node, dict, at, "a schema"):
                 continue
             if id(node) in self._schemas_seen or "$ref" in node:
                 continue
@@ -414,7 +414,7 @@ class _Checker:
             )
         for key in ("properties", "patternProperties"):
             if key in node:
-                self._expect(node[key], Mapping, f"{at}/{key}", f"'{key}'")
+                self._expect(node[key], dict, f"{at}/{key}", f"'{key}'")
         for key in ("allOf", "anyOf", "oneOf", "enum", "required"):
             if key in node:
                 self._expect(node[key], list, f"{at}/{key}", f"'{key}'")
@@ -425,7 +425,7 @@ class _Checker:
             )
         discriminator = node.get("discriminator")
         if discriminator is not None and self._expect(
-            discriminator, Mapping, f"{at}/discriminator", "'discriminator'"
+            discriminator, dict, f"{at}/discriminator", "'discriminator'"
         ):
             if not isinstance(discriminator.get("propertyName"), str):
                 self._report(
@@ -471,7 +471,7 @@ _ANNOTATIONS = frozenset(
 def _only_member(node: Any) -> Any:
     """The one schema a wrapper stands for (`{$ref}`, or a one-member allOf/oneOf/anyOf
     with annotations only; allOf parts that only annotate do not count), else None."""
-    if not isinstance(node, Mapping):
+    if not isinstance(node, dict):
         return None
     keys = {k for k in node if not str(k).startswith("x-")} - _ANNOTATIONS
     if keys == {"$ref"}:
@@ -488,7 +488,7 @@ def _only_member(node: Any) -> Any:
 
 
 def _annotation_only(node: Any) -> bool:
-    return isinstance(node, Mapping) and all(
+    return isinstance(node, dict) and all(
         str(k) in _ANNOTATIONS or str(k).startswith("x-") for k in node
     )
 
@@ -502,11 +502,11 @@ def _component(ref: str) -> str | None:
 
 def _operation_ids(paths: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
     for path, item in paths.items():
-        if not isinstance(item, Mapping) or str(path).startswith("x-"):
+        if not isinstance(item, dict) or str(path).startswith("x-"):
             continue
         for method in HTTP_METHODS:
             operation = item.get(method)
-            if isinstance(operation, Mapping):
+            if isinstance(operation, dict):
                 op_id = operation.get("operationId")
                 if isinstance(op_id, str) and op_id.strip():
                     yield op_id, f"#/paths/{_escape(str(path))}/{method}"
@@ -520,7 +520,7 @@ _SCHEMA_CHILDREN = ("items", "additionalProperties", "not", "contains")
 def _subschemas(node: Mapping[str, Any], at: str) -> Iterator[tuple[Any, str]]:
     for key in _SCHEMA_MAPS:
         children = node.get(key)
-        if isinstance(children, Mapping):
+        if isinstance(children, dict):
             for name, child in children.items():
                 yield child, f"{at}/{key}/{_escape(str(name))}"
     for key in _SCHEMA_LISTS:

@@ -74,15 +74,11 @@ def api_info(
 
 def _base_url(root: Mapping[str, Any]) -> str:
     servers = root.get("servers")
-    if (
-        not isinstance(servers, list)
-        or not servers
-        or not isinstance(servers[0], Mapping)
-    ):
+    if not isinstance(servers, list) or not servers or not isinstance(servers[0], dict):
         return ""
     url = str(servers[0].get("url") or "")
     for name, spec in mapping(servers[0].get("variables")).items():
-        if isinstance(spec, Mapping) and "default" in spec:
+        if isinstance(spec, dict) and "default" in spec:
             url = url.replace("{" + str(name) + "}", str(spec["default"]))
     return url.rstrip("/")
 
@@ -96,24 +92,23 @@ def _auth_required(root: Mapping[str, Any]) -> bool:
     offers no anonymous one (`{}`): a client without a key could only get 401s."""
     schemes = mapping(root.get("components")).get("securitySchemes")
     security = root.get("security")
-    if not isinstance(schemes, Mapping) or not isinstance(security, list):
+    if not isinstance(schemes, dict) or not isinstance(security, list):
         return False
     return bool(security) and all(
-        isinstance(requirement, Mapping)
-        and any(name in schemes for name in requirement)
+        isinstance(requirement, dict) and any(name in schemes for name in requirement)
         for requirement in security
     )
 
 
 def _auth_scheme(root: Mapping[str, Any]) -> ir.Auth:
     schemes = mapping(root.get("components")).get("securitySchemes")
-    if not isinstance(schemes, Mapping) or not schemes:
+    if not isinstance(schemes, dict) or not schemes:
         return ir.Auth()
     chosen = None
     security = root.get("security")
     if isinstance(security, list):
         for requirement in security:
-            if isinstance(requirement, Mapping):
+            if isinstance(requirement, dict):
                 chosen = next(
                     (schemes.get(name) for name in requirement if name in schemes), None
                 )
@@ -121,7 +116,7 @@ def _auth_scheme(root: Mapping[str, Any]) -> ir.Auth:
                     break
     if chosen is None:
         chosen = next(iter(schemes.values()))
-    if not isinstance(chosen, Mapping):
+    if not isinstance(chosen, dict):
         return ir.Auth()
     kind = chosen.get("type")
     if kind == "http" and str(chosen.get("scheme", "")).lower() == "basic":

@@ -44,11 +44,11 @@ def check_schemas(context: Context, roots: Iterable[tuple[str, Any]]) -> None:
 
 
 def _walk(context: Context, schema: Any, pointer: str) -> None:
-    if not isinstance(schema, Mapping) or isinstance(schema.get("$ref"), str):
+    if not isinstance(schema, dict) or isinstance(schema.get("$ref"), str):
         return
     for key in _CHILD_MAPS:
         children = schema.get(key)
-        if isinstance(children, Mapping):
+        if isinstance(children, dict):
             for name, child in children.items():
                 _walk(context, child, f"{pointer}/{key}/{escape(str(name))}")
     for key in _CHILD_LISTS:
@@ -82,7 +82,7 @@ def _check_default(context: Context, schema: Mapping[str, Any], pointer: str) ->
 
 def _check_required(context: Context, schema: Mapping[str, Any], pointer: str) -> None:
     required, properties = schema.get("required"), schema.get("properties")
-    if not isinstance(required, list) or not isinstance(properties, Mapping):
+    if not isinstance(required, list) or not isinstance(properties, dict):
         return
     extra = schema.get("additionalProperties", False)
     if extra is not False or any(k in schema for k in ("allOf", "oneOf", "anyOf")):

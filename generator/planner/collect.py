@@ -68,12 +68,12 @@ def collect(context: Context) -> list[RawOperation]:
     found: list[RawOperation] = []
     for path, item in paths.items():
         item = context.deref(item)
-        if not isinstance(item, Mapping):
+        if not isinstance(item, dict):
             continue
         shared = [context.deref(p) for p in item.get("parameters") or ()]
         for method in HTTP_METHODS:
             node = item.get(method)
-            if isinstance(node, Mapping):
+            if isinstance(node, dict):
                 pointer = f"#/paths/{escape(str(path))}/{method}"
                 found.append(_raw(context, str(path), method, node, shared, pointer))
     return found
@@ -94,7 +94,7 @@ def _raw(
     own = [context.deref(p) for p in node.get("parameters") or ()]
     merged: dict[tuple[str, str], Mapping[str, Any]] = {}
     for param in [*shared, *own]:
-        if isinstance(param, Mapping) and "name" in param and "in" in param:
+        if isinstance(param, dict) and "name" in param and "in" in param:
             merged[(str(param["in"]), str(param["name"]))] = param
     tags = node.get("tags")
     if isinstance(tags, list) and tags and isinstance(tags[0], str):
@@ -116,16 +116,16 @@ def _raw(
 def _parameter_schema(
     context: Context, raw: RawOperation, param: Any, pointer: str
 ) -> None:
-    if isinstance(param, Mapping) and "$ref" not in param:
+    if isinstance(param, dict) and "$ref" not in param:
         schema = param.get("schema")
         key = (str(param.get("in")), str(param.get("name")))
-        if isinstance(schema, Mapping):
+        if isinstance(schema, dict):
             raw.parameter_schemas[key] = SchemaAt(schema, f"{pointer}/schema")
 
 
 def _request_body(context: Context, raw: RawOperation) -> None:
     body = context.deref(raw.node.get("requestBody"))
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict):
         return
     choice: tuple[int, ir.BodyKind, str, Any] | None = None
     for media, entry in mapping(body.get("content")).items():
@@ -138,7 +138,7 @@ def _request_body(context: Context, raw: RawOperation) -> None:
     _, kind, media, entry = choice
     raw.body_kind = kind
     raw.body_required = bool(body.get("required"))
-    schema = entry.get("schema") if isinstance(entry, Mapping) else None
+    schema = entry.get("schema") if isinstance(entry, dict) else None
     if schema is not None:
         at = f"{raw.pointer}/requestBody/content/{escape(media)}/schema"
         raw.body = SchemaAt(schema, at)
@@ -152,12 +152,12 @@ def _response(context: Context, raw: RawOperation) -> None:
         return
     by_text = {str(key): value for key, value in responses.items()}
     response = context.deref(by_text.get(code))
-    content = response.get("content") if isinstance(response, Mapping) else None
-    if not isinstance(content, Mapping) or not content:
+    content = response.get("content") if isinstance(response, dict) else None
+    if not isinstance(content, dict) or not content:
         return
     kind: ir.ResponseKind | None = None
     for media, entry in content.items():
-        schema = entry.get("schema") if isinstance(entry, Mapping) else None
+        schema = entry.get("schema") if isinstance(entry, dict) else None
         at = f"{raw.pointer}/responses/{code}/content/{escape(str(media))}/schema"
         base = str(media).split(";")[0].strip().lower()
         if base == "text/event-stream":
@@ -181,7 +181,7 @@ def _response(context: Context, raw: RawOperation) -> None:
 
 
 def _is_string(schema: Any) -> bool:
-    if not isinstance(schema, Mapping) or "properties" in schema:
+    if not isinstance(schema, dict) or "properties" in schema:
         return False
     kind = schema.get("type")
     if isinstance(kind, list):

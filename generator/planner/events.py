@@ -68,7 +68,7 @@ def _collect(
     if depth > _MAX_DEPTH:
         return False
     target = context.deref(at.schema)
-    if not isinstance(target, Mapping):
+    if not isinstance(target, dict):
         return False
     name = _event_name(context, target)
     if name is not None:
@@ -77,7 +77,7 @@ def _collect(
     members = target.get("oneOf") or target.get("anyOf")
     if not isinstance(members, list) or not members:
         return False
-    ref = at.schema.get("$ref") if isinstance(at.schema, Mapping) else None
+    ref = at.schema.get("$ref") if isinstance(at.schema, dict) else None
     base = ref if isinstance(ref, str) else at.pointer
     key = "oneOf" if target.get("oneOf") else "anyOf"
     return all(
@@ -89,10 +89,10 @@ def _collect(
 def _event_name(context: Context, schema: Mapping[str, Any]) -> str | None:
     """The one value of an envelope's `event` property, when it has `data` too."""
     properties = schema.get("properties")
-    if not isinstance(properties, Mapping) or "data" not in properties:
+    if not isinstance(properties, dict) or "data" not in properties:
         return None
     event = context.deref(properties.get("event"))
-    if not isinstance(event, Mapping):
+    if not isinstance(event, dict):
         return None
     const = event.get("const")
     if isinstance(const, str):

@@ -82,7 +82,7 @@ def _requests(
     for index, entry in enumerate(entries):
         entry = mapping(entry)
         request = entry.get("request", entry)  # 1.x: {curl, python, node.js}
-        curl = mapping(request).get("curl") if isinstance(request, Mapping) else None
+        curl = mapping(request).get("curl") if isinstance(request, dict) else None
         if isinstance(curl, str):
             title = entry.get("title") or meta.get("name") or "Example"
             if len(entries) > 1 and not entry.get("title"):
@@ -109,7 +109,7 @@ def _body_examples(
             title = str(example.get("summary") or name)
             found.append(_Request(title, body=example["value"]))
     schema = mapping(context.deref(media.get("schema")))
-    if not found and isinstance(schema.get("example"), Mapping):
+    if not found and isinstance(schema.get("example"), dict):
         found.append(_Request("Example", body=schema["example"]))
     return found
 
@@ -268,7 +268,7 @@ def _call(op: ir.Operation, request: _Request, schemas: _Schemas) -> ir.Example 
     if body is not None and request.body is not _NO_BODY:
         if not body.flattened:
             given["body"] = _argument("body", request.body)
-        elif isinstance(request.body, Mapping):
+        elif isinstance(request.body, dict):
             _fields(body, request.body.items(), given, extra_body)
         else:
             return None  # an object body's example that is not an object

@@ -96,7 +96,7 @@ class ModelPlanner:
         level: list[tuple[_Site, bool]] = [
             (_Site(r.pointer, r.schema, r.wishes, 0, r.priority), r.always)
             for r in roots
-            if isinstance(r.schema, Mapping)
+            if isinstance(r.schema, dict)
             and ("$ref" not in r.schema or r.pointer in components)
         ]
         while level:
@@ -209,9 +209,9 @@ class ModelPlanner:
                 ]
             for pointer, place in places:
                 properties = (
-                    place.get("properties") if isinstance(place, Mapping) else None
+                    place.get("properties") if isinstance(place, dict) else None
                 )
-                if not isinstance(properties, Mapping):
+                if not isinstance(properties, dict):
                     continue
                 for prop, child in properties.items():
                     at = f"{pointer}/properties/{escape(str(prop))}"
@@ -219,7 +219,7 @@ class ModelPlanner:
                         child, at, _property_wishes(name, str(prop)), depth
                     )
                 extra = place.get("additionalProperties")
-                if isinstance(extra, Mapping):
+                if isinstance(extra, dict):
                     at = f"{pointer}/additionalProperties"
                     yield from self._descend(extra, at, (name + "Value",), depth)
         else:
@@ -236,7 +236,7 @@ class ModelPlanner:
     ) -> Iterator[_Site]:
         """The nearest schemas below `schema` that are models, through arrays, maps,
         unions and allOf wrappers (refs are roots of their own)."""
-        if not isinstance(schema, Mapping) or isinstance(schema.get("$ref"), str):
+        if not isinstance(schema, dict) or isinstance(schema.get("$ref"), str):
             return
         if not top and self.shapes.is_object(schema):
             yield _Site(pointer, schema, wishes, depth, 2)
@@ -259,10 +259,10 @@ class ModelPlanner:
                     part, f"{pointer}/allOf/{index}", wishes, depth
                 )
         items = schema.get("items")
-        if isinstance(items, Mapping):
+        if isinstance(items, dict):
             yield from self._descend(items, f"{pointer}/items", _items(wishes), depth)
         extra = schema.get("additionalProperties")
-        if isinstance(extra, Mapping):
+        if isinstance(extra, dict):
             at = f"{pointer}/additionalProperties"
             yield from self._descend(extra, at, (base + "Value",), depth)
 
@@ -270,7 +270,7 @@ class ModelPlanner:
         """Names for an inline union member: from its title, from its tag value with the
         union's last word (`thread.created` in `...Event` -> `ThreadCreatedEvent`), or
         the union's name joined with the tag or the member's first property."""
-        if not isinstance(member, Mapping):
+        if not isinstance(member, dict):
             return (base,)
         found: list[str] = []
         title = member.get("title")
@@ -374,7 +374,7 @@ class ModelPlanner:
     ) -> ir.Field:
         node = types.of(prop)
         target = self.context.deref(prop)
-        own = prop if isinstance(prop, Mapping) else {}
+        own = prop if isinstance(prop, dict) else {}
         text = own.get("description")
         if text is None and isinstance(own.get("allOf"), list):
             # `allOf: [{$ref: X}, {description: ...}]`: how OpenAPI 3.0 describes a ref
@@ -382,14 +382,14 @@ class ModelPlanner:
                 (
                     part["description"]
                     for part in own["allOf"]
-                    if isinstance(part, Mapping)
+                    if isinstance(part, dict)
                     and "$ref" not in part
                     and isinstance(part.get("description"), str)
                 ),
                 None,
             )
         deprecated = own.get("deprecated") is True or (
-            isinstance(target, Mapping) and target.get("deprecated") is True
+            isinstance(target, dict) and target.get("deprecated") is True
         )
         return ir.Field(
             name=name,

@@ -128,7 +128,7 @@ class OperationBuilder:
         if param.get("required") is not True:
             return None
         schema = self.context.deref(param.get("schema"))
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             return None
         if "const" in schema:
             values = [schema["const"]]
@@ -185,7 +185,7 @@ class OperationBuilder:
         described = param.get("description")
         if not described:
             target = self.context.deref(schema)
-            described = target.get("description") if isinstance(target, Mapping) else ""
+            described = target.get("description") if isinstance(target, dict) else ""
         return ir.Parameter(
             name=names[(where, wire)],
             wire_name=wire,
@@ -216,10 +216,8 @@ class OperationBuilder:
                 if files and _holds_files(node):
                     file_fields.append(wire)
                 own = self.context.deref(prop)
-                own = own if isinstance(own, Mapping) else {}
-                described = (
-                    prop.get("description") if isinstance(prop, Mapping) else None
-                )
+                own = own if isinstance(own, dict) else {}
+                described = prop.get("description") if isinstance(prop, dict) else None
                 params.append(
                     ir.Parameter(
                         name=names[("body", wire)],
@@ -258,7 +256,7 @@ class OperationBuilder:
 
     def class_of(self, where: SchemaAt | None) -> str | None:
         """The model class a body, response or event schema became."""
-        if where is None or not isinstance(where.schema, Mapping):
+        if where is None or not isinstance(where.schema, dict):
             return None
         ref = where.schema.get("$ref")
         if isinstance(ref, str):

@@ -56,7 +56,7 @@ class Shapes:
             if not isinstance(members, list) or not members:
                 continue
             rule_only = all(
-                isinstance(m, Mapping) and set(m) <= _CONSTRAINT_KEYS for m in members
+                isinstance(m, dict) and set(m) <= _CONSTRAINT_KEYS for m in members
             )
             if rule_only and "properties" in schema:
                 continue
@@ -65,12 +65,12 @@ class Shapes:
 
     def is_object(self, schema: Any) -> bool:
         """A schema that becomes a model class of its own (not a `$ref`)."""
-        if not isinstance(schema, Mapping) or isinstance(schema.get("$ref"), str):
+        if not isinstance(schema, dict) or isinstance(schema.get("$ref"), str):
             return False
         if "enum" in schema or "const" in schema:
             return False
         properties = schema.get("properties")
-        if isinstance(properties, Mapping) and properties:
+        if isinstance(properties, dict) and properties:
             return True
         if self.variants(schema) is not None:
             return False
@@ -91,7 +91,7 @@ class Shapes:
     def all_properties(self, schema: Any, seen: set[int] | None = None) -> Shape:
         """Own and inherited properties together, with no base."""
         schema = self.context.deref(schema)
-        if not isinstance(schema, Mapping) or id(schema) in (seen or set()):
+        if not isinstance(schema, dict) or id(schema) in (seen or set()):
             return Shape({}, frozenset())
         shape = self._shape(schema, set(seen or ()) | {id(schema)})
         if shape.base is None:
@@ -107,11 +107,11 @@ class Shapes:
         refs = [
             p
             for p in parts
-            if isinstance(p, Mapping)
+            if isinstance(p, dict)
             and isinstance(p.get("$ref"), str)
             and self.is_object_component(component_name(p["$ref"]) or "")
         ]
-        inline = [p for p in parts if isinstance(p, Mapping) and "$ref" not in p]
+        inline = [p for p in parts if isinstance(p, dict) and "$ref" not in p]
         base_ref = (
             refs[0]
             if len(refs) == 1 and len(refs) + len(inline) == len(parts)
@@ -128,7 +128,7 @@ class Shapes:
             properties.update(flat.properties)
             required |= flat.required
         own = schema.get("properties")
-        if isinstance(own, Mapping):
+        if isinstance(own, dict):
             properties.update({str(k): v for k, v in own.items()})
         names = schema.get("required")
         if isinstance(names, list):
@@ -155,9 +155,7 @@ class Shapes:
             return None
         shapes = [self.all_properties(t) for t in targets]
         explicit = schema.get("discriminator")
-        tag_name = (
-            explicit.get("propertyName") if isinstance(explicit, Mapping) else None
-        )
+        tag_name = explicit.get("propertyName") if isinstance(explicit, dict) else None
         if isinstance(tag_name, str):
             candidates = [tag_name]
         else:
@@ -184,7 +182,7 @@ class Shapes:
 
     def _single_value(self, schema: Any) -> str | None:
         schema = self.context.deref(schema)
-        if not isinstance(schema, Mapping) or schema.get("nullable") is True:
+        if not isinstance(schema, dict) or schema.get("nullable") is True:
             return None
         enum = schema.get("enum")
         if isinstance(enum, list) and len(enum) == 1 and isinstance(enum[0], str):
@@ -221,9 +219,9 @@ class Types:
         schema = self.context.schemas.get(name)
         if self.shapes.is_object(schema):
             model = ir.ModelRef(self.component_class(name))
-            assert isinstance(schema, Mapping)
+            assert isinstance(schema, dict)
             return optional(model) if schema.get("nullable") is True else model
-        if name in self._active or not isinstance(schema, Mapping):
+        if name in self._active or not isinstance(schema, dict):
             return ir.ModelRef(self.component_class(name))  # recursion: its root class
         self._active.add(name)
         node = self.of(schema)
@@ -234,7 +232,7 @@ class Types:
         return node
 
     def of(self, schema: Any) -> ir.TypeNode:
-        if not isinstance(schema, Mapping):
+        if not isinstance(schema, dict):
             return ir.AnyValue()
         node = self._of(schema)
         if schema.get("nullable") is True:
@@ -295,14 +293,14 @@ class Types:
         ):
             extra = schema.get("additionalProperties")
             return ir.MapOf(
-                self.of(extra) if isinstance(extra, Mapping) else ir.AnyValue()
+                self.of(extra) if isinstance(extra, dict) else ir.AnyValue()
             )
         return ir.AnyValue()
 
 
 def _is_annotation(part: Any) -> bool:
     """An allOf part that only annotates (`{description: ...}`, `{nullable: true}`)."""
-    return isinstance(part, Mapping) and not (
+    return isinstance(part, dict) and not (
         set(part) - {"description", "title", "nullable", "deprecated", "default"}
     )
 
