@@ -89,9 +89,12 @@ class Prepared:
         self.classes: dict[str, list[str]] = {}  # module -> its classes, sorted
         for name in sorted(self.models):
             self.classes.setdefault(self.models[name].module, []).append(name)
-        self._schemas = {
-            name: model_schema(m, self.names) for name, m in self.models.items()
+        # keyed by the descriptions as written: laid out (`prepare.prewrapped`, half of
+        # the keys' cost) only for the classes a run prints
+        self._key_schemas = {
+            name: model_schema(m, self.names, str) for name, m in self.models.items()
         }
+        self._printed_schemas: dict[str, Any] = {}
         self._refs: dict[str, set[str]] = {  # module -> modules it refers to
             module: {
                 self.models[other].module
@@ -124,14 +127,24 @@ class Prepared:
             found = self._closures[module] = frozenset(seen)
         return found
 
-    def _own_part(self, name: str) -> Any:
+    def schema(self, name: str) -> Any:
+        """The schema of class `name` as dmcg prints it."""
+        found = self._printed_schemas.get(name)
+        if found is None:
+            found = model_schema(self.models[name], self.names)
+            self._printed_schemas[name] = found
+        return found
+
+    def _own_part(self, name: str, printed: bool = False) -> Any:
+        """What of class `name` its module's key hashes; `printed`: with its
+        descriptions laid out as printed (`prose` takes them out by place)."""
         model = self.models[name]
         aliases = sorted(
             (f.wire_name, f.name) for f in model.fields if f.name != f.wire_name
         )
         return [
             self.names.keys[name],
-            self._schemas[name],
+            self.schema(name) if printed else self._key_schemas[name],
             aliases,
             model.kind == "alias",
         ]
@@ -167,7 +180,7 @@ class Prepared:
                     f for f in model.fields if model_names(f.type) or _literal(f.type)
                 ]
                 model = replace(model, fields=tuple(read))
-            schema = model_schema(model, self.names)
+            schema = model_schema(model, self.names, str)  # its prose is left out
             found = self._read_schemas[name] = _without_prose(schema)
         return found
 
@@ -248,7 +261,7 @@ class Prepared:
             for name in self.classes[module]:
                 model, key = self.models[name], self.names.keys[name]
                 kept = module in wanted
-                schemas[key] = self._schemas[name] if kept else self.read_schema(name)
+                schemas[key] = self.schema(name) if kept else self.read_schema(name)
                 expected[name] = Expected(
                     module,
                     # a class read, not printed, may have fewer: not checked

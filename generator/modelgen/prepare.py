@@ -23,7 +23,7 @@ Which classes go into one document is `groups`' business.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -100,13 +100,20 @@ class Names:
         return ir.tag_value(name, tag, self.models)
 
 
-def model_schema(model: ir.Model, names: Names) -> dict[str, Any]:
+def model_schema(
+    model: ir.Model, names: Names, describe: Callable[[str], str] | None = None
+) -> dict[str, Any]:
+    """The schema dmcg gets for `model`: descriptions `prewrapped`, or as `describe`
+    spells them (a cache key needs only what they depend on: the text)."""
+    describe = describe or prewrapped
     schema: dict[str, Any]
     kind = model.kind
     if kind == "object":
         own: dict[str, Any] = {
             "type": "object",
-            "properties": {f.wire_name: _field(f, names) for f in model.fields},
+            "properties": {
+                f.wire_name: _field(f, names, describe) for f in model.fields
+            },
         }
         required = [f.wire_name for f in model.fields if f.required]
         if required:
@@ -121,11 +128,13 @@ def model_schema(model: ir.Model, names: Names) -> dict[str, Any]:
     else:
         assert_never(kind)
     if model.description:
-        schema["description"] = prewrapped(model.description)
+        schema["description"] = describe(model.description)
     return schema
 
 
-def _field(item: ir.Field, names: Names) -> dict[str, Any]:
+def _field(
+    item: ir.Field, names: Names, describe: Callable[[str], str]
+) -> dict[str, Any]:
     schema = type_schema(item.type, names)
     if item.constraints:
         schema = _constrainable(schema)
@@ -135,7 +144,7 @@ def _field(item: ir.Field, names: Names) -> dict[str, Any]:
             schema[key] = constraint.value
     if item.description:
         schema = _annotatable(schema)
-        schema["description"] = prewrapped(item.description)
+        schema["description"] = describe(item.description)
     if item.deprecated:
         schema = _annotatable(schema)
         schema["deprecated"] = True

@@ -68,7 +68,7 @@ def prose_free_key(prepared: Prepared, module: str) -> tuple[str, Slots]:
     own: list[Any] = []
     slots: Slots = {}
     for name in prepared.classes[module]:
-        part = list(prepared._own_part(name))
+        part = list(prepared._own_part(name, printed=True))
         bare, found = split(part[1], (name,))
         part[1] = bare
         own.append(part)
