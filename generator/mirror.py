@@ -35,6 +35,7 @@ _RETURN_CALL = re.compile(
 _METHOD = re.compile(r"\n    def (\w+)\((?=\n|\Z)")
 _ITERATOR = re.compile(r"Iterator\[")
 _NAME_CHARACTER = re.compile(r"[\w.]")  # one before a name makes it another name
+_WORD_CHARACTER = re.compile(r"\w")  # one after a name makes it another name
 _RENAMES = (
     ("_rt.Stream[", "_rt.AsyncStream["),
     ("_rt.BinaryResponse", "_rt.AsyncBinaryResponse"),
@@ -59,7 +60,6 @@ def async_half(
     if start < 0:
         return None
     sync_half = sync_module[start + 2 :]
-    class_names = re.compile(rf"{re.escape(name)}(?=\b|WithRawResponse)")
     keep_sync = {
         op.pagination.method_name for op in resource.operations if op.pagination
     }
@@ -75,7 +75,7 @@ def async_half(
     for old, replacement in _RENAMES:
         text = text.replace(old, replacement)
     text = _renamed(_ITERATOR, "AsyncIterator[", text)
-    text = _renamed(class_names, async_name, text)[1:]
+    text = _renamed_class(name, async_name, text)[1:]
     too_long = frozenset(
         index
         for index, (line, new) in enumerate(
@@ -96,6 +96,25 @@ def _renamed(name: re.Pattern[str], new: str, text: str) -> str:
         return match.group() if inside else new
 
     return name.sub(replace, text)
+
+
+def _renamed_class(name: str, new: str, text: str) -> str:
+    """`text` with the class name `name` replaced by `new` where it is a name of its
+    own or starts `<name>WithRawResponse` (found as a string: a pattern compiled per
+    resource would cost more than the search)."""
+    kept: list[str] = []
+    done = 0
+    at = text.find(name)
+    while at >= 0:
+        end = at + len(name)
+        inside = at > 0 and _NAME_CHARACTER.match(text, at - 1) is not None
+        longer = _WORD_CHARACTER.match(text, end) is not None
+        if not inside and (not longer or text.startswith("WithRawResponse", end)):
+            kept += [text[done:at], new]
+            done = end
+        at = text.find(name, end)
+    kept.append(text[done:])
+    return "".join(kept)
 
 
 def complete_resources(

@@ -3,16 +3,19 @@ what black makes of the template's own async rendering."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from oapigen import planner
 from oapigen.emit import format_generated, format_python
 from oapigen.emit.formatter import _format_with_black
 from oapigen.emit.selective import format_selectively
 from oapigen.loader import load
-from oapigen.mirror import async_half, joined
+from oapigen.mirror import _renamed_class, async_half, joined
 from oapigen.render import render_resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,3 +127,14 @@ def test_the_pipeline_fallback_to_black_writes_the_same_package(
     whole = pipeline.generate(SPECS[0], output=tmp_path / "whole").target
     assert tree(derived) == tree(whole)
     assert any("resources" in path for path in tree(whole))
+
+
+_TOKENS = ["Chat", "Chats", "ChatWithRawResponse", "x.", "_", "(", " ", "\n", "é", "1"]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(_TOKENS), max_size=12).map("".join))
+def test_a_class_name_is_renamed_where_a_pattern_would_rename_it(text: str) -> None:
+    # the name where it is one of its own, or starts <name>WithRawResponse
+    pattern = re.compile(r"(?<![\w.])Chat(?=\b|WithRawResponse)")
+    assert _renamed_class("Chat", "AsyncChat", text) == pattern.sub("AsyncChat", text)
