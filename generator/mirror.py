@@ -33,7 +33,6 @@ _RETURN_CALL = re.compile(
     r"(self\._client\.(?:request|request_stream|request_or_stream)\()(?=\n|\Z)"
 )
 _METHOD = re.compile(r"\n    def (\w+)\((?=\n|\Z)")
-_ITERATOR = re.compile(r"Iterator\[")
 _NAME_CHARACTER = re.compile(r"[\w.]")  # one before a name makes it another name
 _WORD_CHARACTER = re.compile(r"\w")  # one after a name makes it another name
 _RENAMES = (
@@ -74,8 +73,8 @@ def async_half(
     text = _RETURN_CALL.sub(r"\1await \2", text)
     for old, replacement in _RENAMES:
         text = text.replace(old, replacement)
-    text = _renamed(_ITERATOR, "AsyncIterator[", text)
-    text = _renamed_class(name, async_name, text)[1:]
+    text = _renamed(text, "Iterator[", "AsyncIterator[")
+    text = _renamed(text, name, async_name, whole=True)[1:]
     too_long = frozenset(
         index
         for index, (line, new) in enumerate(
@@ -86,33 +85,26 @@ def async_half(
     return text.rstrip("\n") + "\n", too_long
 
 
-def _renamed(name: re.Pattern[str], new: str, text: str) -> str:
-    """`text` with `name` replaced by `new` where it starts a name (no name character
-    or dot before it)."""
-
-    def replace(match: re.Match[str]) -> str:
-        start = match.start()
-        inside = start > 0 and _NAME_CHARACTER.match(text, start - 1) is not None
-        return match.group() if inside else new
-
-    return name.sub(replace, text)
-
-
-def _renamed_class(name: str, new: str, text: str) -> str:
-    """`text` with the class name `name` replaced by `new` where it is a name of its
-    own or starts `<name>WithRawResponse` (found as a string: a pattern compiled per
-    resource would cost more than the search)."""
+def _renamed(text: str, old: str, new: str, *, whole: bool = False) -> str:
+    """`text` with `old` replaced by `new` where no name character or dot comes before
+    it and, if `whole`, no name character after it but `WithRawResponse` (a class name,
+    and its raw-response class). Found as a string: a pattern led by a lookbehind
+    tries every position, and one compiled per resource costs more than the search."""
     kept: list[str] = []
     done = 0
-    at = text.find(name)
+    at = text.find(old)
     while at >= 0:
-        end = at + len(name)
-        inside = at > 0 and _NAME_CHARACTER.match(text, at - 1) is not None
-        longer = _WORD_CHARACTER.match(text, end) is not None
-        if not inside and (not longer or text.startswith("WithRawResponse", end)):
+        end = at + len(old)
+        starts = at == 0 or _NAME_CHARACTER.match(text, at - 1) is None
+        ends = (
+            not whole
+            or _WORD_CHARACTER.match(text, end) is None
+            or text.startswith("WithRawResponse", end)
+        )
+        if starts and ends:
             kept += [text[done:at], new]
             done = end
-        at = text.find(name, end)
+        at = text.find(old, end)
     kept.append(text[done:])
     return "".join(kept)
 

@@ -23,8 +23,8 @@ claims in sorted order of their keys, so only the set of names matters.
 from __future__ import annotations
 
 import builtins
-import keyword
 import functools
+import keyword
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Mapping, Sequence

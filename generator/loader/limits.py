@@ -15,8 +15,8 @@ height are remembered), so it stays cheap on the very documents it refuses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 MIB = 1024 * 1024

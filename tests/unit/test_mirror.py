@@ -15,7 +15,7 @@ from oapigen.emit import format_generated, format_python
 from oapigen.emit.formatter import _format_with_black
 from oapigen.emit.selective import format_selectively
 from oapigen.loader import load
-from oapigen.mirror import _renamed_class, async_half, joined
+from oapigen.mirror import _renamed, async_half, joined
 from oapigen.render import render_resources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -129,12 +129,27 @@ def test_the_pipeline_fallback_to_black_writes_the_same_package(
     assert any("resources" in path for path in tree(whole))
 
 
-_TOKENS = ["Chat", "Chats", "ChatWithRawResponse", "x.", "_", "(", " ", "\n", "é", "1"]
+_TOKENS = [
+    "Chat",
+    "ChatWithRawResponse",
+    "Iterator[",
+    "x.",
+    "_",
+    "(",
+    " ",
+    "\n",
+    "é",
+    "1",
+]
 
 
 @settings(max_examples=500, deadline=None)
 @given(st.lists(st.sampled_from(_TOKENS), max_size=12).map("".join))
-def test_a_class_name_is_renamed_where_a_pattern_would_rename_it(text: str) -> None:
-    # the name where it is one of its own, or starts <name>WithRawResponse
-    pattern = re.compile(r"(?<![\w.])Chat(?=\b|WithRawResponse)")
-    assert _renamed_class("Chat", "AsyncChat", text) == pattern.sub("AsyncChat", text)
+def test_names_are_renamed_where_a_pattern_would_rename_them(text: str) -> None:
+    # a class name where it is one of its own, or starts <name>WithRawResponse; a
+    # type where it starts a name
+    class_name = re.compile(r"(?<![\w.])Chat(?=\b|WithRawResponse)")
+    iterator = re.compile(r"(?<![\w.])Iterator\[")
+    renamed = _renamed(text, "Chat", "AsyncChat", whole=True)
+    assert renamed == class_name.sub("AsyncChat", text)
+    assert _renamed(text, "Iterator[", "X[") == iterator.sub("X[", text)
