@@ -123,8 +123,8 @@ class FormatCache:
             return None
 
     def get_many(self, keys: Iterable[str]) -> dict[str, str]:
-        """{key: text} of the `keys` found: one query per ~500 keys (a model module's
-        lookup one by one cost ~0.1 ms, a regeneration of OpenAI's spec makes 460)."""
+        """{key: text} of the `keys` found: one query per ~500 keys (OpenAI's 462
+        model modules: 11.6 ms one by one, 4.5 ms this way)."""
         wanted = list(dict.fromkeys(keys))
         db = self._connection() if wanted else None
         if db is None:

@@ -150,43 +150,17 @@ def _parse_curl(title: str, text: str, template: str) -> _Request | None:
         return None
     request.query = parse_qsl(url.query, keep_blank_values=True)
     names = _PLACEHOLDER.findall(template)
-    for name, value in zip(names, _path_values(template, url.path) or ()):
-        value = unquote(value)
-        if not value.startswith(("{", "$", "<")):
-            request.path[name[1:-1]] = value
-    return request
-
-
-def _path_values(template: str, path: str) -> list[str] | None:
-    """The values of the placeholders of `template` at the end of `path` (which may
-    end with a `/`), a placeholder standing for one or more characters but `/`; None
-    if `path` does not end so. Where each placeholder is a whole segment, segment by
-    segment (a pattern compiled per template cost ~0.3 ms each, ~130 a spec)."""
-    segments = template.split("/")
-    whole = all(
-        _PLACEHOLDER.fullmatch(segment) or "{" not in segment
-        for segment in segments[1:]
+    pattern = "".join(
+        re.escape(part) if i % 2 == 0 else "([^/]+)"
+        for i, part in enumerate(_split(template))
     )
-    if segments[0] or not whole or "" in segments[1:]:
-        pattern = "".join(
-            re.escape(part) if i % 2 == 0 else "([^/]+)"
-            for i, part in enumerate(_split(template))
-        )
-        match = re.search(pattern + "/?$", path)
-        return list(match.groups()) if match else None
-    ending = (path[:-1] if path.endswith("/") else path).split("/")
-    wanted = segments[1:]
-    if len(ending) <= len(wanted):
-        return None
-    values: list[str] = []
-    for want, have in zip(wanted, ending[len(ending) - len(wanted) :]):
-        if want.startswith("{"):
-            if not have:
-                return None
-            values.append(have)
-        elif want != have:
-            return None
-    return values
+    match = re.search(pattern + "/?$", url.path)
+    if match:
+        for name, value in zip(names, match.groups()):
+            value = unquote(value)
+            if not value.startswith(("{", "$", "<")):
+                request.path[name[1:-1]] = value
+    return request
 
 
 def shell_words(text: str) -> list[str]:

@@ -3,14 +3,13 @@ for speed): the same words, and a ValueError where shlex raises one."""
 
 from __future__ import annotations
 
-import re
 import shlex
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from oapigen.planner.examples import _path_values, _split, shell_words
+from oapigen.planner.examples import shell_words
 
 # what shlex treats specially, and a few ordinary and unusual characters
 _ALPHABET = st.sampled_from(list(" \t\r\n\x0b'\"\\a-=:{}$#é"))
@@ -75,42 +74,3 @@ def test_the_openai_curl_examples_split_as_shlex_splits_them(version: str) -> No
     for text in found:
         text = text.replace("\\\n", " ")
         assert ours_or_error(text) == shlex_or_error(text)
-
-
-def _path_values_by_pattern(template: str, path: str) -> list[str] | None:
-    """The plain way: the template as a pattern, searched at the end of the path."""
-    pattern = "".join(
-        re.escape(part) if i % 2 == 0 else "([^/]+)"
-        for i, part in enumerate(_split(template))
-    )
-    match = re.search(pattern + "/?$", path)
-    return list(match.groups()) if match else None
-
-
-_TEMPLATES = [
-    "/threads/{thread_id}/runs",
-    "/files",
-    "/files/{file_id}/content",
-    "/a/{x}/{y}",
-    "/{x}",
-    "/a/{x}.json",  # a placeholder inside a segment
-    "/{x}{y}",
-    "/a/b/",
-    "/a//{x}",
-    "a/{x}",
-]
-_SEGMENTS = st.sampled_from(["a", "b", "threads", "runs", "files", "x.json", "", "v1"])
-
-
-@settings(max_examples=300, deadline=None)
-@given(
-    st.sampled_from(_TEMPLATES),
-    st.lists(_SEGMENTS, max_size=7).map("/".join),
-    st.booleans(),
-    st.booleans(),
-)
-def test_path_values_are_found_segment_by_segment_as_by_pattern(
-    template: str, path: str, leading: bool, trailing: bool
-) -> None:
-    path = ("/" if leading else "") + path + ("/" if trailing else "")
-    assert _path_values(template, path) == _path_values_by_pattern(template, path)
